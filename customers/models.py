@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+def default_currency() -> str:
+    return settings.DEFAULT_CURRENCY
+
+
+class CustomerQuerySet(models.QuerySet):
+    def active(self) -> "CustomerQuerySet":
+        """Customers that may be chosen for a new order."""
+        return self.filter(active=True)
+
+
+class Customer(models.Model):
+    code = models.CharField(
+        max_length=20, unique=True, blank=True, help_text="Left blank, the next C-00000 code."
+    )
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    website = models.URLField(blank=True)
+    currency = models.CharField(max_length=3, default=default_currency, help_text="ISO 4217 code.")
+    payment_terms_days = models.PositiveSmallIntegerField("payment terms (days)", default=30)
+    credit_limit = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    tax_number = models.CharField(max_length=50, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
+
+class Address(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(max_length=100, blank=True, help_text="e.g. Head office, Warehouse")
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100)
+    is_default_shipping = models.BooleanField("default shipping address", default=False)
+    is_default_billing = models.BooleanField("default billing address", default=False)
+
+    class Meta:
+        ordering = ["customer", "pk"]
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_default_shipping=True),
+                name="one_default_shipping_address_per_customer",
+                violation_error_message="This customer already has a default shipping address.",
+            ),
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_default_billing=True),
+                name="one_default_billing_address_per_customer",
+                violation_error_message="This customer already has a default billing address.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in [self.label, self.line1, self.city] if part)
+
+    def as_text(self, name: str = "") -> str:
+        """The address as the lines printed on a label; the order copies this text."""
+        lines = [name, self.line1, self.line2, " ".join(p for p in [self.postcode, self.city] if p)]
+        lines += [self.region, self.country]
+        return "\n".join(line for line in lines if line)
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["customer", "name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})" if self.role else self.name

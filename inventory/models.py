@@ -1,0 +1,222 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+QUANTITY = {"max_digits": 12, "decimal_places": 4}
+UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
+ZERO = Decimal("0")
+
+
+class TaxRate(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    percent = models.DecimalField(max_digits=6, decimal_places=3, help_text="e.g. 20.000 for 20%")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=0) & Q(percent__lte=100),
+                name="taxrate_percent_0_to_100",
+                violation_error_message="A tax rate is between 0 and 100 percent.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Part(models.Model):
+    class Unit(models.TextChoices):
+        PIECES = "pcs", "pcs"
+        KILOGRAMS = "kg", "kg"
+        METRES = "m", "m"
+        LITRES = "l", "l"
+        BOXES = "box", "box"
+        HOURS = "h", "h"
+
+    sku = models.CharField("SKU", max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.PIECES)
+    salable = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    list_price = models.DecimalField(**UNIT_PRICE, default=ZERO)
+    default_tax_rate = models.ForeignKey(
+        TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="parts"
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(list_price__gte=0),
+                name="part_list_price_not_negative",
+                violation_error_message="A list price cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:part-detail", args=[self.pk])
+
+
+class PriceBreak(models.Model):
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="price_breaks")
+    min_quantity = models.DecimalField("minimum quantity", **QUANTITY)
+    unit_price = models.DecimalField(**UNIT_PRICE)
+
+    class Meta:
+        ordering = ["part", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["part", "min_quantity"],
+                name="one_price_break_per_min_quantity",
+                violation_error_message="This part already has a price break for that quantity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_quantity__gt=0),
+                name="pricebreak_min_quantity_positive",
+                violation_error_message="A price break's minimum quantity must be above zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0),
+                name="pricebreak_unit_price_not_negative",
+                violation_error_message="A unit price cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part.sku}: {self.unit_price} from {self.min_quantity.normalize()}"
+
+
+class StockLocation(models.Model):
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockItemQuerySet(models.QuerySet):
+    pass
+
+
+class StockItem(models.Model):
+    """A quantity of one part in one place.
+
+    `allocated_quantity` is what pending shipments have reserved from this item. Only the
+    shipping services change it, under a row lock, and the database refuses any write that
+    would reserve more than is on hand or reserve stock that is not OK.
+    """
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        DAMAGED = "damaged", "Damaged"
+        QUARANTINED = "quarantined", "Quarantined"
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="stock_items")
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="items")
+    quantity = models.DecimalField(**QUANTITY, default=ZERO)
+    allocated_quantity = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
+    batch_code = models.CharField(max_length=50, blank=True)
+    serial_number = models.CharField(max_length=50, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OK)
+    expiry_date = models.DateField(null=True, blank=True)
+    received_date = models.DateField(default=timezone.localdate)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StockItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["part", "received_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0),
+                name="stockitem_quantity_not_negative",
+                violation_error_message="A stock quantity cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated_quantity__gte=0) & Q(allocated_quantity__lte=F("quantity")),
+                name="stockitem_allocated_within_quantity",
+                violation_error_message="More would be allocated than this stock item holds.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="ok") | Q(allocated_quantity=0),
+                name="stockitem_only_ok_stock_allocated",
+                violation_error_message="Stock that is allocated must stay OK.",
+            ),
+            models.CheckConstraint(
+                condition=Q(serial_number="") | Q(quantity__lte=1),
+                name="stockitem_serialised_quantity_one",
+                violation_error_message="A serialised item has quantity 1.",
+            ),
+            models.UniqueConstraint(
+                fields=["part", "serial_number"],
+                condition=~Q(serial_number=""),
+                name="one_stockitem_per_part_serial",
+                violation_error_message="This part already has an item with that serial number.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        tag = f" #{self.serial_number}" if self.serial_number else ""
+        tag += f" batch {self.batch_code}" if self.batch_code else ""
+        return f"{self.part.sku}{tag} @ {self.location}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:stockitem-detail", args=[self.pk])
+
+    @property
+    def available_quantity(self) -> Decimal:
+        return self.quantity - self.allocated_quantity
+
+
+class StockMovement(models.Model):
+    """Append-only ledger: every change of a stock item's quantity or place."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Received"
+        ADJUSTED = "adjusted", "Adjusted"
+        MOVED = "moved", "Moved"
+        SHIPPED = "shipped", "Shipped"
+        RETURNED = "returned", "Returned"
+
+    stock_item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    quantity_delta = models.DecimalField(**QUANTITY)
+    quantity_after = models.DecimalField(**QUANTITY)
+    from_location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reference = models.CharField(max_length=200, blank=True, help_text="What caused it.")
+    reason = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity_delta:+} of {self.stock_item_id}"

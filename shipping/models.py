@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.models import QUANTITY, StockItem
+from salesorders.models import SalesOrder, SalesOrderLine
+
+
+class Shipment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="shipments")
+    reference = models.CharField(max_length=30, help_text="Left blank, the next number.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    address = models.TextField("shipment address", blank=True)
+    shipped_date = models.DateField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delivery_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+        permissions = [("complete_shipment", "Can complete shipments")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "reference"],
+                name="one_shipment_reference_per_order",
+                violation_error_message="This order already has a shipment with that reference.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.reference} / {self.reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shipping:shipment-detail", args=[self.pk])
+
+
+class Allocation(models.Model):
+    """Stock of one item reserved for one order line in one shipment.
+
+    While the shipment is pending it counts in the line's and the stock item's
+    `allocated_quantity`; once shipped it stays as the record of what left from where.
+    """
+
+    line = models.ForeignKey(SalesOrderLine, on_delete=models.PROTECT, related_name="allocations")
+    stock_item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="allocations")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="allocations")
+    quantity = models.DecimalField(**QUANTITY)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["shipment", "line", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "stock_item", "shipment"],
+                name="one_allocation_per_line_item_shipment",
+                violation_error_message="This stock item is already allocated to that line.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="allocation_quantity_positive",
+                violation_error_message="An allocated quantity must be above zero.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity.normalize()} of {self.stock_item_id} for line {self.line_id}"

@@ -1,0 +1,162 @@
+"""factory-boy factories for every model. Build data with these, never with fixture files."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from customers.models import Address, Contact, Customer
+from inventory.models import Part, PriceBreak, StockItem, StockLocation, TaxRate
+from salesorders.models import SalesOrder, SalesOrderExtraLine, SalesOrderLine
+from shipping.models import Allocation, Shipment
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password(PASSWORD)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    code = factory.Sequence(lambda n: f"C-{n + 1:05d}")
+    name = factory.Faker("company")
+    email = factory.Faker("company_email")
+    currency = "EUR"
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    customer = factory.SubFactory(CustomerFactory)
+    label = "Head office"
+    line1 = factory.Faker("street_address")
+    city = factory.Faker("city")
+    postcode = factory.Faker("postcode")
+    country = "Germany"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Faker("name")
+    role = "Buyer"
+    email = factory.Faker("email")
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRate
+        django_get_or_create = ("name",)
+
+    name = "VAT 20%"
+    percent = Decimal("20.000")
+
+
+class PartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Part
+
+    sku = factory.Sequence(lambda n: f"P-{n + 1:05d}")
+    name = factory.Faker("catch_phrase")
+    list_price = Decimal("10.0000")
+    default_tax_rate = factory.SubFactory(TaxRateFactory)
+
+
+class PriceBreakFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceBreak
+
+    part = factory.SubFactory(PartFactory)
+    min_quantity = Decimal("10")
+    unit_price = Decimal("9.0000")
+
+
+class StockLocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockLocation
+
+    name = factory.Sequence(lambda n: f"Shelf {n + 1}")
+
+
+class StockItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockItem
+
+    part = factory.SubFactory(PartFactory)
+    location = factory.SubFactory(StockLocationFactory)
+    quantity = Decimal("100")
+    received_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+
+
+class SalesOrderFactory(factory.django.DjangoModelFactory):
+    """An order row as stored. Tests of rules create orders through the services instead."""
+
+    class Meta:
+        model = SalesOrder
+
+    reference_number = factory.Sequence(lambda n: n + 1)
+    reference = factory.LazyAttribute(lambda o: f"SO-{o.reference_number:04d}")
+    customer = factory.SubFactory(CustomerFactory)
+    customer_name = factory.LazyAttribute(lambda o: o.customer.name)
+    currency = factory.LazyAttribute(lambda o: o.customer.currency)
+    target_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+
+
+class SalesOrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesOrderLine
+
+    order = factory.SubFactory(SalesOrderFactory)
+    part = factory.SubFactory(PartFactory)
+    part_name = factory.LazyAttribute(lambda o: o.part.name)
+    part_sku = factory.LazyAttribute(lambda o: o.part.sku)
+    unit = factory.LazyAttribute(lambda o: o.part.unit)
+    quantity = Decimal("10")
+    list_unit_price = factory.LazyAttribute(lambda o: o.part.list_price)
+    unit_price = factory.LazyAttribute(lambda o: o.part.list_price)
+
+
+class SalesOrderExtraLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesOrderExtraLine
+
+    order = factory.SubFactory(SalesOrderFactory)
+    description = "Shipping"
+    unit_price = Decimal("15.0000")
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shipment
+
+    order = factory.SubFactory(SalesOrderFactory)
+    reference = factory.Sequence(lambda n: str(n + 1))
+
+
+class AllocationFactory(factory.django.DjangoModelFactory):
+    """A bare allocation row; it does not update the reserved counters. Use the service."""
+
+    class Meta:
+        model = Allocation
+
+    line = factory.SubFactory(SalesOrderLineFactory)
+    stock_item = factory.SubFactory(StockItemFactory, part=factory.SelfAttribute("..line.part"))
+    shipment = factory.SubFactory(ShipmentFactory, order=factory.SelfAttribute("..line.order"))
+    quantity = Decimal("1")
