@@ -9,172 +9,485 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('inventory', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("inventory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SalesOrderSettings',
+            name="SalesOrderSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference_pattern', models.CharField(default='SO-{ref:04d}', help_text='Must contain {ref} (e.g. {ref:04d}); may contain text and {date:%Y}.', max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference_pattern",
+                    models.CharField(
+                        default="SO-{ref:04d}",
+                        help_text="Must contain {ref} (e.g. {ref:04d}); may contain text and {date:%Y}.",
+                        max_length=100,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sales order settings',
-                'verbose_name_plural': 'sales order settings',
+                "verbose_name": "sales order settings",
+                "verbose_name_plural": "sales order settings",
             },
         ),
         migrations.CreateModel(
-            name='CalendarFeedToken',
+            name="CalendarFeedToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed_token', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed_token",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SalesOrder',
+            name="SalesOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=50, unique=True)),
-                ('reference_number', models.PositiveIntegerField(db_index=True, editable=False)),
-                ('customer_name', models.CharField(editable=False, max_length=200)),
-                ('customer_reference', models.CharField(blank=True, max_length=100, verbose_name='customer PO number')),
-                ('description', models.CharField(blank=True, max_length=250)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('issued', 'Issued'), ('on_hold', 'On Hold'), ('complete', 'Complete'), ('cancelled', 'Cancelled')], default='pending', max_length=10)),
-                ('order_date', models.DateField(default=django.utils.timezone.localdate)),
-                ('target_date', models.DateField(blank=True, null=True, verbose_name='target (ship-by) date')),
-                ('requested_delivery_date', models.DateField(blank=True, null=True)),
-                ('currency', models.CharField(max_length=3)),
-                ('ship_to', models.TextField(blank=True, verbose_name='ship-to address')),
-                ('bill_to', models.TextField(blank=True, verbose_name='bill-to address')),
-                ('priority', models.SmallIntegerField(default=0, help_text='Higher is allocated first.')),
-                ('notes', models.TextField(blank=True)),
-                ('hold_reason', models.CharField(blank=True, max_length=250)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('subtotal', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('tax_total', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('line_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sales_orders', to='customers.contact')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sales_orders', to='customers.customer')),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('salesperson', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sales_orders', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=50, unique=True)),
+                ("reference_number", models.PositiveIntegerField(db_index=True, editable=False)),
+                ("customer_name", models.CharField(editable=False, max_length=200)),
+                (
+                    "customer_reference",
+                    models.CharField(blank=True, max_length=100, verbose_name="customer PO number"),
+                ),
+                ("description", models.CharField(blank=True, max_length=250)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("issued", "Issued"),
+                            ("on_hold", "On Hold"),
+                            ("complete", "Complete"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("order_date", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "target_date",
+                    models.DateField(blank=True, null=True, verbose_name="target (ship-by) date"),
+                ),
+                ("requested_delivery_date", models.DateField(blank=True, null=True)),
+                ("currency", models.CharField(max_length=3)),
+                ("ship_to", models.TextField(blank=True, verbose_name="ship-to address")),
+                ("bill_to", models.TextField(blank=True, verbose_name="bill-to address")),
+                (
+                    "priority",
+                    models.SmallIntegerField(default=0, help_text="Higher is allocated first."),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("hold_reason", models.CharField(blank=True, max_length=250)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "subtotal",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                (
+                    "tax_total",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                ("line_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sales_orders",
+                        to="customers.contact",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sales_orders",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "salesperson",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sales_orders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reference_number'],
-                'permissions': [('cancel_salesorder', 'Can cancel sales orders'), ('complete_salesorder', 'Can complete sales orders')],
+                "ordering": ["-reference_number"],
+                "permissions": [
+                    ("cancel_salesorder", "Can cancel sales orders"),
+                    ("complete_salesorder", "Can complete sales orders"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SalesOrderEvent',
+            name="SalesOrderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('message', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='salesorders.salesorder')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("message", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="salesorders.salesorder",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SalesOrderExtraLine',
+            name="SalesOrderExtraLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=200)),
-                ('quantity', models.DecimalField(decimal_places=4, default=Decimal('1'), max_digits=12)),
-                ('unit_price', models.DecimalField(decimal_places=4, help_text='Negative for a rebate.', max_digits=14)),
-                ('tax_name', models.CharField(blank=True, max_length=100)),
-                ('tax_percent', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=6)),
-                ('sort_order', models.PositiveIntegerField(default=0)),
-                ('subtotal', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('tax_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extra_lines', to='salesorders.salesorder')),
-                ('tax_rate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='inventory.taxrate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=200)),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=4, default=Decimal("1"), max_digits=12),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=4, help_text="Negative for a rebate.", max_digits=14
+                    ),
+                ),
+                ("tax_name", models.CharField(blank=True, max_length=100)),
+                (
+                    "tax_percent",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=6),
+                ),
+                ("sort_order", models.PositiveIntegerField(default=0)),
+                (
+                    "subtotal",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                (
+                    "tax_amount",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="extra_lines",
+                        to="salesorders.salesorder",
+                    ),
+                ),
+                (
+                    "tax_rate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="inventory.taxrate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'sort_order', 'pk'],
+                "ordering": ["order", "sort_order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SalesOrderLine',
+            name="SalesOrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('part_name', models.CharField(max_length=200)),
-                ('part_sku', models.CharField(max_length=50, verbose_name='SKU')),
-                ('unit', models.CharField(max_length=10)),
-                ('quantity', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('list_unit_price', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=14)),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=14)),
-                ('price_source', models.CharField(default='list', max_length=60)),
-                ('price_overridden', models.BooleanField(default=False)),
-                ('discount_percent', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5)),
-                ('tax_name', models.CharField(blank=True, max_length=100)),
-                ('tax_percent', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=6)),
-                ('tax_overridden', models.BooleanField(default=False)),
-                ('target_date', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('sort_order', models.PositiveIntegerField(default=0)),
-                ('shipped_quantity', models.DecimalField(decimal_places=4, default=Decimal('0'), editable=False, max_digits=12)),
-                ('cancelled_quantity', models.DecimalField(decimal_places=4, default=Decimal('0'), editable=False, max_digits=12)),
-                ('allocated_quantity', models.DecimalField(decimal_places=4, default=Decimal('0'), editable=False, max_digits=12)),
-                ('subtotal', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('tax_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='salesorders.salesorder')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sales_order_lines', to='inventory.part')),
-                ('tax_rate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='inventory.taxrate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("part_name", models.CharField(max_length=200)),
+                ("part_sku", models.CharField(max_length=50, verbose_name="SKU")),
+                ("unit", models.CharField(max_length=10)),
+                ("quantity", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "list_unit_price",
+                    models.DecimalField(decimal_places=4, default=Decimal("0"), max_digits=14),
+                ),
+                ("unit_price", models.DecimalField(decimal_places=4, max_digits=14)),
+                ("price_source", models.CharField(default="list", max_length=60)),
+                ("price_overridden", models.BooleanField(default=False)),
+                (
+                    "discount_percent",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=5),
+                ),
+                ("tax_name", models.CharField(blank=True, max_length=100)),
+                (
+                    "tax_percent",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=6),
+                ),
+                ("tax_overridden", models.BooleanField(default=False)),
+                ("target_date", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("sort_order", models.PositiveIntegerField(default=0)),
+                (
+                    "shipped_quantity",
+                    models.DecimalField(
+                        decimal_places=4, default=Decimal("0"), editable=False, max_digits=12
+                    ),
+                ),
+                (
+                    "cancelled_quantity",
+                    models.DecimalField(
+                        decimal_places=4, default=Decimal("0"), editable=False, max_digits=12
+                    ),
+                ),
+                (
+                    "allocated_quantity",
+                    models.DecimalField(
+                        decimal_places=4, default=Decimal("0"), editable=False, max_digits=12
+                    ),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                (
+                    "tax_amount",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="salesorders.salesorder",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sales_order_lines",
+                        to="inventory.part",
+                    ),
+                ),
+                (
+                    "tax_rate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="inventory.taxrate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'sort_order', 'pk'],
+                "ordering": ["order", "sort_order", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='salesorder',
-            constraint=models.CheckConstraint(condition=models.Q(('target_date__isnull', True), ('target_date__gte', models.F('order_date')), _connector='OR'), name='salesorder_target_not_before_order_date', violation_error_message='The target date cannot be before the order date.'),
+            model_name="salesorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("target_date__isnull", True),
+                    ("target_date__gte", models.F("order_date")),
+                    _connector="OR",
+                ),
+                name="salesorder_target_not_before_order_date",
+                violation_error_message="The target date cannot be before the order date.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='salesorderevent',
-            index=models.Index(fields=['order', 'created_at'], name='event_order_time'),
+            model_name="salesorderevent",
+            index=models.Index(fields=["order", "created_at"], name="event_order_time"),
         ),
         migrations.AddConstraint(
-            model_name='salesorderextraline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='salesorderextraline_quantity_positive', violation_error_message='The quantity must be above zero.'),
+            model_name="salesorderextraline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)),
+                name="salesorderextraline_quantity_positive",
+                violation_error_message="The quantity must be above zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salesorderline',
-            constraint=models.UniqueConstraint(fields=('order', 'part'), name='one_line_per_part_per_order', violation_error_message='This part is already on the order.'),
+            model_name="salesorderline",
+            constraint=models.UniqueConstraint(
+                fields=("order", "part"),
+                name="one_line_per_part_per_order",
+                violation_error_message="This part is already on the order.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salesorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='salesorderline_quantity_positive', violation_error_message='The quantity must be above zero.'),
+            model_name="salesorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)),
+                name="salesorderline_quantity_positive",
+                violation_error_message="The quantity must be above zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salesorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_percent__gte', 0), ('discount_percent__lte', 100)), name='salesorderline_discount_0_to_100', violation_error_message='A discount is between 0 and 100 percent.'),
+            model_name="salesorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount_percent__gte", 0), ("discount_percent__lte", 100)),
+                name="salesorderline_discount_0_to_100",
+                violation_error_message="A discount is between 0 and 100 percent.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salesorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('shipped_quantity__gte', 0), ('cancelled_quantity__gte', 0), ('allocated_quantity__gte', 0), ('quantity__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('shipped_quantity'), '+', models.F('cancelled_quantity')), '+', models.F('allocated_quantity')))), name='salesorderline_shipped_cancelled_allocated_within_quantity', violation_error_message='Shipped, cancelled and allocated together cannot exceed the ordered quantity.'),
+            model_name="salesorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("shipped_quantity__gte", 0),
+                    ("cancelled_quantity__gte", 0),
+                    ("allocated_quantity__gte", 0),
+                    (
+                        "quantity__gte",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("shipped_quantity"), "+", models.F("cancelled_quantity")
+                            ),
+                            "+",
+                            models.F("allocated_quantity"),
+                        ),
+                    ),
+                ),
+                name="salesorderline_shipped_cancelled_allocated_within_quantity",
+                violation_error_message="Shipped, cancelled and allocated together cannot exceed the ordered quantity.",
+            ),
         ),
     ]

@@ -7,64 +7,154 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0001_initial'),
-        ('salesorders', '0001_initial'),
+        ("inventory", "0001_initial"),
+        ("salesorders", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(help_text='Left blank, the next number.', max_length=30)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('shipped', 'Shipped'), ('delivered', 'Delivered')], default='pending', max_length=10)),
-                ('carrier', models.CharField(blank=True, max_length=100)),
-                ('tracking_number', models.CharField(blank=True, max_length=100)),
-                ('address', models.TextField(blank=True, verbose_name='shipment address')),
-                ('shipped_date', models.DateField(blank=True, null=True)),
-                ('shipped_at', models.DateTimeField(blank=True, null=True)),
-                ('delivery_date', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='salesorders.salesorder')),
-                ('shipped_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(help_text="Left blank, the next number.", max_length=30),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("shipped", "Shipped"),
+                            ("delivered", "Delivered"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("carrier", models.CharField(blank=True, max_length=100)),
+                ("tracking_number", models.CharField(blank=True, max_length=100)),
+                ("address", models.TextField(blank=True, verbose_name="shipment address")),
+                ("shipped_date", models.DateField(blank=True, null=True)),
+                ("shipped_at", models.DateTimeField(blank=True, null=True)),
+                ("delivery_date", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="salesorders.salesorder",
+                    ),
+                ),
+                (
+                    "shipped_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'pk'],
-                'permissions': [('complete_shipment', 'Can complete shipments')],
+                "ordering": ["order", "pk"],
+                "permissions": [("complete_shipment", "Can complete shipments")],
             },
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='salesorders.salesorderline')),
-                ('stock_item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='inventory.stockitem')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='shipping.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="salesorders.salesorderline",
+                    ),
+                ),
+                (
+                    "stock_item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="inventory.stockitem",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allocations",
+                        to="shipping.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['shipment', 'line', 'pk'],
+                "ordering": ["shipment", "line", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.UniqueConstraint(fields=('order', 'reference'), name='one_shipment_reference_per_order', violation_error_message='This order already has a shipment with that reference.'),
+            model_name="shipment",
+            constraint=models.UniqueConstraint(
+                fields=("order", "reference"),
+                name="one_shipment_reference_per_order",
+                violation_error_message="This order already has a shipment with that reference.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.UniqueConstraint(fields=('line', 'stock_item', 'shipment'), name='one_allocation_per_line_item_shipment', violation_error_message='This stock item is already allocated to that line.'),
+            model_name="allocation",
+            constraint=models.UniqueConstraint(
+                fields=("line", "stock_item", "shipment"),
+                name="one_allocation_per_line_item_shipment",
+                violation_error_message="This stock item is already allocated to that line.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='allocation_quantity_positive', violation_error_message='An allocated quantity must be above zero.'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)),
+                name="allocation_quantity_positive",
+                violation_error_message="An allocated quantity must be above zero.",
+            ),
         ),
     ]
