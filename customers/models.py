@@ -1,4 +1,6 @@
+import pycountry
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -6,6 +8,26 @@ from django.urls import reverse
 
 def default_currency() -> str:
     return settings.DEFAULT_CURRENCY
+
+
+def validate_currency_code(value: str) -> None:
+    """Accept only ISO 4217 currency codes (EUR, USD, GBP, ...), upper case."""
+    if not value or value != value.upper() or pycountry.currencies.get(alpha_3=value) is None:
+        raise ValidationError(
+            "%(value)s is not an ISO 4217 currency code (e.g. EUR, USD, GBP).",
+            code="unknown_currency",
+            params={"value": value or "An empty value"},
+        )
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """ISO 4217 currencies for select boxes: ("EUR", "EUR - Euro")."""
+    return sorted((c.alpha_3, f"{c.alpha_3} - {c.name}") for c in pycountry.currencies)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166 country names; an address stores the name, which the order copies as text."""
+    return sorted((c.name, c.name) for c in pycountry.countries)
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -23,7 +45,12 @@ class Customer(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True)
     website = models.URLField(blank=True)
-    currency = models.CharField(max_length=3, default=default_currency, help_text="ISO 4217 code.")
+    currency = models.CharField(
+        max_length=3,
+        default=default_currency,
+        validators=[validate_currency_code],
+        help_text="ISO 4217 code.",
+    )
     payment_terms_days = models.PositiveSmallIntegerField("payment terms (days)", default=30)
     credit_limit = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     tax_number = models.CharField(max_length=50, blank=True)
@@ -51,7 +78,7 @@ class Address(models.Model):
     city = models.CharField(max_length=100)
     region = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=100)
+    country = models.CharField(max_length=100, choices=country_choices)
     is_default_shipping = models.BooleanField("default shipping address", default=False)
     is_default_billing = models.BooleanField("default billing address", default=False)
 

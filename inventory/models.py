@@ -2,7 +2,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,53 @@ class TaxRate(models.Model):
         return self.name
 
 
+def usable_stock_q(prefix: str = "") -> Q:
+    """OK stock that has not expired as of today (an item is usable on its expiry date)."""
+    today = timezone.localdate()
+    return Q(**{f"{prefix}status": "ok"}) & (
+        Q(**{f"{prefix}expiry_date__isnull": True}) | Q(**{f"{prefix}expiry_date__gte": today})
+    )
+
+
+def _stock_sum(expression, condition: Q | None = None) -> Coalesce:
+    """Sum of `expression` over a part's stock items, as a correlated subquery (0 when none)."""
+    items = StockItem.objects.filter(part=OuterRef("pk"))
+    if condition is not None:
+        items = items.filter(condition)
+    total = (
+        items.order_by()
+        .values("part")
+        .annotate(total=Sum(expression, output_field=models.DecimalField(**QUANTITY)))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(total, output_field=models.DecimalField(**QUANTITY)),
+        ZERO,
+        output_field=models.DecimalField(**QUANTITY),
+    )
+
+
+class PartQuerySet(models.QuerySet):
+    def active(self) -> "PartQuerySet":
+        return self.filter(active=True)
+
+    def salable(self) -> "PartQuerySet":
+        """Parts that may be put on a sales order: active and salable."""
+        return self.filter(active=True, salable=True)
+
+    def with_stock(self) -> "PartQuerySet":
+        """Annotate `on_hand`, `allocated` and `available` per part, in the same query.
+
+        on_hand: every stock item's quantity, whatever its status. allocated: what pending
+        shipments hold. available: OK, unexpired stock minus what is allocated from it.
+        """
+        return self.annotate(
+            on_hand=_stock_sum(F("quantity")),
+            allocated=_stock_sum(F("allocated_quantity")),
+            available=_stock_sum(F("quantity") - F("allocated_quantity"), usable_stock_q()),
+        )
+
+
 class Part(models.Model):
     class Unit(models.TextChoices):
         PIECES = "pcs", "pcs"
@@ -52,6 +100,8 @@ class Part(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PartQuerySet.as_manager()
 
     class Meta:
         ordering = ["sku"]
@@ -114,7 +164,31 @@ class StockLocation(models.Model):
 
 
 class StockItemQuerySet(models.QuerySet):
-    pass
+    def with_available(self) -> "StockItemQuerySet":
+        """Annotate `available` = quantity - allocated_quantity."""
+        return self.annotate(
+            available=models.ExpressionWrapper(
+                F("quantity") - F("allocated_quantity"),
+                output_field=models.DecimalField(**QUANTITY),
+            )
+        )
+
+    def usable(self) -> "StockItemQuerySet":
+        """OK stock that has not expired as of today."""
+        return self.filter(usable_stock_q())
+
+    def allocatable(self, part: "Part | None" = None) -> "StockItemQuerySet":
+        """Stock that may be allocated now: OK, not expired, something left to allocate.
+
+        Annotated with `available`; ordered oldest received first, then soonest expiry (items
+        without an expiry date last), then pk, so allocation takes the oldest stock first.
+        """
+        items = self.usable().filter(quantity__gt=F("allocated_quantity"))
+        if part is not None:
+            items = items.filter(part=part)
+        return items.with_available().order_by(
+            "received_date", F("expiry_date").asc(nulls_last=True), "pk"
+        )
 
 
 class StockItem(models.Model):

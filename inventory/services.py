@@ -1,0 +1,243 @@
+"""Every change of stock goes through these functions.
+
+Each one runs in a transaction, locks the stock item row it changes (`select_for_update`),
+re-checks the rules under the lock and writes a StockMovement row in the same transaction, so
+the ledger always explains the quantity. They raise InventoryError subclasses (which are
+ValidationErrors) with a sentence a person can act on; on error nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inventory.exceptions import (
+    DuplicateSerialError,
+    InventoryError,
+    StockAllocatedError,
+    StockQuantityError,
+    StockUnchangedError,
+)
+from inventory.models import Part, StockItem, StockLocation, StockMovement
+from inventory.pricing import format_quantity
+
+ZERO = Decimal("0")
+
+
+def _lock(item: StockItem) -> StockItem:
+    return StockItem.objects.select_for_update().select_related("part", "location").get(pk=item.pk)
+
+
+def _refresh_caller_copy(item: StockItem, locked: StockItem) -> None:
+    """Keep the caller's instance in step with what was written."""
+    for field in ("quantity", "allocated_quantity", "status", "location_id", "updated_at"):
+        setattr(item, field, getattr(locked, field))
+    if "location" in item._state.fields_cache:
+        item.location = locked.location
+
+
+def holding_orders(item: StockItem) -> list[str]:
+    """References of the orders whose pending shipments hold stock from this item."""
+    allocations = item.allocations.filter(shipment__status="pending").select_related("line__order")
+    return sorted({str(allocation.line.order) for allocation in allocations})
+
+
+def _allocated_message(item: StockItem, action: str) -> str:
+    orders = holding_orders(item)
+    held_by = f" by {', '.join(orders)}" if orders else ""
+    return (
+        f"{format_quantity(item.allocated_quantity)} {item.part.unit} of this stock is "
+        f"allocated{held_by}, so it cannot {action}. Remove those allocations first."
+    )
+
+
+def _record(
+    item: StockItem,
+    *,
+    kind: str,
+    delta: Decimal,
+    user: Any,
+    reason: str = "",
+    reference: str = "",
+    from_location: StockLocation | None = None,
+    to_location: StockLocation | None = None,
+) -> StockMovement:
+    return StockMovement.objects.create(
+        stock_item=item,
+        kind=kind,
+        quantity_delta=delta,
+        quantity_after=item.quantity,
+        from_location=from_location,
+        to_location=to_location,
+        reason=reason,
+        reference=reference,
+        user=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    part: Part,
+    location: StockLocation,
+    quantity: Decimal,
+    user: Any,
+    batch_code: str = "",
+    serial_number: str = "",
+    expiry_date: datetime.date | None = None,
+    received_date: datetime.date | None = None,
+    status: str = StockItem.Status.OK,
+    reference: str = "",
+) -> StockItem:
+    """Book goods in: create a stock item and its "received" movement.
+
+    Raises StockQuantityError (at `quantity`) for a quantity not above zero or a serialised
+    item whose quantity is not 1, DuplicateSerialError (at `serial_number`) when the part
+    already has an item with that serial number.
+    """
+    quantity = Decimal(quantity)
+    serial_number = (serial_number or "").strip()
+    if quantity <= ZERO:
+        raise StockQuantityError({"quantity": "Enter a quantity above zero."})
+    if serial_number and quantity != 1:
+        raise StockQuantityError(
+            {"quantity": "A serialised item has quantity 1; receive one item per serial number."}
+        )
+    duplicate = DuplicateSerialError(
+        {"serial_number": f"{part.sku} already has an item with serial number {serial_number}."}
+    )
+    if serial_number and StockItem.objects.filter(part=part, serial_number=serial_number).exists():
+        raise duplicate
+    item = StockItem(
+        part=part,
+        location=location,
+        quantity=quantity,
+        batch_code=(batch_code or "").strip(),
+        serial_number=serial_number,
+        expiry_date=expiry_date,
+        received_date=received_date or timezone.localdate(),
+        status=status,
+    )
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:
+        # A concurrent receipt took the serial number between the check and the insert.
+        if (
+            serial_number
+            and StockItem.objects.filter(part=part, serial_number=serial_number).exists()
+        ):
+            raise duplicate from None
+        raise
+    # Lock the new row like every other stock write does (the ledger row follows).
+    item = _lock(item)
+    _record(
+        item,
+        kind=StockMovement.Kind.RECEIVED,
+        delta=quantity,
+        user=user,
+        reference=reference,
+        to_location=location,
+    )
+    return item
+
+
+@transaction.atomic
+def stock_adjust(*, item: StockItem, new_quantity: Decimal, reason: str, user: Any) -> StockItem:
+    """Set a stock item's quantity after a count, writing an "adjusted" movement of the delta.
+
+    Locks the stock item row. Raises InventoryError (at `reason`) without a reason,
+    StockQuantityError (at `new_quantity`) for a negative quantity or more than 1 of a
+    serialised item, StockUnchangedError when the quantity is already that, and
+    StockAllocatedError when the new quantity is below what pending shipments hold (naming
+    their orders).
+    """
+    new_quantity = Decimal(new_quantity)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InventoryError({"reason": "Say why the quantity changes (e.g. stock count)."})
+    if new_quantity < ZERO:
+        raise StockQuantityError({"new_quantity": "A stock quantity cannot be negative."})
+    locked = _lock(item)
+    if locked.serial_number and new_quantity > 1:
+        raise StockQuantityError(
+            {"new_quantity": "A serialised item has quantity 1 (or 0 when it is gone)."}
+        )
+    if new_quantity == locked.quantity:
+        raise StockUnchangedError(
+            {"new_quantity": f"The quantity is already {format_quantity(new_quantity)}."}
+        )
+    if new_quantity < locked.allocated_quantity:
+        raise StockAllocatedError(
+            {"new_quantity": _allocated_message(locked, "go below the allocated quantity")}
+        )
+    delta = new_quantity - locked.quantity
+    locked.quantity = new_quantity
+    locked.save(update_fields=["quantity", "updated_at"])
+    _record(locked, kind=StockMovement.Kind.ADJUSTED, delta=delta, user=user, reason=reason)
+    _refresh_caller_copy(item, locked)
+    return locked
+
+
+@transaction.atomic
+def stock_move(
+    *, item: StockItem, location: StockLocation, user: Any, reason: str = ""
+) -> StockItem:
+    """Move a whole stock item to another location, writing a "moved" movement.
+
+    Locks the stock item row. Allocations follow the item. Raises StockUnchangedError (at
+    `location`) when it is already there.
+    """
+    locked = _lock(item)
+    if locked.location_id == location.pk:
+        raise StockUnchangedError({"location": f"This stock is already at {location}."})
+    from_location = locked.location
+    locked.location = location
+    locked.save(update_fields=["location", "updated_at"])
+    _record(
+        locked,
+        kind=StockMovement.Kind.MOVED,
+        delta=ZERO,
+        user=user,
+        reason=(reason or "").strip(),
+        from_location=from_location,
+        to_location=location,
+    )
+    _refresh_caller_copy(item, locked)
+    return locked
+
+
+@transaction.atomic
+def stock_set_status(*, item: StockItem, status: str, user: Any, reason: str = "") -> StockItem:
+    """Mark a stock item OK, Damaged or Quarantined; the ledger notes the change.
+
+    Locks the stock item row. Only OK stock can be allocated, so this raises
+    StockAllocatedError (at `status`) when allocated stock would become Damaged or Quarantined
+    (naming the orders), and StockUnchangedError when the status is already that.
+    """
+    status = StockItem.Status(status)
+    locked = _lock(item)
+    if locked.status == status:
+        raise StockUnchangedError({"status": f"This stock is already {status.label}."})
+    if status != StockItem.Status.OK and locked.allocated_quantity > ZERO:
+        raise StockAllocatedError(
+            {"status": _allocated_message(locked, f"be marked {status.label}")}
+        )
+    old = locked.get_status_display()
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    note = f"Status {old} -> {status.label}"
+    reason = (reason or "").strip()
+    _record(
+        locked,
+        kind=StockMovement.Kind.ADJUSTED,
+        delta=ZERO,
+        user=user,
+        reason=f"{note}: {reason}" if reason else note,
+    )
+    _refresh_caller_copy(item, locked)
+    return locked
