@@ -1,8 +1,11 @@
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +24,9 @@ class SalesOrderSettings(models.Model):
         default="SO-{ref:04d}",
         help_text="Must contain {ref} (e.g. {ref:04d}); may contain text and {date:%Y}.",
     )
+    # The highest number handed out so far; never goes down, so a deleted order's number
+    # is not reused. Locked (select_for_update) while a new order takes its number.
+    last_reference_number = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = "sales order settings"
@@ -29,14 +35,107 @@ class SalesOrderSettings(models.Model):
     def __str__(self) -> str:
         return "Sales order settings"
 
+    def clean(self) -> None:
+        from salesorders.numbering import validate_pattern
+
+        try:
+            validate_pattern(self.reference_pattern)
+        except ValidationError as error:
+            raise ValidationError({"reference_pattern": error.messages}) from None
+
     @classmethod
     def load(cls) -> "SalesOrderSettings":
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
 
+OPEN_STATUSES = ("pending", "issued", "on_hold")
+
+
 class SalesOrderQuerySet(models.QuerySet):
-    pass
+    def open(self) -> "SalesOrderQuerySet":
+        """Orders still in play: Pending, Issued or On Hold."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today=None) -> "SalesOrderQuerySet":
+        """Open orders whose target (ship-by) date is before today (company time zone)."""
+        today = today or timezone.localdate()
+        return self.open().filter(target_date__lt=today)
+
+    def due_between(self, start, end) -> "SalesOrderQuerySet":
+        """Open orders with a target date from `start` to `end`, both included."""
+        return self.open().filter(target_date__gte=start, target_date__lte=end)
+
+    def with_delivery_state(self) -> "SalesOrderQuerySet":
+        """Annotate `delivery_state` (a SalesOrder.DeliveryState value) from line quantities.
+
+        One correlated subquery per order over its lines (indexed by order), so a list of
+        10,000 orders costs one query:
+        - not_shipped: nothing shipped on any line (also: no lines at all);
+        - shipped: something shipped and every line is done (shipped + cancelled >= ordered);
+        - partially_shipped: something shipped and some line still has a remainder.
+        An order whose lines were all cancelled without shipping stays "not_shipped".
+        """
+        per_order = (
+            SalesOrderLine.objects.filter(order=OuterRef("pk"))
+            .order_by()
+            .values("order")
+            .annotate(
+                shipped_sum=Sum("shipped_quantity"),
+                open_lines=Count(
+                    "pk", filter=Q(quantity__gt=F("shipped_quantity") + F("cancelled_quantity"))
+                ),
+            )
+            .annotate(
+                state=Case(
+                    When(shipped_sum__lte=0, then=Value(DeliveryState.NOT_SHIPPED.value)),
+                    When(open_lines=0, then=Value(DeliveryState.SHIPPED.value)),
+                    default=Value(DeliveryState.PARTIALLY_SHIPPED.value),
+                    output_field=models.CharField(),
+                )
+            )
+            .values("state")
+        )
+        return self.annotate(
+            delivery_state=Coalesce(
+                Subquery(per_order, output_field=models.CharField()),
+                Value(DeliveryState.NOT_SHIPPED.value),
+            )
+        )
+
+    def for_list(self) -> "SalesOrderQuerySet":
+        """What the order list shows, in one query: customer and delivery state."""
+        return self.select_related("customer").with_delivery_state()
+
+
+class DeliveryState(models.TextChoices):
+    """Derived from line quantities, never stored (see with_delivery_state)."""
+
+    NOT_SHIPPED = "not_shipped", "Not shipped"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+    SHIPPED = "shipped", "Shipped"
+
+
+def delivery_state_of(lines) -> str:
+    """The same rule as SalesOrderQuerySet.with_delivery_state, over loaded lines."""
+    lines = list(lines)
+    shipped = sum((line.shipped_quantity for line in lines), ZERO)
+    if shipped <= 0:
+        return DeliveryState.NOT_SHIPPED
+    if all(line.shipped_quantity + line.cancelled_quantity >= line.quantity for line in lines):
+        return DeliveryState.SHIPPED
+    return DeliveryState.PARTIALLY_SHIPPED
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the lifecycle rules need to know about an order besides its status."""
+
+    line_count: int
+    shipped_anything: bool
+    delivery_state: str
+    has_pending_shipment: bool
+    customer_active: bool
 
 
 class SalesOrder(models.Model):
@@ -46,6 +145,26 @@ class SalesOrder(models.Model):
         ON_HOLD = "on_hold", "On Hold"
         COMPLETE = "complete", "Complete"
         CANCELLED = "cancelled", "Cancelled"
+
+    DeliveryState = DeliveryState
+    Facts = OrderFacts
+
+    # The lifecycle as data: action -> (statuses it may start from, status it leads to).
+    # Checked in one place: transition_refusal().
+    TRANSITIONS = {
+        "issue": (frozenset({Status.PENDING}), Status.ISSUED),
+        "hold": (frozenset({Status.PENDING, Status.ISSUED}), Status.ON_HOLD),
+        "release": (frozenset({Status.ON_HOLD}), Status.ISSUED),
+        "complete": (frozenset({Status.ISSUED}), Status.COMPLETE),
+        "cancel": (frozenset({Status.PENDING, Status.ISSUED, Status.ON_HOLD}), Status.CANCELLED),
+    }
+    ACTION_VERBS = {
+        "issue": "issued",
+        "hold": "put on hold",
+        "release": "released",
+        "complete": "completed",
+        "cancel": "cancelled",
+    }
 
     reference = models.CharField(max_length=50, unique=True)
     reference_number = models.PositiveIntegerField(db_index=True, editable=False)
@@ -107,7 +226,12 @@ class SalesOrder(models.Model):
     objects = SalesOrderQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-reference_number"]
+        ordering = ["-reference_number", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "target_date"], name="salesorder_status_target"),
+            models.Index(fields=["customer", "-order_date"], name="salesorder_customer_date"),
+            models.Index(fields=["target_date"], name="salesorder_target_date"),
+        ]
         permissions = [
             ("cancel_salesorder", "Can cancel sales orders"),
             ("complete_salesorder", "Can complete sales orders"),
@@ -126,6 +250,63 @@ class SalesOrder(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("salesorders:detail", args=[self.pk])
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_read_only(self) -> bool:
+        """Complete and Cancelled orders cannot be changed anywhere, the admin included."""
+        return self.status in (self.Status.COMPLETE, self.Status.CANCELLED)
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.is_open and self.target_date and self.target_date < today)
+
+    def transition_refusal(self, action: str, facts: OrderFacts) -> str | None:
+        """Why `action` is not allowed now, as a sentence; None when it is allowed."""
+        if action not in self.TRANSITIONS:
+            return f"There is no action {action!r} for a sales order."
+        sources, _target = self.TRANSITIONS[action]
+        verb = self.ACTION_VERBS[action]
+        if self.status not in sources:
+            allowed = " or ".join(sorted(str(self.Status(s).label) for s in sources))
+            return (
+                f"{self.reference} is {self.get_status_display()}, so it cannot be {verb}; "
+                f"only {allowed} orders can."
+            )
+        needs_issue_rules = action == "issue" or (action == "release" and not self.issued_at)
+        if needs_issue_rules:
+            if facts.line_count == 0:
+                return f"{self.reference} has no lines; add a line item before issuing it."
+            if not facts.customer_active:
+                return (
+                    f"{self.customer_name} is inactive, so {self.reference} cannot be {verb}; "
+                    "reactivate the customer first."
+                )
+        if action == "complete":
+            if facts.delivery_state != DeliveryState.SHIPPED:
+                return (
+                    f"{self.reference} cannot be completed until every line is shipped "
+                    "or its remainder cancelled."
+                )
+            if facts.has_pending_shipment:
+                return (
+                    f"{self.reference} has a pending shipment; complete or delete it before "
+                    "completing the order."
+                )
+        if action == "cancel" and facts.shipped_anything:
+            return (
+                f"{self.reference} has shipped goods, so it cannot be cancelled; use Cancel "
+                "Remaining on its lines instead."
+            )
+        return None
+
+    def get_delivery_state_display(self) -> str:
+        """Label of the annotated delivery state (see SalesOrderQuerySet.with_delivery_state)."""
+        state = getattr(self, "delivery_state", None) or DeliveryState.NOT_SHIPPED
+        return DeliveryState(state).label
+
 
 class SalesOrderLine(models.Model):
     class PriceSource(models.TextChoices):
@@ -143,6 +324,8 @@ class SalesOrderLine(models.Model):
     list_unit_price = models.DecimalField(**UNIT_PRICE, default=ZERO)
     unit_price = models.DecimalField(**UNIT_PRICE)
     price_source = models.CharField(max_length=60, default=PriceSource.LIST)
+    # What the user reads: "List price", "Price break: min qty 10" or "Manual".
+    price_source_label = models.CharField(max_length=100, blank=True, default="List price")
     price_overridden = models.BooleanField(default=False)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
     tax_rate = models.ForeignKey(
@@ -262,7 +445,13 @@ class SalesOrderEvent(models.Model):
 
 
 class CalendarFeedToken(models.Model):
-    """A user's secret for the ICS feed URL; regenerating it retires the old URL at once."""
+    """A user's salt for the ICS feed URL; regenerating it retires the old URL at once.
+
+    The token in the URL is an HMAC of the user's id and `key` under SECRET_KEY (see
+    salesorders/feeds.py), so the database never holds a working feed URL. A user without a row
+    has an initial token (empty key); regenerating writes a random key. Deleting the row brings
+    the initial URL back: regenerate instead.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed_token"

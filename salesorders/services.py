@@ -1,10 +1,61 @@
-"""Every write to sales orders that has a rule. See DESIGN.md for the lock order."""
+"""Every write to sales orders that has a rule. See DESIGN.md for the lock order.
+
+Lock order everywhere: SalesOrder -> SalesOrderLine -> StockItem (by pk) -> Shipment.
+Every public function is atomic, raises a SalesOrderError subclass (a ValidationError) with a
+sentence a person can act on, and writes nothing when it raises.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from salesorders.models import SalesOrder, SalesOrderEvent
+from customers.models import Customer
+from inventory.models import Part, StockItem, TaxRate
+from inventory.pricing import suggest_unit_price
+from salesorders.exceptions import (
+    CustomerError,
+    DuplicateLineError,
+    LineError,
+    OrderReferenceError,
+    OrderStateError,
+    SalesOrderError,
+    StaleOrderError,
+)
+from salesorders.models import (
+    ZERO,
+    SalesOrder,
+    SalesOrderEvent,
+    SalesOrderExtraLine,
+    SalesOrderLine,
+    SalesOrderSettings,
+    delivery_state_of,
+)
+from salesorders.numbering import format_reference, parse_reference
+
+Status = SalesOrder.Status
+DeliveryState = SalesOrder.DeliveryState
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+MAX_QUANTITY = Decimal("99999999.9999")
+MAX_PRICE = Decimal("9999999999.9999")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()  # "leave as it is" for optional service arguments
+
+
+# --- history and version -------------------------------------------------------------------
 
 
 def record_event(
@@ -27,3 +78,891 @@ def touch_order(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
     )
     order.version += 1
     order.updated_at, order.updated_by = now, user
+
+
+# --- money ---------------------------------------------------------------------------------
+
+
+def money(value: Decimal) -> Decimal:
+    """Round an amount half-up to cents."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amounts(
+    *, quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_percent: Decimal
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(subtotal, tax, total) of a line, each rounded half-up to 2 dp.
+
+    subtotal = quantity x unit price x (1 - discount/100); tax = subtotal x rate/100.
+    """
+    subtotal = money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+    tax = money(subtotal * tax_percent / HUNDRED)
+    return subtotal, tax, subtotal + tax
+
+
+def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
+    """Store the order's totals from its stored line amounts and bump its version.
+
+    Three queries whatever the order's size: two aggregates and one UPDATE.
+    """
+    lines = SalesOrderLine.objects.filter(order_id=order.pk).aggregate(
+        subtotal=Coalesce(Sum("subtotal"), ZERO),
+        tax=Coalesce(Sum("tax_amount"), ZERO),
+        count=Count("pk"),
+    )
+    extras = SalesOrderExtraLine.objects.filter(order_id=order.pk).aggregate(
+        subtotal=Coalesce(Sum("subtotal"), ZERO), tax=Coalesce(Sum("tax_amount"), ZERO)
+    )
+    order.subtotal = money(lines["subtotal"] + extras["subtotal"])
+    order.tax_total = money(lines["tax"] + extras["tax"])
+    order.total = order.subtotal + order.tax_total
+    order.line_count = lines["count"]
+    now = timezone.now()
+    SalesOrder.objects.filter(pk=order.pk).update(
+        subtotal=order.subtotal,
+        tax_total=order.tax_total,
+        total=order.total,
+        line_count=order.line_count,
+        version=F("version") + 1,
+        updated_at=now,
+        updated_by=user,
+    )
+    order.version += 1
+    order.updated_at, order.updated_by = now, user
+
+
+# --- input checks --------------------------------------------------------------------------
+
+
+def _decimal(value, *, field: str, label: str, error=LineError) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise error({field: f"The {label} must be a number, not {value!r}."}) from None
+    if not number.is_finite():
+        raise error({field: f"The {label} must be a number, not {value!r}."})
+    return number
+
+
+def _quantity(value, *, field: str = "quantity") -> Decimal:
+    quantity = _decimal(value, field=field, label="quantity")
+    if quantity <= 0:
+        raise LineError({field: "The quantity must be above zero."})
+    if quantity > MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.0001")):
+        raise LineError({field: "The quantity may have at most 8 digits and 4 decimal places."})
+    return quantity
+
+
+def _unit_price(value, *, allow_negative: bool = False) -> Decimal:
+    price = _decimal(value, field="unit_price", label="unit price")
+    if price < 0 and not allow_negative:
+        raise LineError({"unit_price": "A unit price cannot be negative."})
+    if abs(price) > MAX_PRICE or price != price.quantize(Decimal("0.0001")):
+        raise LineError({"unit_price": "A unit price has at most 4 decimal places."})
+    return price
+
+
+def _discount(value) -> Decimal:
+    discount = _decimal(value, field="discount_percent", label="discount")
+    if discount < 0 or discount > 100:
+        raise LineError({"discount_percent": "A discount is between 0 and 100 percent."})
+    if discount != discount.quantize(CENT):
+        raise LineError({"discount_percent": "A discount has at most 2 decimal places."})
+    return discount
+
+
+def _check_dates(order_date, target_date) -> None:
+    if target_date and order_date and target_date < order_date:
+        raise SalesOrderError({"target_date": "The target date cannot be before the order date."})
+
+
+def _lock_order(order: SalesOrder, expected_version: int | None) -> SalesOrder:
+    """Lock the order row, refuse a stale version. Returns the fresh, locked order."""
+    locked = SalesOrder.objects.select_for_update().get(pk=order.pk)
+    if expected_version is not None and int(expected_version) != locked.version:
+        who = locked.updated_by or "someone"
+        if locked.updated_by_id:
+            who = locked.updated_by.get_full_name() or locked.updated_by.get_username()
+        when = timezone.localtime(locked.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+        raise StaleOrderError(
+            f"{locked.reference} was changed by {who} at {when} since you opened it; "
+            "reload the page to see the changes, then try again."
+        )
+    return locked
+
+
+def _require_editable(order: SalesOrder) -> None:
+    if order.is_read_only:
+        raise OrderStateError(
+            f"{order.reference} is {order.get_status_display()}, so it cannot be changed."
+        )
+
+
+# --- reference numbering -------------------------------------------------------------------
+
+
+def _lock_settings() -> SalesOrderSettings:
+    """Lock the numbering row; create it first if needed (a race on creating it is harmless)."""
+    if not SalesOrderSettings.objects.filter(pk=1).exists():
+        try:
+            with transaction.atomic():
+                SalesOrderSettings.objects.create(pk=1)
+        except IntegrityError:
+            pass  # another process created it first
+    return SalesOrderSettings.objects.select_for_update().get(pk=1)
+
+
+def _take_reference(*, reference: str, order_date: datetime.date) -> tuple[str, int]:
+    """The reference and number for a new order. Holds the settings row lock until commit,
+    so two processes never hand out the same number (on SQLite the IMMEDIATE transaction
+    serialises writers the same way)."""
+    settings_row = _lock_settings()
+    pattern = settings_row.reference_pattern
+    highest = SalesOrder.objects.aggregate(n=Max("reference_number"))["n"] or 0
+    highest = max(highest, settings_row.last_reference_number)
+    if reference:
+        reference = reference.strip()
+        number = parse_reference(pattern, reference)
+        if SalesOrder.objects.filter(reference=reference).exists():
+            raise OrderReferenceError({"reference": f"An order {reference} already exists."})
+    else:
+        number = highest + 1
+        reference = format_reference(pattern, number, order_date)
+        while SalesOrder.objects.filter(reference=reference).exists():
+            number += 1  # someone typed this reference by hand earlier
+            reference = format_reference(pattern, number, order_date)
+    if number > settings_row.last_reference_number:
+        settings_row.last_reference_number = number
+        settings_row.save(update_fields=["last_reference_number"])
+    return reference, number
+
+
+def settings_update(*, reference_pattern: str, user: AbstractBaseUser | None) -> SalesOrderSettings:
+    """Change the reference pattern; refuse an invalid one. Locks the settings row."""
+    from salesorders.numbering import validate_pattern
+
+    validate_pattern(reference_pattern)
+    with transaction.atomic():
+        settings_row = _lock_settings()
+        settings_row.reference_pattern = reference_pattern
+        settings_row.save(update_fields=["reference_pattern"])
+    return settings_row
+
+
+# --- orders --------------------------------------------------------------------------------
+
+HEADER_FIELDS = (
+    "customer",
+    "customer_reference",
+    "description",
+    "order_date",
+    "target_date",
+    "requested_delivery_date",
+    "currency",
+    "ship_to",
+    "bill_to",
+    "contact",
+    "salesperson",
+    "priority",
+    "notes",
+)
+PENDING_ONLY_FIELDS = ("customer", "currency")
+
+
+def _default_addresses(customer: Customer) -> tuple[str, str]:
+    ship_to = bill_to = ""
+    for address in customer.addresses.filter(
+        Q(is_default_shipping=True) | Q(is_default_billing=True)
+    ):
+        if address.is_default_shipping:
+            ship_to = address.as_text(customer.name)
+        if address.is_default_billing:
+            bill_to = address.as_text(customer.name)
+    return ship_to, bill_to or ship_to
+
+
+def _check_contact(contact, customer: Customer) -> None:
+    if contact is not None and contact.customer_id != customer.pk:
+        raise SalesOrderError({"contact": f"{contact} is not a contact of {customer.name}."})
+
+
+@transaction.atomic
+def salesorder_create(
+    *,
+    customer: Customer,
+    user: AbstractBaseUser | None,
+    reference: str = "",
+    customer_reference: str = "",
+    description: str = "",
+    order_date: datetime.date | None = None,
+    target_date: datetime.date | None = None,
+    requested_delivery_date: datetime.date | None = None,
+    currency: str = "",
+    ship_to: str | None = None,
+    bill_to: str | None = None,
+    contact=None,
+    salesperson: AbstractBaseUser | None = None,
+    priority: int = 0,
+    notes: str = "",
+) -> SalesOrder:
+    """Create a Pending order for an active customer, numbered by the reference pattern.
+
+    Copies the customer's name, currency and default addresses unless given. Locks the
+    settings row (numbering). Raises CustomerError, OrderReferenceError, SalesOrderError.
+    """
+    customer = Customer.objects.get(pk=customer.pk)
+    if not customer.active:
+        raise CustomerError(
+            {"customer": f"{customer.name} is inactive; new orders need an active customer."}
+        )
+    order_date = order_date or timezone.localdate()
+    _check_dates(order_date, target_date)
+    _check_contact(contact, customer)
+    default_ship, default_bill = (
+        _default_addresses(customer) if ship_to is None or bill_to is None else ("", "")
+    )
+    reference, number = _take_reference(reference=reference, order_date=order_date)
+    order = SalesOrder(
+        reference=reference,
+        reference_number=number,
+        customer=customer,
+        customer_name=customer.name,
+        customer_reference=customer_reference,
+        description=description,
+        order_date=order_date,
+        target_date=target_date,
+        requested_delivery_date=requested_delivery_date,
+        currency=(currency or customer.currency).upper(),
+        ship_to=default_ship if ship_to is None else ship_to,
+        bill_to=default_bill if bill_to is None else bill_to,
+        contact=contact,
+        salesperson=salesperson,
+        priority=priority or 0,
+        notes=notes,
+        created_by=user,
+        updated_by=user,
+    )
+    try:
+        order.full_clean(exclude=["reference_number", "customer_name"], validate_unique=False)
+    except ValidationError as error:
+        raise SalesOrderError(error.message_dict) from None
+    order.save()
+    record_event(
+        order=order, kind="created", message=f"Order created for {customer.name}.", user=user
+    )
+    return order
+
+
+@transaction.atomic
+def salesorder_update(
+    *,
+    order: SalesOrder,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    **changes,
+) -> SalesOrder:
+    """Change the order's header fields (see HEADER_FIELDS). Locks the order row.
+
+    Customer and currency change only while Pending. Raises StaleOrderError when the order
+    changed since `expected_version`, OrderStateError on a Complete/Cancelled order.
+    """
+    unknown = set(changes) - set(HEADER_FIELDS)
+    if unknown:
+        raise TypeError(f"salesorder_update() cannot change {sorted(unknown)}")
+    order = _lock_order(order, expected_version)
+    _require_editable(order)
+    changed = []
+    for field, value in changes.items():
+        current = getattr(order, field)
+        if field == "currency":
+            value = (value or "").upper()
+        if current == value:
+            continue
+        if field in PENDING_ONLY_FIELDS and order.status != Status.PENDING:
+            label = SalesOrder._meta.get_field(field).verbose_name
+            raise OrderStateError(
+                {field: f"The {label} can only be changed while the order is Pending."}
+            )
+        setattr(order, field, value)
+        changed.append(field)
+    if not changed:
+        return order
+    if "customer" in changed:
+        if not order.customer.active:
+            raise CustomerError(
+                {"customer": f"{order.customer.name} is inactive; choose an active customer."}
+            )
+        order.customer_name = order.customer.name
+        changed.append("customer_name")
+    _check_dates(order.order_date, order.target_date)
+    _check_contact(order.contact, order.customer)
+    try:
+        order.full_clean(exclude=["reference_number", "customer_name"], validate_unique=False)
+    except ValidationError as error:
+        raise SalesOrderError(error.message_dict) from None
+    order.save(update_fields=changed)
+    touch_order(order=order, user=user)
+    labels = ", ".join(
+        str(SalesOrder._meta.get_field(f).verbose_name) for f in changed if f != "customer_name"
+    )
+    record_event(order=order, kind="updated", message=f"Changed {labels}.", user=user)
+    return order
+
+
+# --- lines ---------------------------------------------------------------------------------
+
+
+def _fresh_part(part: Part) -> Part:
+    return (
+        Part.objects.select_related("default_tax_rate")
+        .prefetch_related("price_breaks")
+        .get(pk=part.pk)
+    )
+
+
+def _apply_price(line: SalesOrderLine, part: Part, unit_price) -> None:
+    """Set the line's unit price: the suggestion for its quantity unless a price is given
+    that differs from it (then it is a manual override)."""
+    suggestion = suggest_unit_price(part, line.quantity)
+    line.list_unit_price = part.list_price
+    if unit_price is None or unit_price == suggestion.unit_price:
+        line.unit_price = suggestion.unit_price
+        line.price_source = suggestion.source
+        line.price_source_label = suggestion.label
+        line.price_overridden = False
+    else:
+        line.unit_price = unit_price
+        line.price_source = SalesOrderLine.PriceSource.MANUAL
+        line.price_source_label = SalesOrderLine.PriceSource.MANUAL.label
+        line.price_overridden = True
+
+
+def _apply_tax(line, tax_rate: TaxRate | None, *, overridden: bool) -> None:
+    line.tax_rate = tax_rate
+    line.tax_name = tax_rate.name if tax_rate else ""
+    line.tax_percent = tax_rate.percent if tax_rate else ZERO
+    line.tax_overridden = overridden
+
+
+def _apply_amounts(line) -> None:
+    line.subtotal, line.tax_amount, line.total = line_amounts(
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        discount_percent=getattr(line, "discount_percent", ZERO),
+        tax_percent=line.tax_percent,
+    )
+
+
+def _describe_line(line: SalesOrderLine) -> str:
+    return (
+        f"{line.part_sku} x {line.quantity.normalize():f} at {line.unit_price.normalize():f}"
+        f"{f' less {line.discount_percent.normalize():f}%' if line.discount_percent else ''}"
+    )
+
+
+@transaction.atomic
+def salesorder_line_add(
+    *,
+    order: SalesOrder,
+    part: Part,
+    quantity,
+    user: AbstractBaseUser | None,
+    unit_price=None,
+    discount_percent=ZERO,
+    tax_rate=UNSET,
+    target_date: datetime.date | None = None,
+    notes: str = "",
+    expected_version: int | None = None,
+) -> SalesOrderLine:
+    """Add a part to the order, priced by its price breaks for the quantity unless
+    `unit_price` is given, taxed at the part's default rate unless `tax_rate` is given.
+
+    Locks the order row; a constant number of queries whatever the order's size.
+    Raises LineError (bad part, quantity, price, discount), DuplicateLineError (the part is
+    already on the order; `.line` is that line), StaleOrderError, OrderStateError.
+    """
+    quantity = _quantity(quantity)
+    unit_price = None if unit_price in (None, "") else _unit_price(unit_price)
+    discount = _discount(discount_percent if discount_percent not in (None, "") else ZERO)
+    order = _lock_order(order, expected_version)
+    _require_editable(order)
+    part = _fresh_part(part)
+    if not part.active or not part.salable:
+        raise LineError({"part": f"{part} is not an active, salable part."})
+    existing = SalesOrderLine.objects.filter(order_id=order.pk, part_id=part.pk).first()
+    if existing is not None:
+        raise DuplicateLineError(
+            {"part": f"{part} is already on this order; edit that line instead."}, line=existing
+        )
+    line = SalesOrderLine(
+        order=order,
+        part=part,
+        part_name=part.name,
+        part_sku=part.sku,
+        unit=part.unit,
+        quantity=quantity,
+        discount_percent=discount,
+        target_date=target_date,
+        notes=notes,
+        sort_order=order.line_count + 1,
+    )
+    _apply_price(line, part, unit_price)
+    if tax_rate is UNSET:
+        _apply_tax(line, part.default_tax_rate, overridden=False)
+    else:
+        _apply_tax(line, tax_rate, overridden=tax_rate != part.default_tax_rate)
+    _apply_amounts(line)
+    line.save()
+    _refresh_totals(order=order, user=user)
+    record_event(
+        order=order, kind="line_added", message=f"Added {_describe_line(line)}.", user=user
+    )
+    return line
+
+
+def _lock_line(line: SalesOrderLine, expected_version: int | None):
+    order = _lock_order(SalesOrder(pk=line.order_id), expected_version)
+    _require_editable(order)
+    try:
+        locked = SalesOrderLine.objects.select_for_update().get(pk=line.pk, order_id=order.pk)
+    except SalesOrderLine.DoesNotExist:
+        raise LineError("That line is no longer on the order; reload the page.") from None
+    return order, locked
+
+
+@transaction.atomic
+def salesorder_line_update(
+    *,
+    line: SalesOrderLine,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    quantity=UNSET,
+    unit_price=UNSET,
+    discount_percent=UNSET,
+    tax_rate=UNSET,
+    target_date=UNSET,
+    notes=UNSET,
+) -> SalesOrderLine:
+    """Change one line. Locks the order, then the line; constant queries.
+
+    `unit_price`: UNSET keeps it (re-suggested for a new quantity unless overridden), None
+    goes back to the suggested price, a number is a manual price. On an Issued or On Hold
+    order the quantity cannot go below what is shipped, cancelled and allocated.
+    """
+    order, line = _lock_line(line, expected_version)
+    before = _describe_line(line)
+    quantity_changed = False
+    if quantity is not UNSET:
+        new_quantity = _quantity(quantity)
+        floor = line.shipped_quantity + line.cancelled_quantity + line.allocated_quantity
+        if new_quantity < floor:
+            raise LineError(
+                {
+                    "quantity": (
+                        f"The quantity cannot go below {floor.normalize():f}: "
+                        f"{line.shipped_quantity.normalize():f} shipped, "
+                        f"{line.cancelled_quantity.normalize():f} cancelled and "
+                        f"{line.allocated_quantity.normalize():f} allocated."
+                    )
+                }
+            )
+        quantity_changed = new_quantity != line.quantity
+        line.quantity = new_quantity
+    if discount_percent is not UNSET:
+        line.discount_percent = _discount(
+            discount_percent if discount_percent not in (None, "") else ZERO
+        )
+    if unit_price is not UNSET or (quantity_changed and not line.price_overridden):
+        part = _fresh_part(line.part)
+        if unit_price is UNSET:
+            _apply_price(line, part, None)
+        else:
+            price = None if unit_price in (None, "") else _unit_price(unit_price)
+            _apply_price(line, part, price)
+    if tax_rate is not UNSET:
+        default = (
+            TaxRate.objects.filter(parts=line.part_id).first() if tax_rate is not None else None
+        )
+        _apply_tax(line, tax_rate, overridden=tax_rate is None or tax_rate != default)
+    if target_date is not UNSET:
+        line.target_date = target_date
+    if notes is not UNSET:
+        line.notes = notes
+    _apply_amounts(line)
+    line.save()
+    _refresh_totals(order=order, user=user)
+    after = _describe_line(line)
+    message = f"Changed line {before} to {after}." if before != after else f"Changed {after}."
+    record_event(order=order, kind="line_changed", message=message, user=user)
+    return line
+
+
+@transaction.atomic
+def salesorder_line_delete(
+    *, line: SalesOrderLine, user: AbstractBaseUser | None, expected_version: int | None = None
+) -> None:
+    """Remove a line that nothing has been shipped, cancelled or allocated from.
+
+    Locks the order, then the line. Raises LineError otherwise (use Cancel Remaining).
+    """
+    order, line = _lock_line(line, expected_version)
+    if line.shipped_quantity or line.cancelled_quantity or line.allocated_quantity:
+        raise LineError(
+            f"{line.part_sku} has stock shipped, allocated or cancelled, so it cannot be "
+            "removed; release its allocations or use Cancel Remaining instead."
+        )
+    if line.allocations.exists():
+        raise LineError(f"{line.part_sku} has allocations; remove them first.")
+    description = _describe_line(line)
+    line.delete()
+    _refresh_totals(order=order, user=user)
+    record_event(order=order, kind="line_removed", message=f"Removed {description}.", user=user)
+
+
+# --- extra lines ---------------------------------------------------------------------------
+
+
+def _extra_description(extra: SalesOrderExtraLine) -> str:
+    return (
+        f"{extra.description} x {extra.quantity.normalize():f} at {extra.unit_price.normalize():f}"
+    )
+
+
+def _apply_extra(extra, *, description, quantity, unit_price, tax_rate) -> None:
+    if description is not UNSET:
+        description = (description or "").strip()
+        if not description:
+            raise LineError({"description": "Say what the charge or rebate is for."})
+        extra.description = description
+    if quantity is not UNSET:
+        extra.quantity = _quantity(quantity)
+    if unit_price is not UNSET:
+        extra.unit_price = _unit_price(unit_price, allow_negative=True)
+    if tax_rate is not UNSET:
+        _apply_tax(extra, tax_rate, overridden=False)
+    extra.subtotal, extra.tax_amount, extra.total = line_amounts(
+        quantity=extra.quantity,
+        unit_price=extra.unit_price,
+        discount_percent=ZERO,
+        tax_percent=extra.tax_percent,
+    )
+
+
+@transaction.atomic
+def salesorder_extra_line_add(
+    *,
+    order: SalesOrder,
+    description: str,
+    unit_price,
+    user: AbstractBaseUser | None,
+    quantity=Decimal("1"),
+    tax_rate: TaxRate | None = None,
+    expected_version: int | None = None,
+) -> SalesOrderExtraLine:
+    """Add a charge (shipping, handling) or, with a negative price, a rebate. Locks the order."""
+    extra = SalesOrderExtraLine(order=order)
+    _apply_extra(
+        extra, description=description, quantity=quantity, unit_price=unit_price, tax_rate=tax_rate
+    )
+    order = _lock_order(order, expected_version)
+    _require_editable(order)
+    extra.order = order
+    extra.sort_order = 0
+    extra.save()
+    _refresh_totals(order=order, user=user)
+    record_event(
+        order=order, kind="extra_added", message=f"Added {_extra_description(extra)}.", user=user
+    )
+    return extra
+
+
+def _lock_extra(extra: SalesOrderExtraLine, expected_version: int | None):
+    order = _lock_order(SalesOrder(pk=extra.order_id), expected_version)
+    _require_editable(order)
+    try:
+        locked = SalesOrderExtraLine.objects.select_for_update().get(pk=extra.pk, order_id=order.pk)
+    except SalesOrderExtraLine.DoesNotExist:
+        raise LineError("That extra line is no longer on the order; reload the page.") from None
+    return order, locked
+
+
+@transaction.atomic
+def salesorder_extra_line_update(
+    *,
+    extra: SalesOrderExtraLine,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    description=UNSET,
+    quantity=UNSET,
+    unit_price=UNSET,
+    tax_rate=UNSET,
+) -> SalesOrderExtraLine:
+    """Change an extra line. Locks the order, then the extra line."""
+    order, extra = _lock_extra(extra, expected_version)
+    before = _extra_description(extra)
+    _apply_extra(
+        extra, description=description, quantity=quantity, unit_price=unit_price, tax_rate=tax_rate
+    )
+    extra.save()
+    _refresh_totals(order=order, user=user)
+    record_event(
+        order=order,
+        kind="extra_changed",
+        message=f"Changed {before} to {_extra_description(extra)}.",
+        user=user,
+    )
+    return extra
+
+
+@transaction.atomic
+def salesorder_extra_line_delete(
+    *,
+    extra: SalesOrderExtraLine,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+) -> None:
+    """Remove an extra line. Locks the order, then the extra line."""
+    order, extra = _lock_extra(extra, expected_version)
+    description = _extra_description(extra)
+    extra.delete()
+    _refresh_totals(order=order, user=user)
+    record_event(order=order, kind="extra_removed", message=f"Removed {description}.", user=user)
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+def order_facts(order: SalesOrder) -> "SalesOrder.Facts":
+    """What the transition rules need to know, read with three small queries."""
+    lines = SalesOrderLine.objects.filter(order_id=order.pk).only(
+        "quantity", "shipped_quantity", "cancelled_quantity"
+    )
+    lines = list(lines)
+    return SalesOrder.Facts(
+        line_count=len(lines),
+        shipped_anything=any(line.shipped_quantity > 0 for line in lines),
+        delivery_state=delivery_state_of(lines),
+        has_pending_shipment=order.shipments.filter(status="pending").exists(),
+        customer_active=Customer.objects.filter(pk=order.customer_id, active=True).exists(),
+    )
+
+
+def require_transition(order: SalesOrder, action: str, facts: "SalesOrder.Facts") -> str:
+    """Raise OrderStateError with the reason when `action` is not allowed; else the target."""
+    refusal = order.transition_refusal(action, facts)
+    if refusal:
+        raise OrderStateError(refusal)
+    return SalesOrder.TRANSITIONS[action][1]
+
+
+def _lock_lines(order: SalesOrder) -> list:
+    return list(
+        SalesOrderLine.objects.select_for_update()
+        .filter(order_id=order.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _release_pending_allocations(
+    *, order: SalesOrder, line_ids: list[int] | None = None
+) -> dict[int, Decimal]:
+    """Release stock reserved for the order (or some of its lines) by pending shipments.
+
+    The caller holds the order and line locks; this locks the stock items (by pk), then the
+    pending shipments, lowers both reserved counters and deletes the pending allocations.
+    Returns {line id: quantity released}. salesorders never imports shipping: the rows are
+    reached through reverse relations.
+    """
+    Allocation = SalesOrderLine._meta.get_field("allocations").related_model
+    Shipment = SalesOrder._meta.get_field("shipments").related_model
+    pending = Allocation.objects.filter(line__order_id=order.pk, shipment__status="pending")
+    if line_ids is not None:
+        pending = pending.filter(line_id__in=list(line_ids))
+    rows = list(pending.values_list("pk", "line_id", "stock_item_id", "quantity"))
+    if not rows:
+        return {}
+    per_item: dict[int, Decimal] = defaultdict(Decimal)
+    per_line: dict[int, Decimal] = defaultdict(Decimal)
+    for _pk, line_id, item_id, quantity in rows:
+        per_item[item_id] += quantity
+        per_line[line_id] += quantity
+    items = list(
+        StockItem.objects.select_for_update()
+        .filter(pk__in=sorted(per_item))
+        .order_by("pk")
+        .values_list("pk", "allocated_quantity")
+    )
+    list(
+        Shipment.objects.select_for_update()
+        .filter(pk__in=sorted({s for s in pending.values_list("shipment_id", flat=True)}))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    StockItem.objects.filter(pk__in=sorted(per_item)).update(
+        allocated_quantity=Case(
+            *[When(pk=pk, then=Value(current - per_item[pk])) for pk, current in items],
+            output_field=StockItem._meta.get_field("allocated_quantity"),
+        )
+    )
+    line_rows = list(
+        SalesOrderLine.objects.filter(pk__in=sorted(per_line)).values_list(
+            "pk", "allocated_quantity"
+        )
+    )
+    SalesOrderLine.objects.filter(pk__in=sorted(per_line)).update(
+        allocated_quantity=Case(
+            *[When(pk=pk, then=Value(current - per_line[pk])) for pk, current in line_rows],
+            output_field=SalesOrderLine._meta.get_field("allocated_quantity"),
+        )
+    )
+    Allocation.objects.filter(pk__in=[row[0] for row in rows]).delete()
+    return dict(per_line)
+
+
+def _transition(order, action, user, expected_version):
+    order = _lock_order(order, expected_version)
+    target = require_transition(order, action, order_facts(order))
+    return order, target
+
+
+@transaction.atomic
+def salesorder_issue(
+    *, order: SalesOrder, user: AbstractBaseUser | None, expected_version: int | None = None
+) -> SalesOrder:
+    """Issue a Pending order so stock can be allocated to it. Locks the order row.
+
+    Raises OrderStateError when it is not Pending, has no lines or its customer is inactive.
+    """
+    order, target = _transition(order, "issue", user, expected_version)
+    order.status, order.issued_at, order.issued_by = target, timezone.now(), user
+    order.save(update_fields=["status", "issued_at", "issued_by"])
+    touch_order(order=order, user=user)
+    record_event(order=order, kind="issued", message="Order issued.", user=user)
+    return order
+
+
+@transaction.atomic
+def salesorder_hold(
+    *,
+    order: SalesOrder,
+    reason: str,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Put a Pending or Issued order On Hold, with a reason. Locks the order row."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderStateError({"reason": "Say why the order is put on hold."})
+    order, target = _transition(order, "hold", user, expected_version)
+    order.status, order.hold_reason = target, reason[:250]
+    order.save(update_fields=["status", "hold_reason"])
+    touch_order(order=order, user=user)
+    record_event(order=order, kind="held", message=f"Put on hold: {reason}", user=user)
+    return order
+
+
+@transaction.atomic
+def salesorder_release(
+    *,
+    order: SalesOrder,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Release an order from hold: it becomes Issued (issued now if it never was).
+
+    Locks the order row. An order held while Pending must meet the rules of Issue Order.
+    """
+    order, target = _transition(order, "release", user, expected_version)
+    fields = ["status", "hold_reason"]
+    order.status, order.hold_reason = target, ""
+    if order.issued_at is None:
+        order.issued_at, order.issued_by = timezone.now(), user
+        fields += ["issued_at", "issued_by"]
+    order.save(update_fields=fields)
+    touch_order(order=order, user=user)
+    reason = (reason or "").strip()
+    message = f"Released from hold: {reason}" if reason else "Released from hold."
+    record_event(order=order, kind="released", message=message, user=user)
+    return order
+
+
+@transaction.atomic
+def salesorder_complete(
+    *, order: SalesOrder, user: AbstractBaseUser | None, expected_version: int | None = None
+) -> SalesOrder:
+    """Complete an Issued order whose lines are all shipped or cancelled (delivery state
+    Shipped) and that has no pending shipment. Locks the order row."""
+    order, target = _transition(order, "complete", user, expected_version)
+    order.status, order.completed_at, order.completed_by = target, timezone.now(), user
+    order.save(update_fields=["status", "completed_at", "completed_by"])
+    touch_order(order=order, user=user)
+    record_event(order=order, kind="completed", message="Order completed.", user=user)
+    return order
+
+
+@transaction.atomic
+def salesorder_cancel(
+    *,
+    order: SalesOrder,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Cancel an order nothing has shipped from, releasing the stock reserved for it.
+
+    Locks the order, its lines, the reserved stock items (by pk), then its pending
+    shipments; deletes the pending allocations and the pending shipments. Raises
+    OrderStateError when it is Complete/Cancelled or something has shipped.
+    """
+    order, target = _transition(order, "cancel", user, expected_version)
+    _lock_lines(order)
+    released = _release_pending_allocations(order=order)
+    Shipment = SalesOrder._meta.get_field("shipments").related_model
+    pending_shipments = list(
+        Shipment.objects.filter(order_id=order.pk, status="pending").values_list("pk", flat=True)
+    )
+    if pending_shipments:
+        Shipment.objects.filter(pk__in=pending_shipments).delete()
+    order.status, order.cancelled_at, order.cancelled_by = target, timezone.now(), user
+    order.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    touch_order(order=order, user=user)
+    reason = (reason or "").strip()
+    message = "Order cancelled"
+    if released:
+        total = sum(released.values(), ZERO)
+        message += f"; released {total.normalize():f} reserved"
+    message += f": {reason}" if reason else "."
+    record_event(order=order, kind="cancelled", message=message, user=user)
+    return order
+
+
+@transaction.atomic
+def salesorder_line_cancel_remaining(
+    *, line: SalesOrderLine, user: AbstractBaseUser | None, expected_version: int | None = None
+) -> SalesOrderLine:
+    """Cancel what is left to ship of a line on an Issued or On Hold order.
+
+    Locks the order, the line, then the stock items its pending allocations reserve and
+    their shipments; releases those allocations and cancels the unshipped rest.
+    """
+    order, line = _lock_line(line, expected_version)
+    if order.status not in (Status.ISSUED, Status.ON_HOLD):
+        raise OrderStateError(
+            f"{order.reference} is {order.get_status_display()}; Cancel Remaining is for "
+            "Issued or On Hold orders (edit or remove the line instead)."
+        )
+    released = _release_pending_allocations(order=order, line_ids=[line.pk])
+    line.refresh_from_db(fields=["allocated_quantity"])
+    rest = line.quantity - line.shipped_quantity - line.cancelled_quantity - line.allocated_quantity
+    if rest <= 0:
+        raise LineError(f"Nothing is left to cancel on {line.part_sku}.")
+    line.cancelled_quantity += rest
+    line.save(update_fields=["cancelled_quantity"])
+    touch_order(order=order, user=user)
+    message = f"Cancelled the remaining {rest.normalize():f} of {line.part_sku}"
+    if released:
+        message += f" (released {released[line.pk].normalize():f} reserved)"
+    record_event(order=order, kind="remaining_cancelled", message=message + ".", user=user)
+    return line

@@ -1,0 +1,43 @@
+"""Domain errors of the sales-order services.
+
+They subclass Django's ValidationError so a form can show them where they belong:
+`form.add_error(None, error)` puts an error raised with a dict at the named fields and a plain
+message at the top of the form. `str(error)` is the sentence a person reads.
+"""
+
+from django.core.exceptions import ValidationError
+
+
+class SalesOrderError(ValidationError):
+    """A sales-order operation was refused; nothing was written."""
+
+    def __str__(self) -> str:
+        return " ".join(self.messages)
+
+
+class OrderStateError(SalesOrderError):
+    """The order's status does not allow this (an illegal transition, a read-only order)."""
+
+
+class StaleOrderError(SalesOrderError):
+    """Someone else saved the order after the form was opened."""
+
+
+class OrderReferenceError(SalesOrderError):
+    """A reference that does not match the pattern, or is taken; or an invalid pattern."""
+
+
+class LineError(SalesOrderError):
+    """A line that cannot be added or changed as asked (part, quantity, price, discount)."""
+
+
+class DuplicateLineError(LineError):
+    """The part is already on the order; `line` is the line to edit instead."""
+
+    def __init__(self, message, *, line=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.line = line
+
+
+class CustomerError(SalesOrderError):
+    """The customer cannot take a new order (inactive)."""

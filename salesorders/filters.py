@@ -1,0 +1,56 @@
+"""Filters of the order list; the calendar reuses them."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.models import Customer
+from salesorders.models import SalesOrder
+
+
+class SalesOrderFilter(django_filters.FilterSet):
+    """Query params: status (repeatable), customer, order_date_after/_before,
+    target_date_after/_before, total_min/_max, overdue, q."""
+
+    q = django_filters.CharFilter(
+        method="search", label="Search", help_text="Reference, customer or customer PO"
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=SalesOrder.Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.order_by("name"))
+    order_date = django_filters.DateFromToRangeFilter(
+        label="Order date",
+        widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
+    )
+    target_date = django_filters.DateFromToRangeFilter(
+        label="Target date",
+        widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
+    )
+    total = django_filters.RangeFilter(label="Total")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label="Overdue only",
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta:
+        model = SalesOrder
+        fields = ["q", "status", "customer", "order_date", "target_date", "total", "overdue"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | Q(customer_name__icontains=value)
+            | Q(customer__name__icontains=value)
+            | Q(customer_reference__icontains=value)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        if value:
+            return queryset.overdue(timezone.localdate())
+        return queryset
