@@ -1,0 +1,117 @@
+"""Checks that the stored counters equal the rows they summarise, in a few aggregate queries.
+
+Used after the generator (tests), after benchmark scenarios, and after the concurrency run: a
+counter that drifts from its rows is the first sign of a lost update under concurrency.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from inventory.models import StockItem, StockMovement
+from salesorders.models import SalesOrder, SalesOrderExtraLine, SalesOrderLine
+from shipping.models import Allocation, Shipment
+
+ZERO = Decimal("0")
+PENDING = Shipment.Status.PENDING
+QTY = DecimalField(max_digits=20, decimal_places=4)
+
+
+def _sum(queryset, field: str, group: str):
+    total = queryset.order_by().values(group).annotate(s=Sum(field)).values("s")
+    return Coalesce(Subquery(total, output_field=QTY), Value(ZERO), output_field=QTY)
+
+
+EPS = Decimal("0.00001")  # SQLite sums decimals as floats; real differences are >= 0.0001
+
+
+def _differ(queryset, left, right):
+    """Rows where two decimal expressions differ (beyond float noise on SQLite)."""
+    diff = queryset.annotate(_diff=ExpressionWrapper(left - right, output_field=QTY))
+    return diff.filter(Q(_diff__gt=EPS) | Q(_diff__lt=-EPS))
+
+
+def check(limit: int = 5) -> dict[str, list]:
+    """Every broken invariant, with up to `limit` offending ids each; empty dict when all hold."""
+    pending = Allocation.objects.filter(shipment__status=PENDING)
+    shipped = Allocation.objects.exclude(shipment__status=PENDING)
+    problems: dict[str, list] = {}
+
+    def report(name: str, queryset) -> None:
+        ids = list(queryset.values_list("pk", flat=True)[:limit])
+        if ids:
+            problems[name] = ids
+
+    items = StockItem.objects.annotate(
+        pending_sum=_sum(pending.filter(stock_item=OuterRef("pk")), "quantity", "stock_item"),
+        shipped_sum=_sum(shipped.filter(stock_item=OuterRef("pk")), "quantity", "stock_item"),
+        moved_out=_sum(
+            StockMovement.objects.filter(stock_item=OuterRef("pk"), kind="shipped"),
+            "quantity_delta",
+            "stock_item",
+        ),
+        ledger=_sum(
+            StockMovement.objects.filter(stock_item=OuterRef("pk")), "quantity_delta", "stock_item"
+        ),
+    )
+    report(
+        "stock item over-allocated", StockItem.objects.filter(allocated_quantity__gt=F("quantity"))
+    )
+    report(
+        "stock item allocated != pending allocations",
+        _differ(items, F("allocated_quantity"), F("pending_sum")),
+    )
+    report(
+        "stock item shipped allocations != shipped movements",
+        _differ(items, F("shipped_sum"), -F("moved_out")),
+    )
+    report("stock item quantity != its movement ledger", _differ(items, F("quantity"), F("ledger")))
+
+    lines = SalesOrderLine.objects.annotate(
+        pending_sum=_sum(pending.filter(line=OuterRef("pk")), "quantity", "line"),
+        shipped_sum=_sum(shipped.filter(line=OuterRef("pk")), "quantity", "line"),
+    )
+    report(
+        "line allocated != pending allocations",
+        _differ(lines, F("allocated_quantity"), F("pending_sum")),
+    )
+    report(
+        "line shipped != shipped allocations",
+        _differ(lines, F("shipped_quantity"), F("shipped_sum")),
+    )
+    report(
+        "line shipped + cancelled + allocated > ordered",
+        SalesOrderLine.objects.filter(
+            quantity__lt=F("shipped_quantity") + F("cancelled_quantity") + F("allocated_quantity")
+        ),
+    )
+
+    orders = SalesOrder.objects.annotate(
+        line_total=_sum(SalesOrderLine.objects.filter(order=OuterRef("pk")), "total", "order"),
+        extra_total=_sum(
+            SalesOrderExtraLine.objects.filter(order=OuterRef("pk")), "total", "order"
+        ),
+        lines_counted=Coalesce(
+            Subquery(
+                SalesOrderLine.objects.filter(order=OuterRef("pk"))
+                .order_by()
+                .values("order")
+                .annotate(n=Sum(Value(1)))
+                .values("n")
+            ),
+            Value(0),
+        ),
+    )
+    report(
+        "order total != sum of lines and extra lines",
+        _differ(orders, F("total"), F("line_total") + F("extra_total")),
+    )
+    report("order line_count != its lines", _differ(orders, F("line_count"), F("lines_counted")))
+    report(
+        "pending allocation on an order that is not open",
+        pending.filter(~Q(line__order__status__in=["issued", "on_hold", "pending"])),
+    )
+    return problems
