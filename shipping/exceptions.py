@@ -1,0 +1,30 @@
+"""Domain errors of shipping. Each carries a sentence a person can act on.
+
+They subclass Django's ValidationError so forms and the admin show them like any other
+validation message.
+"""
+
+from django.core.exceptions import ValidationError
+
+
+class ShippingError(ValidationError):
+    """Base of every refusal raised by shipping.services."""
+
+    def __str__(self) -> str:
+        return " ".join(self.messages)
+
+
+class OrderNotIssuedError(ShippingError):
+    """The order is not in a state that allows this (allocating, shipping)."""
+
+
+class ShipmentStateError(ShippingError):
+    """The shipment is not pending (or not of this order) where the operation needs it."""
+
+
+class AlreadyShippedError(ShipmentStateError):
+    """A second Complete Shipment of the same shipment."""
+
+
+class AllocationError(ShippingError):
+    """A stock allocation that would break a rule: wrong part, not OK, too much, ..."""

@@ -1,0 +1,817 @@
+"""Every write of shipping that has a rule: shipments, stock allocations, completing shipments.
+
+Lock order everywhere (DESIGN.md): SalesOrder -> SalesOrderLine -> StockItem (by pk) -> Shipment,
+each with `select_for_update()`. Every change of an allocation locks its order first, so while a
+transaction holds an order's lock, the allocations of that order's shipments cannot change.
+
+The counters `StockItem.allocated_quantity` and `SalesOrderLine.allocated_quantity` count the
+allocations in pending shipments. Only this module changes them, with `F()` expressions under the
+row locks; database constraints refuse any write that would over-allocate even so.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.utils import timezone
+
+from inventory.models import StockItem, StockMovement
+from salesorders.models import SalesOrder, SalesOrderLine
+from salesorders.services import record_event, touch_order
+from shipping.exceptions import (
+    AllocationError,
+    AlreadyShippedError,
+    OrderNotIssuedError,
+    ShipmentStateError,
+    ShippingError,
+)
+from shipping.models import Allocation, Shipment
+
+User = AbstractBaseUser
+ZERO = Decimal("0")
+STEP = Decimal("0.0001")  # quantities are stored with 4 decimal places
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def qty(value: Decimal) -> str:
+    """A quantity as people write it: 5, 2.5 (no trailing zeros, no exponent)."""
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def line_label(line: SalesOrderLine, order: SalesOrder | None = None) -> str:
+    reference = order.reference if order is not None else line.order.reference
+    return f"line {line.part_sku} ({line.part_name}) of {reference}"
+
+
+def item_label(item: StockItem) -> str:
+    return f"stock item #{item.pk} ({item})"
+
+
+def is_expired(item: StockItem, today: datetime.date | None = None) -> bool:
+    """Stock past its expiry date may not be allocated; it is usable on the expiry day itself."""
+    today = today or timezone.localdate()
+    return item.expiry_date is not None and item.expiry_date < today
+
+
+def _lock_order(order_pk: int) -> SalesOrder:
+    return SalesOrder.objects.select_for_update().get(pk=order_pk)
+
+
+def _lock_lines(line_pks: list[int]) -> dict[int, SalesOrderLine]:
+    rows = SalesOrderLine.objects.select_for_update().filter(pk__in=list(line_pks)).order_by("pk")
+    return {line.pk: line for line in rows}
+
+
+def _lock_items(item_pks: list[int]) -> dict[int, StockItem]:
+    rows = (
+        StockItem.objects.select_for_update(of=("self",))
+        .select_related("part", "location")
+        .filter(pk__in=list(item_pks))
+        .order_by("pk")
+    )
+    return {item.pk: item for item in rows}
+
+
+def _lock_shipment(shipment_pk: int) -> Shipment:
+    return Shipment.objects.select_for_update().get(pk=shipment_pk)
+
+
+def _require_issued(order: SalesOrder, doing: str) -> None:
+    if order.status != SalesOrder.Status.ISSUED:
+        raise OrderNotIssuedError(
+            f"{order} is {order.get_status_display()}: {doing} only on an issued order."
+        )
+
+
+def _require_pending(shipment: Shipment, order: SalesOrder, doing: str) -> None:
+    if shipment.order_id != order.pk:
+        raise ShipmentStateError(f"Shipment {shipment.reference} does not belong to {order}.")
+    if shipment.status != Shipment.Status.PENDING:
+        raise ShipmentStateError(
+            f"Shipment {shipment.reference} of {order} is {shipment.get_status_display()}: "
+            f"{doing} only on a pending shipment."
+        )
+
+
+def _add_to(model, field_name: str, deltas: dict[int, Decimal]) -> None:
+    """Add a per-row amount to a counter in one UPDATE (CASE on the primary key)."""
+    if not deltas:
+        return
+    whens = [When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()]
+    model.objects.filter(pk__in=list(deltas)).update(
+        **{field_name: F(field_name) + Case(*whens, default=Value(ZERO))}
+    )
+
+
+def _release_counters(shipment: Shipment, line_pks: list[int], item_pks: list[int], *, ship: bool):
+    """Take a shipment's allocations off the pending counters in two UPDATEs.
+
+    With ship=True the quantities also leave the stock items and count as shipped on the lines.
+    The amounts come from correlated subqueries over the shipment's allocations, so the number
+    of queries and of query parameters does not grow with the number of allocations.
+    """
+    per_item = Subquery(
+        Allocation.objects.filter(shipment=shipment, stock_item=OuterRef("pk"))
+        .values("stock_item")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    per_line = Subquery(
+        Allocation.objects.filter(shipment=shipment, line=OuterRef("pk"))
+        .values("line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    item_changes = {"allocated_quantity": F("allocated_quantity") - per_item}
+    line_changes = {"allocated_quantity": F("allocated_quantity") - per_line}
+    if ship:
+        item_changes["quantity"] = F("quantity") - per_item
+        line_changes["shipped_quantity"] = F("shipped_quantity") + per_line
+    StockItem.objects.filter(pk__in=list(item_pks)).update(**item_changes)
+    SalesOrderLine.objects.filter(pk__in=list(line_pks)).update(**line_changes)
+
+
+def _as_quantity(value) -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise AllocationError(f"{value!r} is not a quantity.") from None
+    if not quantity.is_finite():
+        raise AllocationError(f"{value!r} is not a quantity.")
+    return quantity
+
+
+# --- shipments ---------------------------------------------------------------------------------
+
+
+def next_shipment_reference(order: SalesOrder) -> str:
+    """The next free number ("1", "2", ...) among the order's shipment references."""
+    taken = set(Shipment.objects.filter(order=order).values_list("reference", flat=True))
+    numbers = [int(ref) for ref in taken if ref.isdigit()]
+    number = max(numbers, default=0) + 1
+    while str(number) in taken:
+        number += 1
+    return str(number)
+
+
+@transaction.atomic
+def shipment_create(
+    *,
+    order: SalesOrder,
+    user: User | None,
+    reference: str = "",
+    carrier: str = "",
+    address: str | None = None,
+    notes: str = "",
+) -> Shipment:
+    """Open a pending shipment on an issued order. Locks the order row.
+
+    The reference defaults to the next number, the address to the order's ship-to snapshot.
+    Raises OrderNotIssuedError, ShipmentStateError (reference already used)."""
+    order = _lock_order(order.pk)
+    _require_issued(order, "shipments can be created")
+    reference = (reference or "").strip() or next_shipment_reference(order)
+    if Shipment.objects.filter(order=order, reference=reference).exists():
+        raise ShipmentStateError(f"{order} already has a shipment with reference {reference}.")
+    shipment = Shipment.objects.create(
+        order=order,
+        reference=reference,
+        carrier=carrier.strip(),
+        address=order.ship_to if address is None else address,
+        notes=notes,
+        created_by=user,
+    )
+    record_event(
+        order=order, kind="shipment_created", message=f"Shipment {reference} created.", user=user
+    )
+    return shipment
+
+
+EDITABLE_WHEN_SHIPPED = {"carrier", "tracking_number", "notes"}
+
+
+@transaction.atomic
+def shipment_update(
+    *,
+    shipment: Shipment,
+    user: User | None,
+    reference: str | None = None,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
+    address: str | None = None,
+    notes: str | None = None,
+) -> Shipment:
+    """Change a shipment's details (None leaves a field as it is). Locks order and shipment.
+
+    A shipped shipment keeps its reference and address; carrier, tracking number and notes may
+    still be corrected. Raises ShipmentStateError."""
+    order = _lock_order(shipment.order_id)
+    shipment = _lock_shipment(shipment.pk)
+    changes = {
+        name: value
+        for name, value in {
+            "reference": reference.strip() if reference is not None else None,
+            "carrier": carrier.strip() if carrier is not None else None,
+            "tracking_number": tracking_number.strip() if tracking_number is not None else None,
+            "address": address,
+            "notes": notes,
+        }.items()
+        if value is not None and value != getattr(shipment, name)
+    }
+    if not changes:
+        return shipment
+    if shipment.status != Shipment.Status.PENDING and set(changes) - EDITABLE_WHEN_SHIPPED:
+        fixed = ", ".join(sorted(set(changes) - EDITABLE_WHEN_SHIPPED))
+        raise ShipmentStateError(
+            f"Shipment {shipment.reference} of {order} has shipped: its {fixed} can no longer "
+            "change."
+        )
+    if "reference" in changes:
+        if not changes["reference"]:
+            raise ShipmentStateError("A shipment needs a reference.")
+        taken = Shipment.objects.filter(order=order, reference=changes["reference"])
+        if taken.exclude(pk=shipment.pk).exists():
+            raise ShipmentStateError(
+                f"{order} already has a shipment with reference {changes['reference']}."
+            )
+    for name, value in changes.items():
+        setattr(shipment, name, value)
+    shipment.save(update_fields=list(changes))
+    record_event(
+        order=order,
+        kind="shipment_changed",
+        message=f"Shipment {shipment.reference}: {', '.join(sorted(changes))} changed.",
+        user=user,
+    )
+    return shipment
+
+
+@transaction.atomic
+def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
+    """Delete a pending shipment and release its allocations.
+
+    Locks the order, the lines and stock items it allocates from, then the shipment.
+    Raises ShipmentStateError when it has shipped."""
+    order = _lock_order(shipment.order_id)
+    pairs = list(
+        Allocation.objects.filter(shipment_id=shipment.pk).values_list("line", "stock_item")
+    )
+    line_pks = sorted({line for line, _ in pairs})
+    item_pks = sorted({item for _, item in pairs})
+    _lock_lines(line_pks)
+    _lock_items(item_pks)
+    try:
+        shipment = _lock_shipment(shipment.pk)
+    except Shipment.DoesNotExist:
+        raise ShipmentStateError("That shipment has already been deleted.") from None
+    if shipment.status != Shipment.Status.PENDING:
+        raise ShipmentStateError(
+            f"Shipment {shipment.reference} of {order} has shipped and cannot be deleted."
+        )
+    _release_counters(shipment, line_pks, item_pks, ship=False)
+    Allocation.objects.filter(shipment=shipment).delete()
+    shipment.delete()
+    record_event(
+        order=order,
+        kind="shipment_deleted",
+        message=f"Shipment {shipment.reference} deleted; its allocations were released.",
+        user=user,
+    )
+
+
+@transaction.atomic
+def shipment_complete(
+    *,
+    shipment: Shipment,
+    user: User | None,
+    carrier: str = "",
+    tracking_number: str = "",
+    shipped_date: datetime.date | None = None,
+) -> Shipment:
+    """Ship a pending shipment: its allocated stock leaves the stock items and counts as shipped.
+
+    One transaction; locks the order, the lines, the stock items (by pk) and the shipment. The
+    number of queries does not depend on the number of allocations: the counters move in two
+    UPDATEs and the `shipped` stock movements are written by one INSERT ... SELECT.
+    Raises AlreadyShippedError on a second attempt, ShipmentStateError when nothing is
+    allocated, OrderNotIssuedError when the order is not issued."""
+    order = _lock_order(shipment.order_id)
+    try:
+        current = Shipment.objects.get(pk=shipment.pk)
+    except Shipment.DoesNotExist:
+        raise ShipmentStateError("That shipment no longer exists.") from None
+    if current.status != Shipment.Status.PENDING:
+        raise AlreadyShippedError(
+            f"Shipment {current.reference} of {order} was already shipped"
+            + (f" on {current.shipped_date:%d %b %Y}." if current.shipped_date else ".")
+        )
+    _require_issued(order, "shipments can be completed")
+    pairs = list(
+        Allocation.objects.filter(shipment_id=shipment.pk).values_list("line", "stock_item")
+    )
+    if not pairs:
+        raise ShipmentStateError(
+            f"Shipment {current.reference} of {order} has no stock allocated: allocate stock "
+            "before completing it."
+        )
+    line_pks = sorted({line for line, _ in pairs})
+    item_pks = sorted({item for _, item in pairs})
+    _lock_lines(line_pks)
+    _lock_items(item_pks)
+    shipment = _lock_shipment(shipment.pk)
+
+    shipped_date = shipped_date or timezone.localdate()
+    now = timezone.now()
+    _release_counters(shipment, line_pks, item_pks, ship=True)
+    _write_shipped_movements(shipment, order, user, now)
+
+    shipment.status = Shipment.Status.SHIPPED
+    shipment.shipped_date = shipped_date
+    shipment.shipped_at = now
+    shipment.shipped_by = user
+    fields = ["status", "shipped_date", "shipped_at", "shipped_by"]
+    if carrier.strip():
+        shipment.carrier = carrier.strip()
+        fields.append("carrier")
+    if tracking_number.strip():
+        shipment.tracking_number = tracking_number.strip()
+        fields.append("tracking_number")
+    shipment.save(update_fields=fields)
+    shipment.order = order
+
+    tracking = f", tracking {shipment.tracking_number}" if shipment.tracking_number else ""
+    carried = f" with {shipment.carrier}" if shipment.carrier else ""
+    record_event(
+        order=order,
+        kind="shipment_shipped",
+        message=f"Shipment {shipment.reference} shipped{carried}{tracking}.",
+        user=user,
+    )
+    touch_order(order=order, user=user)
+    return shipment
+
+
+def _write_shipped_movements(shipment, order, user, now) -> None:
+    """One `shipped` StockMovement per allocation, in a single INSERT ... SELECT.
+
+    Runs after the stock quantities were reduced, so quantity_after is the item's new quantity.
+    (bulk_create would split 300 rows into several INSERTs on SQLite.)"""
+    movement, allocation, item = StockMovement._meta, Allocation._meta, StockItem._meta
+
+    def col(meta, name):
+        return connection.ops.quote_name(meta.get_field(name).column)
+
+    reference = (f"{order.reference} shipment {shipment.reference} to {order.customer_name}")[
+        : movement.get_field("reference").max_length
+    ]
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(movement.db_table)} "
+        f"({col(movement, 'stock_item')}, {col(movement, 'kind')}, "
+        f"{col(movement, 'quantity_delta')}, {col(movement, 'quantity_after')}, "
+        f"{col(movement, 'from_location')}, {col(movement, 'reference')}, "
+        f"{col(movement, 'reason')}, {col(movement, 'user')}, {col(movement, 'created_at')}) "
+        f"SELECT s.{col(item, 'id')}, %s, -a.{col(allocation, 'quantity')}, "
+        f"s.{col(item, 'quantity')}, s.{col(item, 'location')}, %s, %s, %s, %s "
+        f"FROM {connection.ops.quote_name(allocation.db_table)} a "
+        f"JOIN {connection.ops.quote_name(item.db_table)} s "
+        f"ON s.{col(item, 'id')} = a.{col(allocation, 'stock_item')} "
+        f"WHERE a.{col(allocation, 'shipment')} = %s ORDER BY a.{col(allocation, 'id')}"
+    )
+    created_at = movement.get_field("created_at").get_db_prep_value(now, connection)
+    reason = f"Shipped to {order.customer_name} on order {order.reference}."
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                StockMovement.Kind.SHIPPED.value,
+                reference,
+                reason,
+                user.pk if user is not None else None,
+                created_at,
+                shipment.pk,
+            ],
+        )
+
+
+@transaction.atomic
+def shipment_mark_delivered(
+    *, shipment: Shipment, user: User | None, delivery_date: datetime.date | None = None
+) -> Shipment:
+    """Record the delivery date of a shipped shipment. Locks order and shipment.
+
+    Raises ShipmentStateError when it has not shipped or the date is before the ship date."""
+    order = _lock_order(shipment.order_id)
+    shipment = _lock_shipment(shipment.pk)
+    if shipment.status == Shipment.Status.PENDING:
+        raise ShipmentStateError(
+            f"Shipment {shipment.reference} of {order} has not shipped yet, so it cannot have "
+            "been delivered."
+        )
+    delivery_date = delivery_date or timezone.localdate()
+    if shipment.shipped_date and delivery_date < shipment.shipped_date:
+        raise ShipmentStateError(
+            f"Shipment {shipment.reference} shipped on {shipment.shipped_date:%d %b %Y}; it "
+            f"cannot have been delivered before, on {delivery_date:%d %b %Y}."
+        )
+    shipment.status = Shipment.Status.DELIVERED
+    shipment.delivery_date = delivery_date
+    shipment.save(update_fields=["status", "delivery_date"])
+    record_event(
+        order=order,
+        kind="shipment_delivered",
+        message=f"Shipment {shipment.reference} delivered on {delivery_date:%d %b %Y}.",
+        user=user,
+    )
+    return shipment
+
+
+# --- allocations -------------------------------------------------------------------------------
+
+
+def _check_allocation(
+    *,
+    order: SalesOrder,
+    line: SalesOrderLine,
+    item: StockItem,
+    shipment: Shipment,
+    quantity: Decimal,
+) -> None:
+    """Every rule of allocating `quantity` of `item` to `line` in `shipment`, on locked rows."""
+    _require_issued(order, "stock can be allocated")
+    _require_pending(shipment, order, "stock can be allocated")
+    what = line_label(line, order)
+    if item.part_id != line.part_id:
+        raise AllocationError(
+            f"{item_label(item).capitalize()} is stock of {item.part.sku}, not of {what} "
+            f"({line.part_sku}); it cannot be allocated to it."
+        )
+    if item.status != StockItem.Status.OK:
+        raise AllocationError(
+            f"{item_label(item).capitalize()} is {item.get_status_display()}: only OK stock "
+            f"can be allocated to {what}."
+        )
+    if is_expired(item):
+        raise AllocationError(
+            f"{item_label(item).capitalize()} expired on {item.expiry_date:%d %b %Y} and "
+            f"cannot be allocated to {what}."
+        )
+    if quantity <= 0:
+        raise AllocationError(
+            f"Allocate a quantity above zero to {what} from {item_label(item)}, "
+            f"not {qty(quantity)}."
+        )
+    if quantity != quantity.quantize(STEP):
+        raise AllocationError(
+            f"{qty(quantity)} has more than 4 decimal places; allocate a rounder quantity to "
+            f"{what}."
+        )
+    if item.serial_number and quantity != 1:
+        raise AllocationError(
+            f"{item_label(item).capitalize()} is serialised and is allocated whole: "
+            f"quantity 1 to {what}, not {qty(quantity)}."
+        )
+    unallocated = line.quantity - line.shipped_quantity - line.cancelled_quantity
+    unallocated -= line.allocated_quantity
+    if quantity > unallocated:
+        raise AllocationError(
+            f"Cannot allocate {qty(quantity)} to {what} from {item_label(item)}: the line needs "
+            f"only {qty(max(unallocated, ZERO))} more ({qty(line.quantity)} ordered, "
+            f"{qty(line.shipped_quantity)} shipped, {qty(line.cancelled_quantity)} cancelled, "
+            f"{qty(line.allocated_quantity)} allocated)."
+        )
+    available = item.quantity - item.allocated_quantity
+    if quantity > available:
+        raise AllocationError(
+            f"Cannot allocate {qty(quantity)} to {what} from {item_label(item)}: only "
+            f"{qty(max(available, ZERO))} available ({qty(item.quantity)} on hand, "
+            f"{qty(item.allocated_quantity)} allocated to pending shipments)."
+        )
+
+
+@transaction.atomic
+def allocation_create(
+    *,
+    line: SalesOrderLine,
+    stock_item: StockItem,
+    shipment: Shipment,
+    quantity: Decimal,
+    user: User | None,
+) -> Allocation:
+    """Reserve `quantity` of a stock item for an order line in a pending shipment.
+
+    Locks the order, the line, the stock item and the shipment, then checks every rule on the
+    locked rows. Allocating more of the same item to the same line and shipment increases the
+    existing allocation. Raises OrderNotIssuedError, ShipmentStateError, AllocationError."""
+    quantity = _as_quantity(quantity)
+    order = _lock_order(line.order_id)
+    line = _lock_lines([line.pk])[line.pk]
+    if shipment.order_id != order.pk:
+        raise ShipmentStateError(
+            f"Shipment {shipment.reference} does not belong to {order}, the order of "
+            f"{line_label(line, order)}."
+        )
+    try:
+        item = _lock_items([stock_item.pk])[stock_item.pk]
+    except KeyError:
+        raise AllocationError("That stock item no longer exists.") from None
+    try:
+        shipment = _lock_shipment(shipment.pk)
+    except Shipment.DoesNotExist:
+        raise ShipmentStateError("That shipment no longer exists.") from None
+    _check_allocation(order=order, line=line, item=item, shipment=shipment, quantity=quantity)
+
+    try:
+        with transaction.atomic():
+            StockItem.objects.filter(pk=item.pk).update(
+                allocated_quantity=F("allocated_quantity") + quantity
+            )
+            SalesOrderLine.objects.filter(pk=line.pk).update(
+                allocated_quantity=F("allocated_quantity") + quantity
+            )
+    except IntegrityError:
+        # Only reachable if a lock was missed somewhere: the constraints still hold the line.
+        raise AllocationError(
+            f"Cannot allocate {qty(quantity)} to {line_label(line, order)} from "
+            f"{item_label(item)}: it would allocate more than is there."
+        ) from None
+    allocation = Allocation.objects.filter(line=line, stock_item=item, shipment=shipment).first()
+    if allocation is None:
+        allocation = Allocation.objects.create(
+            line=line, stock_item=item, shipment=shipment, quantity=quantity, created_by=user
+        )
+    else:
+        allocation.quantity += quantity
+        Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
+    record_event(
+        order=order,
+        kind="allocated",
+        message=(
+            f"{qty(quantity)} {line.unit} of {line.part_sku} allocated from {item_label(item)} "
+            f"to shipment {shipment.reference}."
+        ),
+        user=user,
+    )
+    return allocation
+
+
+@transaction.atomic
+def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
+    """Release an allocation of a pending shipment. Locks order, line, stock item, shipment.
+
+    Raises ShipmentStateError when the shipment has shipped (the allocation is then history)."""
+    try:
+        current = Allocation.objects.select_related("shipment").get(pk=allocation.pk)
+    except Allocation.DoesNotExist:
+        raise ShippingError("That allocation has already been removed.") from None
+    order = _lock_order(current.shipment.order_id)
+    line = _lock_lines([current.line_id])[current.line_id]
+    item = _lock_items([current.stock_item_id])[current.stock_item_id]
+    shipment = _lock_shipment(current.shipment_id)
+    try:
+        current = Allocation.objects.get(pk=allocation.pk)
+    except Allocation.DoesNotExist:
+        raise ShippingError("That allocation has already been removed.") from None
+    _require_pending(shipment, order, "allocations can be removed")
+    StockItem.objects.filter(pk=item.pk).update(
+        allocated_quantity=F("allocated_quantity") - current.quantity
+    )
+    SalesOrderLine.objects.filter(pk=line.pk).update(
+        allocated_quantity=F("allocated_quantity") - current.quantity
+    )
+    current.delete()
+    record_event(
+        order=order,
+        kind="allocation_removed",
+        message=(
+            f"{qty(current.quantity)} {line.unit} of {line.part_sku} from {item_label(item)} "
+            f"released from shipment {shipment.reference}."
+        ),
+        user=user,
+    )
+
+
+# --- auto allocate -----------------------------------------------------------------------------
+
+
+@dataclass
+class AutoAllocateResult:
+    """What Auto Allocate did for one order: what it allocated, and what it could not cover."""
+
+    order: SalesOrder
+    shipment: Shipment
+    allocated: list[tuple[SalesOrderLine, StockItem, Decimal]] = field(default_factory=list)
+    short: list[tuple[SalesOrderLine, Decimal]] = field(default_factory=list)
+
+    @property
+    def allocated_quantity(self) -> Decimal:
+        return sum((quantity for _, _, quantity in self.allocated), ZERO)
+
+    @property
+    def complete(self) -> bool:
+        return not self.short
+
+    def summary(self) -> str:
+        if not self.allocated and not self.short:
+            return f"{self.order}: nothing left to allocate."
+        parts = []
+        if self.allocated:
+            lines = {line.pk for line, _, _ in self.allocated}
+            parts.append(
+                f"{self.order}: allocated {qty(self.allocated_quantity)} from "
+                f"{len(self.allocated)} stock item(s) to {len(lines)} line(s) in shipment "
+                f"{self.shipment.reference}."
+            )
+        else:
+            parts.append(f"{self.order}: no stock could be allocated.")
+        if self.short:
+            missing = "; ".join(
+                f"{line.part_sku} {qty(quantity)} {line.unit}" for line, quantity in self.short
+            )
+            parts.append(f"Not enough stock for: {missing}.")
+        return " ".join(parts)
+
+
+@transaction.atomic
+def order_auto_allocate(
+    *,
+    order: SalesOrder,
+    shipment: Shipment,
+    user: User | None,
+    line: SalesOrderLine | None = None,
+) -> AutoAllocateResult:
+    """Fill every unallocated remainder of the order (or one line) into a pending shipment.
+
+    Takes available OK, unexpired stock in `StockItem.objects.allocatable()` order (soonest
+    expiring, then oldest received first), partially where stock is short. Locks the order, its
+    lines, the candidate stock items (by pk) and the shipment; availability is re-read under the
+    locks. Raises OrderNotIssuedError, ShipmentStateError."""
+    order = _lock_order(order.pk)
+    _require_issued(order, "stock can be allocated")
+    if shipment.order_id != order.pk:
+        raise ShipmentStateError(f"Shipment {shipment.reference} does not belong to {order}.")
+    lines_qs = SalesOrderLine.objects.filter(order=order)
+    if line is not None:
+        if line.order_id != order.pk:
+            raise AllocationError(f"{line_label(line)} is not a line of {order}.")
+        lines_qs = lines_qs.filter(pk=line.pk)
+    lines = list(lines_qs.select_for_update().order_by("pk"))
+    lines.sort(key=lambda each: (each.sort_order, each.pk))
+    needs = {each.pk: each.unallocated_quantity for each in lines}
+    wanted_parts = sorted({each.part_id for each in lines if needs[each.pk] > 0})
+
+    items_by_part: dict[int, list[StockItem]] = {}
+    if wanted_parts:
+        candidate_pks = list(
+            StockItem.objects.allocatable()
+            .filter(part_id__in=wanted_parts)
+            .values_list("pk", flat=True)
+        )
+        locked = _lock_items(sorted(candidate_pks))
+        # Re-read in allocation order now that the rows are locked.
+        ordered_pks = list(
+            StockItem.objects.allocatable().filter(pk__in=list(locked)).values_list("pk", flat=True)
+        )
+        for pk in ordered_pks:
+            items_by_part.setdefault(locked[pk].part_id, []).append(locked[pk])
+
+    try:
+        shipment = _lock_shipment(shipment.pk)
+    except Shipment.DoesNotExist:
+        raise ShipmentStateError("That shipment no longer exists.") from None
+    _require_pending(shipment, order, "stock can be allocated")
+
+    result = AutoAllocateResult(order=order, shipment=shipment)
+    available = {
+        item.pk: item.quantity - item.allocated_quantity
+        for items in items_by_part.values()
+        for item in items
+    }
+    for each in lines:
+        need = needs[each.pk]
+        if need <= 0:
+            continue
+        for item in items_by_part.get(each.part_id, []):
+            if need <= 0:
+                break
+            take = min(need, available[item.pk])
+            if item.serial_number:
+                take = Decimal("1") if take >= 1 else ZERO
+            if take <= 0:
+                continue
+            available[item.pk] -= take
+            need -= take
+            result.allocated.append((each, item, take))
+        if need > 0:
+            result.short.append((each, need))
+
+    if result.allocated:
+        _write_allocations(result, user)
+        record_event(order=order, kind="auto_allocated", message=result.summary(), user=user)
+    return result
+
+
+def _write_allocations(result: AutoAllocateResult, user: User | None) -> None:
+    """Store Auto Allocate's choices with a constant number of queries."""
+    shipment = result.shipment
+    existing = {
+        (a.line_id, a.stock_item_id): a
+        for a in Allocation.objects.filter(
+            shipment=shipment, line_id__in=list({line.pk for line, _, _ in result.allocated})
+        )
+    }
+    new, changed = [], []
+    item_deltas: dict[int, Decimal] = {}
+    line_deltas: dict[int, Decimal] = {}
+    for line, item, quantity in result.allocated:
+        item_deltas[item.pk] = item_deltas.get(item.pk, ZERO) + quantity
+        line_deltas[line.pk] = line_deltas.get(line.pk, ZERO) + quantity
+        current = existing.get((line.pk, item.pk))
+        if current is None:
+            new.append(
+                Allocation(
+                    line=line,
+                    stock_item=item,
+                    shipment=shipment,
+                    quantity=quantity,
+                    created_by=user,
+                )
+            )
+        else:
+            current.quantity += quantity
+            changed.append(current)
+    _add_to(StockItem, "allocated_quantity", item_deltas)
+    _add_to(SalesOrderLine, "allocated_quantity", line_deltas)
+    if new:
+        Allocation.objects.bulk_create(new)
+    if changed:
+        Allocation.objects.bulk_update(changed, ["quantity"])
+
+
+def backorder_orders():
+    """Issued orders with something left to allocate, highest priority then soonest target."""
+    open_line = Q(
+        lines__quantity__gt=F("lines__shipped_quantity")
+        + F("lines__cancelled_quantity")
+        + F("lines__allocated_quantity")
+    )
+    pks = (
+        SalesOrder.objects.filter(status=SalesOrder.Status.ISSUED)
+        .filter(open_line)
+        .values("pk")
+        .distinct()
+    )
+    return SalesOrder.objects.filter(pk__in=pks).order_by(
+        "-priority", F("target_date").asc(nulls_last=True), "order_date", "pk"
+    )
+
+
+def backorders_auto_allocate(
+    *, user: User | None, orders: list[int] | None = None, part=None
+) -> list[AutoAllocateResult]:
+    """Auto Allocate issued orders in priority order (priority, then target date).
+
+    Each order is its own transaction: it uses the order's newest pending shipment, or a new
+    one that is kept only if something was allocated to it. `orders` restricts to those order
+    pks; `part` allocates only lines of that part. Returns one result per order touched."""
+    candidates = backorder_orders()
+    if orders is not None:
+        candidates = candidates.filter(pk__in=list(orders))
+    if part is not None:
+        candidates = candidates.filter(lines__part=part).distinct()
+    results = []
+    for order in list(candidates):
+        if (
+            not StockItem.objects.allocatable(part=part)
+            .filter(part__sales_order_lines__order=order)
+            .exists()
+        ):
+            continue
+        try:
+            with transaction.atomic():
+                shipment = (
+                    Shipment.objects.filter(order=order, status=Shipment.Status.PENDING)
+                    .order_by("-pk")
+                    .first()
+                )
+                created = shipment is None
+                if created:
+                    shipment = shipment_create(order=order, user=user)
+                line = None
+                if part is not None:
+                    line = SalesOrderLine.objects.filter(order=order, part=part).first()
+                result = order_auto_allocate(order=order, shipment=shipment, user=user, line=line)
+                if created and not result.allocated:
+                    transaction.set_rollback(True)
+                    continue
+        except ShippingError:
+            continue  # the order changed state meanwhile; leave it
+        results.append(result)
+    return results
