@@ -1,0 +1,196 @@
+"""The order calendar page, its ICS feed, and regenerating the feed's secret URL."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.decorators.http import require_safe
+
+from salesorders import feeds
+from salesorders.calendar import build_grid, month_days, parse_month
+from salesorders.filters import SalesOrderFilter
+from salesorders.models import SalesOrder
+
+FILTER_PARAMS = ("status", "customer")
+
+
+def filter_data(query: QueryDict) -> QueryDict:
+    """Only the order list's filters the calendar and the feed take: status and customer."""
+    data = QueryDict(mutable=True)
+    for name in FILTER_PARAMS:
+        values = [value for value in query.getlist(name) if value != ""]
+        if values:
+            data.setlist(name, values)
+    return data
+
+
+def _with(query: QueryDict, **params) -> str:
+    data = query.copy()
+    for name, value in params.items():
+        data[name] = value
+    return data.urlencode()
+
+
+class CalendarMonthView(PermissionRequiredMixin, View):
+    """A month of orders by target date; `?month=YYYY-MM`, filters status and customer.
+
+    Queries: the orders of the grid's dates (one), plus what the filter form needs."""
+
+    permission_required = feeds.VIEW_PERMISSION
+    template_name = "salesorders/calendar_month.html"
+    http_method_names = ["get", "head"]
+
+    def get(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        filters = filter_data(request.GET)
+        filterset = SalesOrderFilter(filters or None, queryset=SalesOrder.objects.all())
+        try:
+            first = parse_month(request.GET.get("month"), today)
+        except ValueError as error:
+            context = {
+                "error": str(error),
+                "today_url": f"?{_with(filters, month=f'{today:%Y-%m}')}",
+                "filter": filterset,
+            }
+            return render(request, "salesorders/calendar_bad_month.html", context, status=400)
+
+        status = 200
+        days = month_days(first)
+        if filterset.is_bound and not filterset.is_valid():
+            orders = []
+            status = 400
+        else:
+            orders = (
+                filterset.qs.filter(target_date__gte=days[0][0], target_date__lte=days[-1][-1])
+                .only("pk", "reference", "customer_name", "status", "target_date")
+                .order_by("target_date", "reference_number", "pk")
+            )
+
+        list_url = reverse("salesorders:list")
+
+        def more_url(date: datetime.date) -> str:
+            iso = date.isoformat()
+            return f"{list_url}?{_with(filters, target_date_after=iso, target_date_before=iso)}"
+
+        grid = build_grid(first, orders, today=today, more_url=more_url)
+        month_query = lambda month: f"?{_with(filters, month=f'{month:%Y-%m}')}"  # noqa: E731
+        token_row = getattr(request.user, "calendar_feed_token", None)
+        context = {
+            "grid": grid,
+            "today": today,
+            "filter": filterset,
+            "previous_url": month_query(grid.previous) if grid.previous else "",
+            "next_url": month_query(grid.next) if grid.next else "",
+            "today_url": month_query(today),
+            "list_url": f"{list_url}?{filters.urlencode()}" if filters else list_url,
+            "feed_url": feeds.feed_url(request.user, filters),
+            "feed_regenerated_at": token_row.created_at if token_row else None,
+            "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            "current_url": request.get_full_path(),
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+def _quiet(response: HttpResponse) -> HttpResponse:
+    # Django logs every 4xx with the request path ("Not Found: /calendar/feed/..."); the path
+    # holds the feed token, so mark the response as logged already.
+    response._has_been_logged = True
+    return response
+
+
+def _text(message: str, status: int) -> HttpResponse:
+    response = HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    return _quiet(response)
+
+
+@login_not_required
+@require_safe
+def feed(request, user_id: int, token: str):
+    """The ICS feed of orders with a target date, authenticated by the token in the URL.
+
+    Leaves out Complete and Cancelled orders unless `include_completed` is true or a status
+    filter is given. Queries: the token's user (one), their permissions (two, none for a
+    superuser), the feed's fingerprint (one); the orders (one) only when the feed is not cached.
+    """
+    user = feeds.user_for_feed_token(user_id, token)
+    if user is None:
+        return _text("No calendar feed at this address. Copy the Subscribe link again.", 404)
+    if not user.has_perm(feeds.VIEW_PERMISSION):
+        return _text("Your account may not view sales orders.", 403)
+    try:
+        include_completed = feeds.parse_bool(
+            "include_completed", request.GET.get("include_completed")
+        )
+    except ValueError as error:
+        return _text(str(error), 400)
+    filterset = SalesOrderFilter(
+        filter_data(request.GET), queryset=SalesOrder.objects.filter(target_date__isnull=False)
+    )
+    if not filterset.is_valid():
+        problems = "; ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()
+        )
+        return _text(f"Bad filter: {problems}", 400)
+    statuses = sorted(filterset.form.cleaned_data.get("status") or [])
+    customer = filterset.form.cleaned_data.get("customer")
+    orders = filterset.qs
+    if not include_completed and not statuses:
+        orders = orders.open()
+
+    name = f"{settings.COMPANY_NAME} sales orders"
+    details = [str(getattr(customer, "name", customer))] if customer else []
+    details += [str(SalesOrder.Status(s).label) for s in statuses if s in SalesOrder.Status]
+    if details:
+        name += f" ({', '.join(details)})"
+    variant = "|".join(
+        [str(include_completed), ",".join(statuses), str(getattr(customer, "pk", customer))]
+    )
+    state = feeds.fingerprint(orders)
+    etag = state.etag(variant)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "private, no-cache",
+        "X-Robots-Tag": "noindex",
+    }
+    if state.last_modified:
+        headers["Last-Modified"] = http_date(state.last_modified.timestamp())
+    # Only If-None-Match decides a 304: an order leaving the feed need not move Last-Modified.
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        for header, value in headers.items():
+            not_modified[header] = value
+        return not_modified
+    body = feeds.cached_feed(orders, etag=etag, name=name)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8", headers=headers)
+    response["Content-Disposition"] = 'attachment; filename="sales-orders.ics"'
+    return response
+
+
+class FeedTokenRegenerateView(PermissionRequiredMixin, View):
+    """Give the user a new feed URL; the old one stops working at once."""
+
+    permission_required = feeds.VIEW_PERMISSION
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        feeds.regenerate_feed_token(user=request.user)
+        messages.success(
+            request,
+            "New calendar feed link created. The old link no longer works: "
+            "subscribe again with the new one wherever you used it.",
+        )
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("calendar:month")
+        return redirect(target)
