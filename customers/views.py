@@ -1,7 +1,209 @@
-from django.views.generic import TemplateView
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.views import View
+from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
+from django.views.generic.detail import SingleObjectMixin
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from customers import services
+from customers.filters import CustomerFilter
+from customers.forms import AddressForm, ContactForm, CustomerForm, add_service_error
+from customers.models import Address, Contact, Customer
+from customers.tables import CustomerTable
 
 
-class PlaceholderView(TemplateView):
-    """Stands in until this app's pages are built."""
+class CustomerListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "customers.view_customer"
+    model = Customer
+    table_class = CustomerTable
+    filterset_class = CustomerFilter
+    paginate_by = 25
+    template_name = "customers/customer_list.html"
 
-    template_name = "dashboard.html"
+
+class CustomerDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "customers.view_customer"
+    queryset = Customer.objects.prefetch_related("addresses", "contacts")
+    template_name = "customers/customer_detail.html"
+
+
+class ServiceFormMixin:
+    """form_valid hands the cleaned data to a service; its refusal shows at the fields."""
+
+    success_message = ""
+
+    def call_service(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.call_service(form)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message % {"object": self.object})
+        return redirect(self.get_success_url())
+
+
+class CustomerCreateView(PermissionRequiredMixin, ServiceFormMixin, CreateView):
+    permission_required = "customers.add_customer"
+    model = Customer
+    form_class = CustomerForm
+    template_name = "customers/customer_form.html"
+    success_message = "Customer %(object)s created."
+
+    def call_service(self, form):
+        return services.customer_create(user=self.request.user, **form.cleaned_data)
+
+
+class CustomerUpdateView(PermissionRequiredMixin, ServiceFormMixin, UpdateView):
+    permission_required = "customers.change_customer"
+    model = Customer
+    form_class = CustomerForm
+    template_name = "customers/customer_form.html"
+    success_message = "Customer %(object)s saved."
+
+    def call_service(self, form):
+        return services.customer_update(
+            customer=self.object, user=self.request.user, **form.cleaned_data
+        )
+
+
+class CustomerSetActiveView(PermissionRequiredMixin, SingleObjectMixin, View):
+    """POST only: deactivate (or reactivate) a customer."""
+
+    http_method_names = ["post"]
+    permission_required = "customers.change_customer"
+    model = Customer
+    active = False
+
+    def post(self, request, *args, **kwargs):
+        customer = self.get_object()
+        services.customer_set_active(customer=customer, active=self.active, user=request.user)
+        if self.active:
+            messages.success(request, f"{customer} is active again.")
+        else:
+            messages.success(request, f"{customer} deactivated: it cannot get new orders.")
+        return redirect(customer)
+
+
+class CustomerDeleteView(PermissionRequiredMixin, DeleteView):
+    permission_required = "customers.delete_customer"
+    model = Customer
+    template_name = "customers/confirm_delete.html"
+    success_url = reverse_lazy("customers:list")
+
+    def form_valid(self, form):
+        try:
+            services.customer_delete(customer=self.object, user=self.request.user)
+        except ValidationError as error:
+            messages.error(self.request, str(error))
+            return redirect(self.object)
+        messages.success(self.request, f"Customer {self.object} deleted.")
+        return redirect(self.success_url)
+
+
+class CustomerChildMixin:
+    """Views of an address or contact, always reached under its customer's URL."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.customer = get_object_or_404(Customer, pk=kwargs["customer_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.filter(customer=self.customer).select_related("customer")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(customer=self.customer, **kwargs)
+
+    def get_success_url(self):
+        return self.customer.get_absolute_url()
+
+
+class AddressCreateView(PermissionRequiredMixin, CustomerChildMixin, ServiceFormMixin, CreateView):
+    permission_required = "customers.add_address"
+    model = Address
+    form_class = AddressForm
+    template_name = "customers/address_form.html"
+    success_message = "Address added."
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Address(customer=self.customer)
+        return kwargs
+
+    def call_service(self, form):
+        return services.address_create(
+            customer=self.customer, user=self.request.user, **form.cleaned_data
+        )
+
+
+class AddressUpdateView(PermissionRequiredMixin, CustomerChildMixin, ServiceFormMixin, UpdateView):
+    permission_required = "customers.change_address"
+    model = Address
+    form_class = AddressForm
+    template_name = "customers/address_form.html"
+    success_message = "Address saved."
+
+    def call_service(self, form):
+        return services.address_update(
+            address=self.object, user=self.request.user, **form.cleaned_data
+        )
+
+
+class AddressDeleteView(PermissionRequiredMixin, CustomerChildMixin, DeleteView):
+    permission_required = "customers.delete_address"
+    model = Address
+    template_name = "customers/confirm_delete.html"
+
+    def form_valid(self, form):
+        services.address_delete(address=self.object, user=self.request.user)
+        messages.success(self.request, "Address removed.")
+        return redirect(self.get_success_url())
+
+
+class ContactCreateView(PermissionRequiredMixin, CustomerChildMixin, ServiceFormMixin, CreateView):
+    permission_required = "customers.add_contact"
+    model = Contact
+    form_class = ContactForm
+    template_name = "customers/contact_form.html"
+    success_message = "Contact %(object)s added."
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Contact(customer=self.customer)
+        return kwargs
+
+    def call_service(self, form):
+        return services.contact_create(
+            customer=self.customer, user=self.request.user, **form.cleaned_data
+        )
+
+
+class ContactUpdateView(PermissionRequiredMixin, CustomerChildMixin, ServiceFormMixin, UpdateView):
+    permission_required = "customers.change_contact"
+    model = Contact
+    form_class = ContactForm
+    template_name = "customers/contact_form.html"
+    success_message = "Contact %(object)s saved."
+
+    def call_service(self, form):
+        return services.contact_update(
+            contact=self.object, user=self.request.user, **form.cleaned_data
+        )
+
+
+class ContactDeleteView(PermissionRequiredMixin, CustomerChildMixin, DeleteView):
+    permission_required = "customers.delete_contact"
+    model = Contact
+    template_name = "customers/confirm_delete.html"
+
+    def form_valid(self, form):
+        services.contact_delete(contact=self.object, user=self.request.user)
+        messages.success(self.request, f"Contact {self.object} removed.")
+        return redirect(self.get_success_url())

@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,10 +23,51 @@ from inventory.exceptions import (
     StockQuantityError,
     StockUnchangedError,
 )
-from inventory.models import Part, StockItem, StockLocation, StockMovement
+from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement
 from inventory.pricing import format_quantity
 
 ZERO = Decimal("0")
+
+
+@transaction.atomic
+def part_save(*, part: Part, user: Any, price_breaks: dict[Decimal, Decimal] | None = None) -> Part:
+    """Create or update a part and, when given, replace its price breaks.
+
+    `price_breaks` is {minimum quantity: unit price}; existing breaks at a kept quantity are
+    updated in place, the others removed, new ones added. Locks an existing part's row.
+    Raises InventoryError at the fields (e.g. duplicate SKU, negative price).
+    """
+    if part.pk:
+        Part.objects.select_for_update().filter(pk=part.pk).first()
+    try:
+        part.full_clean()
+    except ValidationError as error:
+        raise InventoryError(error.error_dict) from None
+    part.save()
+    if price_breaks is None:
+        return part
+    for quantity, price in price_breaks.items():
+        if quantity <= ZERO:
+            raise StockQuantityError({"price_breaks": "A minimum quantity must be above zero."})
+        if price < ZERO:
+            raise InventoryError({"price_breaks": "A unit price cannot be negative."})
+    existing = {pb.min_quantity: pb for pb in part.price_breaks.all()}
+    part.price_breaks.exclude(min_quantity__in=list(price_breaks)).delete()
+    changed = []
+    for quantity, price in price_breaks.items():
+        current = existing.get(quantity)
+        if current is not None and current.unit_price != price:
+            current.unit_price = price
+            changed.append(current)
+    PriceBreak.objects.bulk_update(changed, ["unit_price"])
+    PriceBreak.objects.bulk_create(
+        [
+            PriceBreak(part=part, min_quantity=quantity, unit_price=price)
+            for quantity, price in price_breaks.items()
+            if quantity not in existing
+        ]
+    )
+    return part
 
 
 def _lock(item: StockItem) -> StockItem:

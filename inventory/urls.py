@@ -5,8 +5,14 @@ from inventory import views
 app_name = "inventory"
 
 urlpatterns = [
-    path("placeholder/part-list/", views.PlaceholderView.as_view(), name="part-list"),
-    path("placeholder/parts/<int:pk>/", views.PlaceholderView.as_view(), name="part-detail"),
-    path("placeholder/stockitem-list/", views.PlaceholderView.as_view(), name="stockitem-list"),
-    path("placeholder/stock/<int:pk>/", views.PlaceholderView.as_view(), name="stockitem-detail"),
+    path("parts/", views.PartListView.as_view(), name="part-list"),
+    path("parts/new/", views.PartCreateView.as_view(), name="part-create"),
+    path("parts/<int:pk>/", views.PartDetailView.as_view(), name="part-detail"),
+    path("parts/<int:pk>/edit/", views.PartUpdateView.as_view(), name="part-update"),
+    path("stock/", views.StockItemListView.as_view(), name="stockitem-list"),
+    path("stock/receive/", views.StockReceiveView.as_view(), name="stock-receive"),
+    path("stock/<int:pk>/", views.StockItemDetailView.as_view(), name="stockitem-detail"),
+    path("stock/<int:pk>/adjust/", views.StockAdjustView.as_view(), name="stock-adjust"),
+    path("stock/<int:pk>/move/", views.StockMoveView.as_view(), name="stock-move"),
+    path("stock/<int:pk>/status/", views.StockStatusView.as_view(), name="stock-status"),
 ]

@@ -1,7 +1,236 @@
-from django.views.generic import TemplateView
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import CreateView, DetailView, FormView, UpdateView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+
+from inventory import services
+from inventory.filters import PartFilter, StockItemFilter
+from inventory.forms import (
+    AdjustQuantityForm,
+    ChangeStatusForm,
+    MoveStockForm,
+    PartForm,
+    PriceBreakFormSet,
+    ReceiveStockForm,
+    add_service_error,
+)
+from inventory.models import Part, StockItem, StockMovement
+from inventory.tables import PartMovementTable, PartTable, StockItemTable, StockMovementTable
+
+DETAIL_STOCK_ITEMS = 50  # a part page shows this many stock items; the list has the rest
+DETAIL_MOVEMENTS = 20
 
 
-class PlaceholderView(TemplateView):
-    """Stands in until this app's pages are built."""
+class PartListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "inventory.view_part"
+    table_class = PartTable
+    filterset_class = PartFilter
+    paginate_by = 25
+    template_name = "inventory/part_list.html"
 
-    template_name = "dashboard.html"
+    def get_queryset(self):
+        return Part.objects.with_stock()
+
+
+class PartDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "inventory.view_part"
+    template_name = "inventory/part_detail.html"
+
+    def get_queryset(self):
+        return (
+            Part.objects.with_stock()
+            .select_related("default_tax_rate")
+            .prefetch_related("price_breaks")
+        )
+
+    def get_context_data(self, **kwargs):
+        part = self.object
+        items = (
+            StockItem.objects.filter(part=part)
+            .with_available()
+            .select_related("part", "location")
+            .order_by("received_date", "pk")
+        )
+        movements = (
+            StockMovement.objects.filter(stock_item__part=part)
+            .select_related("from_location", "to_location", "user")
+            .order_by("-created_at", "-pk")[:DETAIL_MOVEMENTS]
+        )
+        first_items = list(items[: DETAIL_STOCK_ITEMS + 1])
+        return super().get_context_data(
+            stock_table=StockItemTable(
+                first_items[:DETAIL_STOCK_ITEMS], orderable=False, exclude=("part",)
+            ),
+            more_stock_items=len(first_items) > DETAIL_STOCK_ITEMS,
+            movement_table=PartMovementTable(movements, orderable=False),
+            **kwargs,
+        )
+
+
+class PartFormMixin:
+    """Part fields plus its price breaks in one form; saved by one service call."""
+
+    form_class = PartForm
+    template_name = "inventory/part_form.html"
+    model = Part
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", self.get_formset())
+        return super().get_context_data(**kwargs)
+
+    def get_formset(self):
+        data = self.request.POST if self.request.method == "POST" else None
+        return PriceBreakFormSet(data, instance=self.object or Part(), prefix="breaks")
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object() if kwargs.get("pk") else None
+        form = self.get_form()
+        formset = self.get_formset()
+        if not (form.is_valid() and formset.is_valid()):
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        try:
+            self.object = services.part_save(
+                part=form.instance, user=request.user, price_breaks=formset.price_breaks()
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        messages.success(request, f"Part {self.object} saved.")
+        return redirect(self.object)
+
+
+class PartCreateView(PermissionRequiredMixin, PartFormMixin, CreateView):
+    permission_required = "inventory.add_part"
+
+
+class PartUpdateView(PermissionRequiredMixin, PartFormMixin, UpdateView):
+    permission_required = "inventory.change_part"
+
+
+class StockItemListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "inventory.view_stockitem"
+    table_class = StockItemTable
+    filterset_class = StockItemFilter
+    paginate_by = 25
+    template_name = "inventory/stockitem_list.html"
+
+    def get_queryset(self):
+        return StockItem.objects.with_available().select_related("part", "location")
+
+
+class StockItemDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "inventory.view_stockitem"
+    template_name = "inventory/stockitem_detail.html"
+
+    def get_queryset(self):
+        return StockItem.objects.with_available().select_related(
+            "part", "location", "location__parent"
+        )
+
+    def get_context_data(self, **kwargs):
+        movements = self.object.movements.select_related(
+            "from_location", "to_location", "user"
+        ).order_by("-created_at", "-pk")
+        table = StockMovementTable(movements, orderable=False)
+        RequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        return super().get_context_data(
+            movement_table=table,
+            holding_orders=services.holding_orders(self.object)
+            if self.object.allocated_quantity
+            else [],
+            **kwargs,
+        )
+
+
+class StockReceiveView(PermissionRequiredMixin, FormView):
+    permission_required = "inventory.add_stockitem"
+    form_class = ReceiveStockForm
+    template_name = "inventory/stock_form.html"
+    extra_context = {"title": "Receive Stock", "button": "Receive Stock"}
+
+    def get_initial(self):
+        initial = super().get_initial()
+        part = self.request.GET.get("part")
+        if part and part.isdigit():
+            initial["part"] = part
+        return initial
+
+    def form_valid(self, form):
+        try:
+            item = services.stock_receive(user=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Received {item.quantity.normalize():f} {item.part.unit} of {item.part} "
+            f"at {item.location}.",
+        )
+        return redirect(item)
+
+
+class StockItemActionView(PermissionRequiredMixin, FormView):
+    """A form about one stock item whose valid POST calls one service."""
+
+    permission_required = "inventory.change_stockitem"
+    template_name = "inventory/stock_form.html"
+    title = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.item = get_object_or_404(
+            StockItem.objects.select_related("part", "location"), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            item=self.item, title=self.title, button=self.title, **kwargs
+        )
+
+    def run(self, form) -> str:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            message = self.run(form)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(self.item)
+
+
+class StockAdjustView(StockItemActionView):
+    form_class = AdjustQuantityForm
+    title = "Adjust Quantity"
+
+    def get_initial(self):
+        return {"new_quantity": self.item.quantity.normalize()}
+
+    def run(self, form) -> str:
+        services.stock_adjust(item=self.item, user=self.request.user, **form.cleaned_data)
+        return f"Quantity set to {self.item.quantity.normalize():f} {self.item.part.unit}."
+
+
+class StockMoveView(StockItemActionView):
+    form_class = MoveStockForm
+    title = "Move Stock"
+
+    def run(self, form) -> str:
+        services.stock_move(item=self.item, user=self.request.user, **form.cleaned_data)
+        return f"Moved to {form.cleaned_data['location']}."
+
+
+class StockStatusView(StockItemActionView):
+    form_class = ChangeStatusForm
+    title = "Change Status"
+
+    def get_initial(self):
+        return {"status": self.item.status}
+
+    def run(self, form) -> str:
+        services.stock_set_status(item=self.item, user=self.request.user, **form.cleaned_data)
+        return f"Status set to {self.item.get_status_display()}."

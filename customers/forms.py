@@ -1,0 +1,80 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.exceptions import ValidationError
+
+from customers.models import Address, Contact, Customer
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's error at the form fields it names, the rest at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class BaseHelperForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class CustomerForm(BaseHelperForm):
+    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Customer
+        fields = [
+            "code",
+            "name",
+            "email",
+            "phone",
+            "website",
+            "currency",
+            "payment_terms_days",
+            "credit_limit",
+            "tax_number",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["placeholder"] = "Left blank: next C-00000"
+        self.fields["currency"].widget.attrs.update({"maxlength": 3, "style": "max-width: 8em"})
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()
+
+    def clean_credit_limit(self):
+        limit = self.cleaned_data["credit_limit"]
+        if limit is not None and limit < 0:
+            raise ValidationError("A credit limit cannot be negative.")
+        return limit
+
+
+class AddressForm(BaseHelperForm):
+    class Meta:
+        model = Address
+        fields = [
+            "label",
+            "line1",
+            "line2",
+            "city",
+            "region",
+            "postcode",
+            "country",
+            "is_default_shipping",
+            "is_default_billing",
+        ]
+
+
+class ContactForm(BaseHelperForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "role", "email", "phone"]

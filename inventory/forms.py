@@ -1,0 +1,163 @@
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.models import Part, PriceBreak, StockItem, StockLocation, TaxRate
+
+ZERO = Decimal("0")
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's error at the form fields it names, the rest at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class HelperMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class PartForm(HelperMixin, forms.ModelForm):
+    class Meta:
+        model = Part
+        fields = [
+            "sku",
+            "name",
+            "description",
+            "unit",
+            "list_price",
+            "default_tax_rate",
+            "salable",
+            "active",
+            "notes",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Inactive rates are not offered, but a part keeps the one it has.
+        self.fields["default_tax_rate"].queryset = TaxRate.objects.filter(
+            Q(active=True) | Q(pk=self.instance.default_tax_rate_id)
+        )
+
+    def clean_sku(self) -> str:
+        return self.cleaned_data["sku"].strip()
+
+    def clean_list_price(self) -> Decimal:
+        price = self.cleaned_data["list_price"]
+        if price is not None and price < ZERO:
+            raise ValidationError("A list price cannot be negative.")
+        return price
+
+
+class PriceBreakForm(forms.ModelForm):
+    class Meta:
+        model = PriceBreak
+        fields = ["min_quantity", "unit_price"]
+
+    def clean_min_quantity(self) -> Decimal:
+        quantity = self.cleaned_data["min_quantity"]
+        if quantity is not None and quantity <= ZERO:
+            raise ValidationError("A minimum quantity must be above zero.")
+        return quantity
+
+    def clean_unit_price(self) -> Decimal:
+        price = self.cleaned_data["unit_price"]
+        if price is not None and price < ZERO:
+            raise ValidationError("A unit price cannot be negative.")
+        return price
+
+
+class BasePriceBreakFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """Two breaks may not start at the same quantity: say so at the second one."""
+        seen: set[Decimal] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            quantity = form.cleaned_data.get("min_quantity")
+            if quantity is None:
+                continue
+            if quantity in seen:
+                form.add_error(
+                    "min_quantity",
+                    "Another price break already starts at this quantity.",
+                )
+            seen.add(quantity)
+        super().clean()
+
+    def price_breaks(self) -> dict[Decimal, Decimal]:
+        """The breaks to keep, as {minimum quantity: unit price}."""
+        breaks = {}
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or self._should_delete_form(form) or data.get("min_quantity") is None:
+                continue
+            breaks[data["min_quantity"]] = data["unit_price"]
+        return breaks
+
+
+PriceBreakFormSet = forms.inlineformset_factory(
+    Part,
+    PriceBreak,
+    form=PriceBreakForm,
+    formset=BasePriceBreakFormSet,
+    extra=3,
+    can_delete=True,
+)
+
+
+class ReceiveStockForm(HelperMixin, forms.Form):
+    part = forms.ModelChoiceField(queryset=Part.objects.filter(active=True))
+    location = forms.ModelChoiceField(queryset=StockLocation.objects.all())
+    quantity = forms.DecimalField(max_digits=12, decimal_places=4)
+    status = forms.ChoiceField(choices=StockItem.Status.choices, initial=StockItem.Status.OK)
+    batch_code = forms.CharField(max_length=50, required=False)
+    serial_number = forms.CharField(
+        max_length=50, required=False, help_text="One item per serial number (quantity 1)."
+    )
+    expiry_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_date = forms.DateField(
+        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(
+        max_length=200, required=False, help_text="e.g. the supplier's delivery note."
+    )
+
+    def clean_quantity(self) -> Decimal:
+        quantity = self.cleaned_data["quantity"]
+        if quantity <= ZERO:
+            raise ValidationError("Enter a quantity above zero.")
+        return quantity
+
+
+class AdjustQuantityForm(HelperMixin, forms.Form):
+    new_quantity = forms.DecimalField(
+        label="New quantity", max_digits=12, decimal_places=4, min_value=0
+    )
+    reason = forms.CharField(
+        max_length=500, help_text="Why it changes, e.g. stock count, breakage, found."
+    )
+
+
+class MoveStockForm(HelperMixin, forms.Form):
+    location = forms.ModelChoiceField(label="To location", queryset=StockLocation.objects.all())
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class ChangeStatusForm(HelperMixin, forms.Form):
+    status = forms.ChoiceField(choices=StockItem.Status.choices)
+    reason = forms.CharField(max_length=500, required=False)
