@@ -433,7 +433,8 @@ class Generator:
         usable = len(self.parts)
         for offset, (mark, status, size) in enumerate(special[:n]):
             plan = plans[n - 1 - offset * 7 if n > len(special) * 7 else n - 1 - offset]
-            plan.update(mark=mark, status=status, size=min(size, usable))
+            # Leave a few parts off even the largest order, so a line can always be added.
+            plan.update(mark=mark, status=status, size=max(1, min(size, usable - 5)))
             if plan["customer"] is self.customers[0] and len(self.customers) > 1:
                 plan["customer"] = self.customers[1]
         return plans

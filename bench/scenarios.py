@@ -1,0 +1,372 @@
+"""The benchmark scenarios: one small function each, through the real views.
+
+Each finds what it needs in the generated data (orders are marked by their customer PO:
+G-LARGE-1 pending 1,000 lines, G-LARGE-2 issued 1,000 lines half shipped, G-AUTO-100,
+G-SHIP-300, G-TEN-PENDING) and returns a Plan. Names of URLs and services are looked up when the
+scenario runs; a feature that is not there is reported as not measured.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db.models import Count, F, Q
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from bench.harness import CheckFailed, Plan, Unavailable, scenario
+from customers.models import Customer
+from inventory.models import Part, StockItem
+from salesorders.models import SalesOrder, SalesOrderLine
+from shipping.models import Allocation, Shipment
+
+BENCH_USERNAME = "bench-manager"
+
+
+def url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        raise Unavailable(f"no URL named {name!r}") from None
+
+
+def service(module: str, name: str):
+    """A service function by name, or Unavailable."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise Unavailable(f"no service {module}.{name}") from None
+
+
+def bench_user(password: str | None = None):
+    """The manager the benchmark logs in as (created once; password reset when given)."""
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(
+        username=BENCH_USERNAME,
+        defaults={"first_name": "Bench", "last_name": "Manager", "is_staff": True},
+    )
+    group = Group.objects.filter(name="Managers").first()
+    if group and not user.groups.filter(pk=group.pk).exists():
+        user.groups.add(group)
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+
+
+class Bench:
+    """A logged-in client and the generated rows the scenarios use."""
+
+    def __init__(self, *, verbose: bool = False):
+        self.verbose = verbose
+        self.user = bench_user()
+        # HTTPS so a production configuration (SECURE_SSL_REDIRECT) serves rather than redirects.
+        self.client = Client(HTTP_HOST="127.0.0.1")
+        self.client.force_login(self.user)
+
+    def get(self, path: str, params: dict | None = None):
+        return self.client.get(path, params or {}, secure=True)
+
+    def post(self, path: str, data: dict | None = None):
+        return self.client.post(path, data or {}, secure=True)
+
+    # -- what the scenarios look for -----------------------------------------------------------
+
+    def marked(self, mark: str) -> SalesOrder:
+        order = SalesOrder.objects.filter(customer_reference=mark).order_by("-pk").first()
+        if order is None:
+            raise Unavailable(f"no generated order marked {mark} (run generate_data)")
+        return order
+
+    @cached_property
+    def busiest_customer(self) -> Customer:
+        row = (
+            SalesOrder.objects.values("customer")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "customer")
+            .first()
+        )
+        if row is None:
+            raise Unavailable("no orders")
+        return Customer.objects.get(pk=row["customer"])
+
+    @cached_property
+    def stockiest_part(self) -> Part:
+        row = (
+            StockItem.objects.values("part").annotate(n=Count("pk")).order_by("-n", "part").first()
+        )
+        if row is None:
+            raise Unavailable("no stock")
+        return Part.objects.get(pk=row["part"])
+
+    @cached_property
+    def ten_line_order(self) -> SalesOrder:
+        """An issued 10-line order that has shipments (a typical order page)."""
+        order = (
+            SalesOrder.objects.filter(status="issued", line_count=10, shipments__isnull=False)
+            .order_by("pk")
+            .first()
+        ) or SalesOrder.objects.filter(line_count=10).order_by("pk").first()
+        if order is None:
+            raise Unavailable("no 10-line order")
+        return order
+
+    def part_not_on(self, order: SalesOrder) -> Part:
+        part = (
+            Part.objects.filter(active=True, salable=True)
+            .exclude(pk__in=SalesOrderLine.objects.filter(order=order).values("part"))
+            .order_by("pk")
+            .first()
+        )
+        if part is None:
+            raise Unavailable(f"every part is already on {order}")
+        return part
+
+    def new_shipment(self, order: SalesOrder) -> Shipment:
+        create = service("shipping.services", "shipment_create")
+        return create(order=order, user=self.user)
+
+    def auto_allocate(self, order: SalesOrder, shipment: Shipment):
+        allocate = service("shipping.services", "order_auto_allocate")
+        return allocate(order=order, shipment=shipment, user=self.user)
+
+
+def get_plan(b: Bench, path: str, params: dict | None = None) -> Plan:
+    return Plan(timed=lambda _state: b.get(path, params))
+
+
+# -- order list --------------------------------------------------------------------------------
+
+
+@scenario("order-list", "Order list, first page, default sort")
+def order_list(b: Bench) -> Plan:
+    return get_plan(b, url("salesorders:list"))
+
+
+@scenario("order-list-filtered", "Order list, status Issued + customer")
+def order_list_filtered(b: Bench) -> Plan:
+    params = {"status": "issued", "customer": b.busiest_customer.pk}
+    return get_plan(b, url("salesorders:list"), params)
+
+
+@scenario("order-list-by-total", "Order list, sorted by total (descending)")
+def order_list_by_total(b: Bench) -> Plan:
+    return get_plan(b, url("salesorders:list"), {"sort": "-total"})
+
+
+@scenario("order-list-search", "Order list, text search")
+def order_list_search(b: Bench) -> Plan:
+    return get_plan(b, url("salesorders:list"), {"q": "atlas"})
+
+
+# -- order pages and line edits ----------------------------------------------------------------
+
+
+@scenario("order-page-10", "Order page, 10 lines")
+def order_page_10(b: Bench) -> Plan:
+    return get_plan(b, url("salesorders:detail", b.ten_line_order.pk))
+
+
+@scenario("order-page-1000", "Order page, 1,000 lines (issued, shipments)")
+def order_page_1000(b: Bench) -> Plan:
+    return get_plan(b, url("salesorders:detail", b.marked("G-LARGE-2").pk))
+
+
+def _line_add(b: Bench, order: SalesOrder) -> Plan:
+    path = url("salesorders:line-add", order.pk)
+    part = b.part_not_on(order)
+
+    def setup():
+        version = SalesOrder.objects.values_list("version", flat=True).get(pk=order.pk)
+        return {"part": part.pk, "quantity": "3", "discount_percent": "0", "tax_rate": "",
+                "version": version}  # fmt: skip
+
+    def check(_state, _response):
+        if not SalesOrderLine.objects.filter(order=order, part=part).exists():
+            raise CheckFailed(f"the line was not added to {order}")
+
+    return Plan(timed=lambda data: b.post(path, data), setup=setup, check=check,
+                expect_status=302)  # fmt: skip
+
+
+@scenario("line-add-10", "Add Line Item to a 10-line order")
+def line_add_10(b: Bench) -> Plan:
+    return _line_add(b, b.marked("G-TEN-PENDING"))
+
+
+@scenario("line-add-1000", "Add Line Item to a 1,000-line order")
+def line_add_1000(b: Bench) -> Plan:
+    return _line_add(b, b.marked("G-LARGE-1"))
+
+
+# -- customers, parts, backorders, calendar, dashboard -----------------------------------------
+
+
+@scenario("customer-page", "Customer page, customer with 2,000 orders")
+def customer_page(b: Bench) -> Plan:
+    return get_plan(b, url("customers:detail", b.busiest_customer.pk))
+
+
+@scenario("part-page", "Part page, part with 200 stock items")
+def part_page(b: Bench) -> Plan:
+    return get_plan(b, url("inventory:part-detail", b.stockiest_part.pk))
+
+
+@scenario("backorders", "Backorders, first page")
+def backorders(b: Bench) -> Plan:
+    return get_plan(b, url("shipping:backorders"))
+
+
+@scenario("calendar-month", "Calendar, this month")
+def calendar_month(b: Bench) -> Plan:
+    return get_plan(b, url("calendar:month"))
+
+
+def _feed_path(b: Bench) -> str:
+    feed_url = service("salesorders.feeds", "feed_url")
+    try:
+        return urlsplit(feed_url(b.user)).path
+    except NoReverseMatch:
+        raise Unavailable("no URL named 'calendar:feed'") from None
+
+
+def _feed_check(_state, response) -> None:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if not body.startswith(b"BEGIN:VCALENDAR"):
+        raise CheckFailed("the feed is not a calendar")
+
+
+@scenario("ics-cold", "ICS feed, open orders, cold cache", target_ms=1000.0)
+def ics_cold(b: Bench) -> Plan:
+    path = _feed_path(b)
+    return Plan(timed=lambda _s: b.get(path), setup=cache.clear, check=_feed_check)
+
+
+@scenario("ics-warm", "ICS feed, open orders, warm cache", target_ms=1000.0)
+def ics_warm(b: Bench) -> Plan:
+    path = _feed_path(b)
+    return Plan(timed=lambda _s: b.get(path), check=_feed_check)
+
+
+@scenario("dashboard", "Dashboard")
+def dashboard(b: Bench) -> Plan:
+    return get_plan(b, url("dashboard"))
+
+
+# -- allocation and shipping -------------------------------------------------------------------
+
+
+def _allocatable_line(order: SalesOrder) -> tuple[SalesOrderLine, StockItem]:
+    """A line of the order with something left to allocate, and an item that can cover 1."""
+    today = timezone.localdate()
+    lines = SalesOrderLine.objects.filter(order=order).filter(
+        quantity__gt=F("shipped_quantity") + F("cancelled_quantity") + F("allocated_quantity")
+    )
+    for line in lines.order_by("pk")[:200]:
+        item = (
+            StockItem.objects.filter(part_id=line.part_id, status="ok")
+            .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=today))
+            .filter(quantity__gte=F("allocated_quantity") + 1)
+            .order_by("pk")
+            .first()
+        )
+        if item:
+            return line, item
+    raise Unavailable(f"no line of {order} has stock to allocate")
+
+
+@scenario("allocate-one", "Allocate Stock to one line", group="actions")
+def allocate_one(b: Bench) -> Plan:
+    order = b.marked("G-AUTO-100")
+    line, item = _allocatable_line(order)
+    try:
+        path_name = "shipping:allocation-create"
+        reverse(path_name, args=[0])
+    except NoReverseMatch:
+        path_name = None
+
+    def setup():
+        return b.new_shipment(order)
+
+    def timed(shipment):
+        if path_name:
+            return b.post(
+                url(path_name, shipment.pk),
+                {"line": line.pk, "stock_item": item.pk, "quantity": "1"},
+            )
+        create = service("shipping.services", "allocation_create")
+        return create(line=line, stock_item=item, shipment=shipment, quantity=Decimal(1),
+                      user=b.user)  # fmt: skip
+
+    def check(shipment, _response):
+        if not Allocation.objects.filter(shipment=shipment, line=line).exists():
+            raise CheckFailed("nothing was allocated")
+
+    return Plan(timed=timed, setup=setup, check=check, expect_status=(200, 302))
+
+
+@scenario("auto-allocate-100", "Auto Allocate a 100-line order", group="actions")
+def auto_allocate_100(b: Bench) -> Plan:
+    order = b.marked("G-AUTO-100")
+    try:
+        path_name = "shipping:shipment-auto-allocate"
+        reverse(path_name, args=[0])
+    except NoReverseMatch:
+        path_name = None
+
+    def timed(shipment):
+        if path_name:
+            return b.post(url(path_name, shipment.pk))
+        return b.auto_allocate(order, shipment)
+
+    def check(shipment, _response):
+        n = Allocation.objects.filter(shipment=shipment).count()
+        if n == 0:
+            raise CheckFailed("Auto Allocate allocated nothing")
+
+    return Plan(timed=timed, setup=lambda: b.new_shipment(order), check=check,
+                expect_status=(200, 302))  # fmt: skip
+
+
+@scenario("complete-shipment-300", "Complete Shipment, 300 allocations", target_ms=500.0,
+          group="actions")  # fmt: skip
+def complete_shipment_300(b: Bench) -> Plan:
+    order = b.marked("G-SHIP-300")
+    try:
+        path_name = "shipping:shipment-complete"
+        reverse(path_name, args=[0])
+    except NoReverseMatch:
+        path_name = None
+
+    def setup():
+        shipment = b.new_shipment(order)
+        b.auto_allocate(order, shipment)
+        n = Allocation.objects.filter(shipment=shipment).count()
+        b.allocations_in_shipment = n
+        return shipment
+
+    def timed(shipment):
+        if path_name:
+            return b.post(
+                url(path_name, shipment.pk),
+                {"carrier": "DHL", "tracking_number": "BENCH-1",
+                 "shipped_date": dt.date.today().isoformat()},
+            )  # fmt: skip
+        complete = service("shipping.services", "shipment_complete")
+        return complete(shipment=shipment, user=b.user, carrier="DHL", tracking_number="BENCH-1")
+
+    def check(shipment, _response):
+        shipment.refresh_from_db()
+        if shipment.status == Shipment.Status.PENDING:
+            raise CheckFailed("the shipment is still pending")
+
+    return Plan(timed=timed, setup=setup, check=check, expect_status=(200, 302))
