@@ -98,7 +98,11 @@ class StockMovementTable(tables.Table):
 
 
 class PartMovementTable(StockMovementTable):
-    stock_item = tables.Column(linkify=True, verbose_name="Item", accessor="stock_item_id")
+    stock_item = tables.Column(
+        verbose_name="Item",
+        accessor="stock_item_id",
+        linkify=("inventory:stockitem-detail", [tables.A("stock_item_id")]),
+    )
 
     class Meta(StockMovementTable.Meta):
         sequence = ["created_at", "stock_item", "..."]

@@ -1,0 +1,311 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from inventory.models import Part, PriceBreak, StockItem, StockMovement
+from tests.factories import (
+    PartFactory,
+    PriceBreakFactory,
+    StockItemFactory,
+    StockLocationFactory,
+    TaxRateFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def part_post(**overrides):
+    data = {
+        "sku": "BOLT-M8",
+        "name": "Hex bolt M8",
+        "description": "",
+        "unit": "pcs",
+        "list_price": "0.5000",
+        "default_tax_rate": str(TaxRateFactory().pk),
+        "salable": "on",
+        "active": "on",
+        "notes": "",
+        "breaks-TOTAL_FORMS": "3",
+        "breaks-INITIAL_FORMS": "0",
+        "breaks-MIN_NUM_FORMS": "0",
+        "breaks-MAX_NUM_FORMS": "1000",
+    }
+    for index in range(3):
+        data[f"breaks-{index}-min_quantity"] = ""
+        data[f"breaks-{index}-unit_price"] = ""
+    data.update(overrides)
+    return data
+
+
+def test_part_list_shows_stock_and_searches(sales_client):
+    part = PartFactory(sku="BOLT-M8", name="Hex bolt")
+    PartFactory(sku="NUT-M8", name="Hex nut")
+    StockItemFactory(part=part, quantity=Decimal("40"), allocated_quantity=Decimal("15"))
+    page = sales_client.get(reverse("inventory:part-list"), {"q": "bolt"})
+    assert "BOLT-M8" in page.text and "NUT-M8" not in page.text
+    row = page.context["table"].page.object_list.data[0]
+    assert (row.on_hand, row.available) == (Decimal("40"), Decimal("25"))
+    assert ">25<" in page.text.replace(" ", "")
+
+
+def test_part_list_filters_salable_and_active(sales_client):
+    PartFactory(sku="SELL")
+    PartFactory(sku="SPARE", salable=False)
+    PartFactory(sku="OLD", active=False)
+    page = sales_client.get(reverse("inventory:part-list"), {"salable": "false"})
+    assert "SPARE" in page.text and "SELL" not in page.text
+    page = sales_client.get(reverse("inventory:part-list"), {"active": "false"})
+    assert "OLD" in page.text and "SPARE" not in page.text
+
+
+@pytest.mark.parametrize("rows", [1, 40])
+def test_list_pages_query_count_constant(sales_client, django_assert_max_num_queries, rows):
+    """Part and stock lists cost the same queries for one row or a full page."""
+    for _ in range(rows):
+        item = StockItemFactory()
+        PriceBreakFactory(part=item.part)
+    with django_assert_max_num_queries(10):
+        assert sales_client.get(reverse("inventory:part-list")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert sales_client.get(reverse("inventory:stockitem-list")).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 70])
+def test_detail_pages_query_count_constant(
+    warehouse_client, warehouse_user, django_assert_max_num_queries, rows
+):
+    """A part with many stock items, breaks and movements still costs a fixed query count."""
+    from inventory import services
+
+    part = PartFactory()
+    location = StockLocationFactory()
+    for index in range(rows):
+        PriceBreakFactory(part=part, min_quantity=Decimal(index + 1))
+        item = services.stock_receive(
+            part=part, location=location, quantity=Decimal("3"), user=warehouse_user
+        )
+    with django_assert_max_num_queries(14):
+        page = warehouse_client.get(part.get_absolute_url())
+    assert page.status_code == 200
+    with django_assert_max_num_queries(12):
+        assert warehouse_client.get(item.get_absolute_url()).status_code == 200
+
+
+def test_create_part_with_two_price_breaks(warehouse_client):
+    data = part_post(
+        **{
+            "breaks-0-min_quantity": "10",
+            "breaks-0-unit_price": "0.4500",
+            "breaks-1-min_quantity": "100",
+            "breaks-1-unit_price": "0.4000",
+        }
+    )
+    response = warehouse_client.post(reverse("inventory:part-create"), data)
+    part = Part.objects.get(sku="BOLT-M8")
+    assert response.status_code == 302
+    assert response["Location"] == part.get_absolute_url()
+    assert [(b.min_quantity, b.unit_price) for b in part.price_breaks.all()] == [
+        (Decimal("10"), Decimal("0.4500")),
+        (Decimal("100"), Decimal("0.4000")),
+    ]
+
+
+def test_duplicate_price_break_quantity_refused_at_field(warehouse_client):
+    data = part_post(
+        **{
+            "breaks-0-min_quantity": "10",
+            "breaks-0-unit_price": "0.4500",
+            "breaks-1-min_quantity": "10.0",
+            "breaks-1-unit_price": "0.4000",
+        }
+    )
+    response = warehouse_client.post(reverse("inventory:part-create"), data)
+    assert response.status_code == 200
+    assert "Another price break already starts at this quantity." in response.text
+    assert not Part.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("breaks-0-min_quantity", "0", "A minimum quantity must be above zero."),
+        ("list_price", "-1", "A list price cannot be negative."),
+    ],
+)
+def test_bad_part_input_refused(warehouse_client, field, value, message):
+    data = part_post(**{"breaks-0-min_quantity": "5", "breaks-0-unit_price": "1"})
+    data[field] = value
+    response = warehouse_client.post(reverse("inventory:part-create"), data)
+    assert message in response.text
+    assert not Part.objects.exists()
+
+
+def test_duplicate_sku_refused_at_field(warehouse_client):
+    PartFactory(sku="BOLT-M8")
+    response = warehouse_client.post(reverse("inventory:part-create"), part_post())
+    assert "Part with this SKU already exists." in response.text
+    assert Part.objects.count() == 1
+
+
+def test_edit_part_updates_and_removes_breaks(warehouse_client):
+    part = PartFactory(sku="BOLT-M8")
+    keep = PriceBreakFactory(part=part, min_quantity=Decimal("10"), unit_price=Decimal("9"))
+    drop = PriceBreakFactory(part=part, min_quantity=Decimal("50"), unit_price=Decimal("8"))
+    data = part_post(
+        **{
+            "name": "Renamed bolt",
+            "breaks-TOTAL_FORMS": "3",
+            "breaks-INITIAL_FORMS": "2",
+            "breaks-0-id": str(keep.pk),
+            "breaks-0-min_quantity": "10",
+            "breaks-0-unit_price": "8.5",
+            "breaks-1-id": str(drop.pk),
+            "breaks-1-min_quantity": "50",
+            "breaks-1-unit_price": "8",
+            "breaks-1-DELETE": "on",
+        }
+    )
+    response = warehouse_client.post(reverse("inventory:part-update", args=[part.pk]), data)
+    assert response.status_code == 302
+    part.refresh_from_db()
+    assert part.name == "Renamed bolt"
+    assert list(PriceBreak.objects.values_list("pk", "unit_price")) == [
+        (keep.pk, Decimal("8.5000"))
+    ]
+
+
+def test_receive_stock_through_form(warehouse_client, warehouse_user):
+    part = PartFactory()
+    location = StockLocationFactory()
+    page = warehouse_client.get(reverse("inventory:stock-receive"), {"part": part.pk})
+    assert "Receive Stock" in page.text
+    response = warehouse_client.post(
+        reverse("inventory:stock-receive"),
+        {
+            "part": part.pk,
+            "location": location.pk,
+            "quantity": "12",
+            "status": "ok",
+            "received_date": "2025-01-15",
+            "reference": "DN-4411",
+        },
+        follow=True,
+    )
+    item = StockItem.objects.get()
+    assert item.quantity == Decimal("12")
+    assert "Received 12" in response.text
+    movement = StockMovement.objects.get()
+    assert (movement.user, movement.reference) == (warehouse_user, "DN-4411")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"quantity": "0"}, "quantity", "Enter a quantity above zero."),
+        ({"quantity": "-3"}, "quantity", "Enter a quantity above zero."),
+        (
+            {"quantity": "2", "serial_number": "SN-1"},
+            "quantity",
+            "A serialised item has quantity 1",
+        ),
+        ({"quantity": "1", "serial_number": "DUP"}, "serial_number", "already has an item"),
+    ],
+)
+def test_receive_bad_input_at_field(warehouse_client, overrides, field, message):
+    part = PartFactory()
+    StockItemFactory(part=part, serial_number="DUP", quantity=1)
+    data = {
+        "part": part.pk,
+        "location": StockLocationFactory().pk,
+        "status": "ok",
+        "received_date": "2025-01-15",
+        **overrides,
+    }
+    response = warehouse_client.post(reverse("inventory:stock-receive"), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert StockItem.objects.count() == 1
+
+
+def test_adjust_requires_reason_and_records_it(warehouse_client):
+    item = StockItemFactory(quantity=Decimal("10"))
+    url = reverse("inventory:stock-adjust", args=[item.pk])
+    response = warehouse_client.post(url, {"new_quantity": "8", "reason": ""})
+    assert response.context["form"].errors["reason"]
+    response = warehouse_client.post(url, {"new_quantity": "8", "reason": "Count"}, follow=True)
+    item.refresh_from_db()
+    assert item.quantity == Decimal("8")
+    assert "Quantity set to 8" in response.text
+    assert "Count" in response.text  # the movement history on the item page
+
+
+def test_adjust_below_allocated_shows_error_at_field(warehouse_client):
+    item = StockItemFactory(quantity=Decimal("10"), allocated_quantity=Decimal("4"))
+    response = warehouse_client.post(
+        reverse("inventory:stock-adjust", args=[item.pk]),
+        {"new_quantity": "3", "reason": "Count"},
+    )
+    assert "is allocated" in " ".join(response.context["form"].errors["new_quantity"])
+    item.refresh_from_db()
+    assert item.quantity == Decimal("10")
+
+
+def test_move_and_change_status(warehouse_client):
+    item = StockItemFactory()
+    dock = StockLocationFactory(name="Dock")
+    warehouse_client.post(reverse("inventory:stock-move", args=[item.pk]), {"location": dock.pk})
+    warehouse_client.post(
+        reverse("inventory:stock-status", args=[item.pk]), {"status": "damaged", "reason": "Wet"}
+    )
+    item.refresh_from_db()
+    assert (item.location, item.status) == (dock, StockItem.Status.DAMAGED)
+    page = warehouse_client.get(item.get_absolute_url())
+    assert 'class="badge text-bg-danger">Damaged' in page.text
+
+
+def test_stock_list_filters(sales_client):
+    dock = StockLocationFactory(name="Dock")
+    a = StockItemFactory(location=dock, batch_code="BATCH-A")
+    StockItemFactory(batch_code="BATCH-B", status=StockItem.Status.QUARANTINED)
+    page = sales_client.get(reverse("inventory:stockitem-list"), {"location": dock.pk})
+    assert "BATCH-A" in page.text and "BATCH-B" not in page.text
+    page = sales_client.get(reverse("inventory:stockitem-list"), {"status": "quarantined"})
+    assert "BATCH-B" in page.text and "BATCH-A" not in page.text
+    page = sales_client.get(reverse("inventory:stockitem-list"), {"part": a.part.pk})
+    assert "BATCH-A" in page.text and "BATCH-B" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "may_write"),
+    [("sales_client", False), ("warehouse_client", True), ("manager_client", True)],
+)
+def test_permissions_per_group(request, client_fixture, may_write):
+    """Everyone with a role reads parts and stock; only warehouse and managers change them."""
+    client = request.getfixturevalue(client_fixture)
+    item = StockItemFactory(quantity=Decimal("5"))
+    assert client.get(item.part.get_absolute_url()).status_code == 200
+    assert client.get(item.get_absolute_url()).status_code == 200
+    expected = 200 if may_write else 403
+    for name in ["stock-adjust", "stock-move", "stock-status"]:
+        assert client.get(reverse(f"inventory:{name}", args=[item.pk])).status_code == expected
+    assert client.get(reverse("inventory:stock-receive")).status_code == expected
+    assert client.get(reverse("inventory:part-create")).status_code == expected
+    response = client.post(
+        reverse("inventory:stock-adjust", args=[item.pk]), {"new_quantity": "1", "reason": "x"}
+    )
+    assert response.status_code == (302 if may_write else 403)
+    item.refresh_from_db()
+    assert item.quantity == (Decimal("1") if may_write else Decimal("5"))
+
+
+def test_user_without_group_gets_403(client, user):
+    client.force_login(user)
+    item = StockItemFactory()
+    for url in [
+        reverse("inventory:part-list"),
+        item.part.get_absolute_url(),
+        reverse("inventory:stockitem-list"),
+        item.get_absolute_url(),
+    ]:
+        assert client.get(url).status_code == 403, url
