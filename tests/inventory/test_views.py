@@ -309,3 +309,11 @@ def test_user_without_group_gets_403(client, user):
         item.get_absolute_url(),
     ]:
         assert client.get(url).status_code == 403, url
+
+
+def test_receive_form_prefills_received_date_as_iso(warehouse_client):
+    """The date picker needs YYYY-MM-DD, else the browser shows it empty and blocks saving."""
+    from django.utils import timezone
+
+    page = warehouse_client.get(reverse("inventory:stock-receive"))
+    assert f'value="{timezone.localdate().isoformat()}"' in page.text
