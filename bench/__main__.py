@@ -38,6 +38,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="client processes (concurrency)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long clients run")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--keep", action="store_true", help="keep the concurrency rows")
     return parser.parse_args(argv)
 
 
@@ -129,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for sc in selected:
         result = run_scenario(bench, sc, repeat=args.repeat, warmup=args.warmup)
+        if sc.key in bench.notes and result.status in ("ok", "missed"):
+            result.note = bench.notes[sc.key]
         results.append(result)
         shown = "-" if result.median_ms is None else f"{result.median_ms:.1f} ms"
         print(f"  {sc.key:24} {shown:>12}  {result.status} {result.note}".rstrip(), flush=True)

@@ -167,7 +167,7 @@ def format_table(results: list[Result]) -> str:
                 "-" if r.p95_ms is None else f"{r.p95_ms:.1f}",
                 "-" if r.queries is None else str(r.queries),
                 "-" if r.target_ms is None else f"< {r.target_ms:.0f} ms",
-                r.status + (f" ({r.note})" if r.note and r.status != "ok" else ""),
+                r.status + (f" ({r.note})" if r.note else ""),
             )
         )
     widths = [max(len(row[i]) for row in rows[:]) for i in range(len(header) - 1)]

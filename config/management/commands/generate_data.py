@@ -32,6 +32,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -439,12 +440,22 @@ class Generator:
                 plan["customer"] = self.customers[1]
         return plans
 
-    def price_for(self, part: PartInfo, quantity: Decimal) -> tuple[Decimal, str]:
-        price, source = part.list_price, SalesOrderLine.PriceSource.LIST
+    def price_for(self, part: PartInfo, quantity: Decimal) -> tuple[Decimal, str, str]:
+        """Unit price, price source and its label (as the pricing service words it)."""
+        price, source, label = part.list_price, SalesOrderLine.PriceSource.LIST, "List price"
         for min_quantity, unit_price in part.breaks:
             if quantity >= min_quantity:
                 price, source = unit_price, SalesOrderLine.PriceSource.BREAK
-        return price, source
+                label = f"Price break: min qty {min_quantity.normalize():f}"
+        return price, source, label
+
+    @cached_property
+    def has_price_label(self) -> bool:
+        return any(f.name == "price_source_label" for f in SalesOrderLine._meta.concrete_fields)
+
+    def label_field(self, label: str) -> dict:
+        """The line's price label, where the model has one."""
+        return {"price_source_label": label} if self.has_price_label else {}
 
     def take_stock(self, part: PartInfo, wanted: Decimal) -> tuple[Item | None, Decimal]:
         """An item of the part with the most of `wanted` free (whole if possible)."""
@@ -533,13 +544,11 @@ class Generator:
             quantity = Decimal(rng.choice(QUANTITIES))
             if part.unit in ("kg", "m", "l") and rng.random() < 0.5:
                 quantity += Decimal("0.5")
-            unit_price, source = self.price_for(part, quantity)
+            unit_price, source, label = self.price_for(part, quantity)
             overridden = rng.random() < 0.02
             if overridden:
-                unit_price, source = (
-                    (unit_price * Decimal("0.9")).quantize(Decimal("0.0001")),
-                    "manual",
-                )
+                unit_price = (unit_price * Decimal("0.9")).quantize(Decimal("0.0001"))
+                source, label = "manual", "Manual"
             discount = ZERO if rng.random() < 0.85 else Decimal(rng.choice([5, 10, 15]))
             sub, tax, total = line_amounts(quantity, unit_price, discount, part.tax_percent)
             subtotal, tax_total = subtotal + sub, tax_total + tax
@@ -549,7 +558,7 @@ class Generator:
                 list_unit_price=part.list_price, unit_price=unit_price, price_source=source,
                 price_overridden=overridden, discount_percent=discount, tax_rate_id=part.tax_id,
                 tax_name=part.tax_name, tax_percent=part.tax_percent, sort_order=position,
-                subtotal=sub, tax_amount=tax, total=total,
+                subtotal=sub, tax_amount=tax, total=total, **self.label_field(label),
             )  # fmt: skip
             lines.append((line, part))
         if rng.random() < 0.15 and not plan["mark"]:

@@ -1,0 +1,73 @@
+"""The benchmark in miniature: generate a small data set, run every scenario once.
+
+The full benchmark (100,000 orders) is too slow for CI; this keeps the generator and every
+scenario working as the pages and services change, so `python -m bench` cannot rot.
+"""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bench import scenarios  # noqa: F401 - registers the scenarios
+from bench.harness import REGISTRY, run_scenario
+from bench.invariants import check
+from customers.models import Customer
+from salesorders.models import SalesOrder, SalesOrderSettings
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+SMALL = ["--customers", "20", "--parts", "60", "--orders", "100", "--lines", "5", "--seed", "3"]
+
+
+def generate(*extra: str) -> None:
+    call_command("generate_data", *SMALL, *extra, "--no-progress", verbosity=0)
+
+
+def test_generated_data_keeps_every_counter_equal_to_its_rows():
+    """Totals, line counts, allocated/shipped counters and stock ledgers all add up."""
+    generate()
+    assert SalesOrder.objects.count() == 100
+    assert set(SalesOrder.objects.values_list("status", flat=True)) == {
+        "pending", "issued", "on_hold", "complete", "cancelled"
+    }  # fmt: skip
+    assert check() == {}
+
+
+def test_generated_references_continue_the_numbering():
+    """The numbering counter ends at the highest generated number; references follow it."""
+    generate()
+    highest = SalesOrder.objects.order_by("-reference_number").first()
+    assert highest.reference == f"SO-{highest.reference_number:04d}"
+    counter = getattr(SalesOrderSettings.load(), "last_reference_number", None)
+    assert counter in (None, highest.reference_number)
+
+
+def test_generator_refuses_a_database_with_other_data():
+    """Real customers in the database: refused unless --force."""
+    CustomerFactory()
+    with pytest.raises(CommandError, match="did not make"):
+        generate()
+    generate("--force")
+    assert Customer.objects.filter(code__startswith="G-C").count() == 20
+
+
+def test_generator_is_repeatable_with_a_seed():
+    """The same seed gives the same orders."""
+    generate()
+    first = list(SalesOrder.objects.order_by("pk").values_list("customer_name", "total"))
+    generate("--force")
+    second = list(SalesOrder.objects.order_by("pk").values_list("customer_name", "total"))[100:]
+    assert first == second
+
+
+def test_every_scenario_runs_once_on_small_data():
+    """Each scenario finds its data, its view answers as expected, its action really happens."""
+    generate()
+    bench = scenarios.Bench()
+    failures = {}
+    for sc in REGISTRY:
+        result = run_scenario(bench, sc, repeat=1, warmup=0)
+        if result.status not in ("ok", "missed") or result.queries is None:
+            failures[sc.key] = f"{result.status}: {result.note}"
+    assert failures == {}
+    assert check() == {}  # every repetition was rolled back
