@@ -227,6 +227,22 @@ def order_event(row: dict, *, detail_url: str, host: str) -> Event:
     return event
 
 
+def serialize(component) -> bytes:
+    """The component's RFC 5545 text, as `component.to_ical()` makes it, only faster.
+
+    icalendar folds every content line character by character, a large part of its time;
+    most of our lines are under 75 octets and need no folding, so only the others go through
+    icalendar's folding (Contentline.to_ical)."""
+    lines = []
+    for line in component.content_lines():
+        if not line:
+            continue
+        encoded = line.encode()
+        lines.append(encoded if len(encoded) < 75 else line.to_ical())  # to_ical() folds
+    lines.append(b"")
+    return b"\r\n".join(lines)
+
+
 def _event_cache_key(pk: int, version: int) -> str:
     site = hashlib.sha256(settings.SITE_URL.encode()).hexdigest()[:12]
     return f"salesorders:ics:{FEED_FORMAT}:{site}:{pk}:{version}"
@@ -241,28 +257,37 @@ def _detail_url_template() -> tuple[str, str]:
 
 
 def serialized_events(orders: QuerySet) -> list[bytes]:
-    """The VEVENT text of every order, in target-date order: cached ones joined as they are,
-    missing ones built in one query-row pass and cached. One query."""
-    rows = list(
-        orders.with_delivery_state()
-        .order_by("target_date", "reference_number")
-        .values(*EVENT_FIELDS)
+    """The VEVENT text of every order, in target-date order.
+
+    One light query for (pk, version) finds the cached pieces; the orders whose piece is
+    missing are loaded in a second query (all of them when most are missing), built with
+    icalendar, and cached."""
+    pairs = list(
+        orders.order_by("target_date", "reference_number", "pk").values_list("pk", "version")
     )
-    keys = [_event_cache_key(row["pk"], row["version"]) for row in rows]
-    cached = cache.get_many(keys)
-    head, tail = _detail_url_template()
-    host = _site_host()
-    built = {}
-    pieces = []
-    for key, row in zip(keys, rows, strict=True):
-        text = cached.get(key)
-        if text is None:
-            event = order_event(row, detail_url=f"{head}{row['pk']}{tail}", host=host)
-            text = built[key] = event.to_ical()
-        pieces.append(text)
-    if built:
+    keys = [_event_cache_key(pk, version) for pk, version in pairs]
+    pieces = cache.get_many(keys)
+    missing = [pk for (pk, _), key in zip(pairs, keys, strict=True) if key not in pieces]
+    if missing:
+        source = orders if len(missing) > 500 else orders.filter(pk__in=missing)
+        rows = {
+            row["pk"]: row for row in source.with_delivery_state().order_by().values(*EVENT_FIELDS)
+        }
+        head, tail = _detail_url_template()
+        host = _site_host()
+        built = {}
+        for pk in missing:
+            row = rows.get(pk)
+            if row is None:  # left the feed between the two queries
+                continue
+            event = order_event(row, detail_url=f"{head}{pk}{tail}", host=host)
+            # Keyed by the version just read: an edit between the queries is not lost.
+            built[_event_cache_key(pk, row["version"])] = serialize(event)
         cache.set_many(built, EVENT_CACHE_SECONDS)
-    return pieces
+        for (pk, _), key in zip(pairs, keys, strict=True):
+            if key not in pieces and pk in rows:
+                pieces[key] = built[_event_cache_key(pk, rows[pk]["version"])]
+    return [pieces[key] for key in keys if key in pieces]
 
 
 def calendar_shell(name: str) -> tuple[bytes, bytes]:

@@ -386,9 +386,14 @@ def test_feed_queries_do_not_grow_with_orders(
 ):
     _orders(count)
     url = path_for(sales_user)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         cold = client.get(url)
     assert len(events_of(cold)) == count
+    touch_order(order=SalesOrder.objects.first(), user=None)
+    with django_assert_max_num_queries(6):
+        one_changed = client.get(url)
+    assert len(events_of(one_changed)) == count
+    cold = one_changed
     with django_assert_max_num_queries(4):
         warm = client.get(url)
     assert warm.content == cold.content
@@ -406,3 +411,24 @@ def test_cached_events_are_reused_and_a_changed_order_rebuilt(client, sales_user
     after = events_of(client.get(url))
     assert str(after["SO-00003"]["SUMMARY"]) == "SO-00003 · Renamed Ltd"
     assert after["SO-00001"].to_ical() == before["SO-00001"].to_ical()
+
+
+def test_fast_serialization_equals_icalendars_own():
+    """feeds.serialize skips folding short lines; the text is what to_ical() makes."""
+    row = {
+        "pk": 7,
+        "version": 3,
+        "reference": "SO-0007",
+        "customer_name": WEIRD_NAME,
+        "customer_reference": "PO; 1, 2",
+        "status": Status.ON_HOLD,
+        "target_date": datetime.date(2026, 11, 20),
+        "currency": "EUR",
+        "total": Decimal("1.50"),
+        "line_count": 1,
+        "created_at": timezone.now(),
+        "updated_at": timezone.now(),
+        "delivery_state": "not_shipped",
+    }
+    event = feeds.order_event(row, detail_url="https://example.com/orders/7/", host="example.com")
+    assert feeds.serialize(event) == event.to_ical()
