@@ -22,11 +22,11 @@ class SalesOrderFilter(django_filters.FilterSet):
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.order_by("name"))
     order_date = django_filters.DateFromToRangeFilter(
         label="Order date",
-        widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     target_date = django_filters.DateFromToRangeFilter(
         label="Target date",
-        widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     total = django_filters.RangeFilter(label="Total")
     overdue = django_filters.BooleanFilter(

@@ -5,6 +5,48 @@ from salesorders import views
 app_name = "salesorders"
 
 urlpatterns = [
-    path("placeholder/list/", views.PlaceholderView.as_view(), name="list"),
-    path("placeholder/<int:pk>/", views.PlaceholderView.as_view(), name="detail"),
+    path("", views.SalesOrderListView.as_view(), name="list"),
+    path("new/", views.SalesOrderCreateView.as_view(), name="create"),
+    path("settings/", views.SalesOrderSettingsView.as_view(), name="settings"),
+    path("<int:pk>/", views.SalesOrderDetailView.as_view(), name="detail"),
+    path("<int:pk>/print/", views.SalesOrderPrintView.as_view(), name="print"),
+    path("<int:pk>/edit/", views.SalesOrderUpdateView.as_view(), name="update"),
+    path("<int:pk>/issue/", views.SalesOrderTransitionView.as_view(action="issue"), name="issue"),
+    path("<int:pk>/hold/", views.SalesOrderTransitionView.as_view(action="hold"), name="hold"),
+    path(
+        "<int:pk>/release/",
+        views.SalesOrderTransitionView.as_view(action="release"),
+        name="release",
+    ),
+    path(
+        "<int:pk>/complete/",
+        views.SalesOrderTransitionView.as_view(action="complete"),
+        name="complete",
+    ),
+    path(
+        "<int:pk>/cancel/", views.SalesOrderTransitionView.as_view(action="cancel"), name="cancel"
+    ),
+    path("<int:pk>/lines/add/", views.LineAddView.as_view(), name="line-add"),
+    path("<int:pk>/lines/<int:line_pk>/edit/", views.LineUpdateView.as_view(), name="line-update"),
+    path(
+        "<int:pk>/lines/<int:line_pk>/remove/",
+        views.LineActionView.as_view(action="delete"),
+        name="line-delete",
+    ),
+    path(
+        "<int:pk>/lines/<int:line_pk>/cancel-remaining/",
+        views.LineActionView.as_view(action="cancel_remaining"),
+        name="line-cancel-remaining",
+    ),
+    path("<int:pk>/extra-lines/add/", views.ExtraLineAddView.as_view(), name="extra-add"),
+    path(
+        "<int:pk>/extra-lines/<int:extra_pk>/edit/",
+        views.ExtraLineUpdateView.as_view(),
+        name="extra-update",
+    ),
+    path(
+        "<int:pk>/extra-lines/<int:extra_pk>/remove/",
+        views.ExtraLineDeleteView.as_view(),
+        name="extra-delete",
+    ),
 ]

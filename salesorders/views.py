@@ -1,7 +1,554 @@
-from django.views.generic import TemplateView
+"""Sales-order pages. Thin: every write goes through salesorders.services."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import DetailView, FormView, UpdateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export.views import ExportMixin
+
+from inventory.models import TaxRate
+from salesorders import services
+from salesorders.exceptions import DuplicateLineError
+from salesorders.filters import SalesOrderFilter
+from salesorders.forms import (
+    ExtraLineForm,
+    LineAddForm,
+    LineUpdateForm,
+    ReasonForm,
+    SalesOrderCreateForm,
+    SalesOrderSettingsForm,
+    SalesOrderUpdateForm,
+    add_service_error,
+    chosen_tax_rate,
+)
+from salesorders.models import (
+    OrderFacts,
+    SalesOrder,
+    SalesOrderEvent,
+    SalesOrderExtraLine,
+    SalesOrderLine,
+    SalesOrderSettings,
+    delivery_state_of,
+)
+from salesorders.tables import SalesOrderTable
+
+ACTION_PERMISSIONS = {
+    "issue": "salesorders.change_salesorder",
+    "hold": "salesorders.change_salesorder",
+    "release": "salesorders.change_salesorder",
+    "complete": "salesorders.complete_salesorder",
+    "cancel": "salesorders.cancel_salesorder",
+}
+ACTION_LABELS = {
+    "issue": "Issue Order",
+    "hold": "Hold Order",
+    "release": "Release",
+    "complete": "Complete Order",
+    "cancel": "Cancel Order",
+}
+HISTORY_LIMIT = 100
 
 
-class PlaceholderView(TemplateView):
-    """Stands in until this app's pages are built."""
+def _version(form) -> int | None:
+    return form.cleaned_data.get("version") if form.is_valid() else None
 
-    template_name = "dashboard.html"
+
+# --- list and create -----------------------------------------------------------------------
+
+
+class SalesOrderListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    permission_required = "salesorders.view_salesorder"
+    model = SalesOrder
+    table_class = SalesOrderTable
+    filterset_class = SalesOrderFilter
+    template_name = "salesorders/order_list.html"
+    paginate_by = 50
+    export_name = "sales-orders"
+    export_formats = ("csv",)
+
+    def get_queryset(self):
+        return SalesOrder.objects.for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        keep = [(k, v) for k in ("status", "customer") for v in self.request.GET.getlist(k) if v]
+        context["calendar_query"] = urlencode(keep)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params["_export"] = "csv"
+        context["export_query"] = params.urlencode()
+        return context
+
+
+class SalesOrderCreateView(PermissionRequiredMixin, FormView):
+    permission_required = "salesorders.add_salesorder"
+    form_class = SalesOrderCreateForm
+    template_name = "salesorders/order_form.html"
+
+    def get_initial(self):
+        initial = {"salesperson": self.request.user.pk, "priority": 0}
+        if self.request.GET.get("customer", "").isdigit():
+            initial["customer"] = int(self.request.GET["customer"])
+        return initial
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            order = services.salesorder_create(
+                customer=data["customer"],
+                user=self.request.user,
+                reference=data["reference"],
+                customer_reference=data["customer_reference"],
+                description=data["description"],
+                order_date=data["order_date"],
+                target_date=data["target_date"],
+                requested_delivery_date=data["requested_delivery_date"],
+                currency=data["currency"],
+                salesperson=data["salesperson"],
+                priority=data["priority"] or 0,
+                notes=data["notes"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Sales order {order.reference} created.")
+        return redirect(order)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title="New Sales Order", **kwargs)
+
+
+# --- the order page ------------------------------------------------------------------------
+
+
+def order_page_queryset():
+    """Everything the order page shows, in a constant number of queries."""
+    return SalesOrder.objects.select_related(
+        "customer", "contact", "salesperson", "created_by", "updated_by", "issued_by"
+    ).prefetch_related(
+        Prefetch("lines", queryset=SalesOrderLine.objects.select_related("tax_rate")),
+        "extra_lines",
+        "shipments__allocations__stock_item__location",
+        "shipments__allocations__line",
+    )
+
+
+def facts_from_loaded(order: SalesOrder) -> OrderFacts:
+    """The lifecycle facts from prefetched lines and shipments: no queries."""
+    lines = list(order.lines.all())
+    return OrderFacts(
+        line_count=len(lines),
+        shipped_anything=any(line.shipped_quantity > 0 for line in lines),
+        delivery_state=delivery_state_of(lines),
+        has_pending_shipment=any(s.status == "pending" for s in order.shipments.all()),
+        customer_active=order.customer.active,
+    )
+
+
+class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "salesorders.view_salesorder"
+    template_name = "salesorders/order_detail.html"
+    context_object_name = "order"
+
+    def get_queryset(self):
+        return order_page_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = self.object
+        user = self.request.user
+        facts = facts_from_loaded(order)
+        order.delivery_state = facts.delivery_state
+        actions = []
+        for action in SalesOrder.TRANSITIONS:
+            if not user.has_perm(ACTION_PERMISSIONS[action]):
+                continue
+            if order.transition_refusal(action, facts) is None:
+                actions.append({"name": action, "label": ACTION_LABELS[action]})
+        tax_rates = list(TaxRate.objects.filter(active=True))
+        events = list(
+            SalesOrderEvent.objects.filter(order=order).select_related("user")[:HISTORY_LIMIT]
+        )
+        can_edit = not order.is_read_only and user.has_perm("salesorders.change_salesorder")
+        context.update(
+            lines=list(order.lines.all()),
+            extra_lines=list(order.extra_lines.all()),
+            events=events,
+            actions=actions,
+            can_edit=can_edit,
+            can_cancel_remaining=can_edit
+            and order.status in (SalesOrder.Status.ISSUED, SalesOrder.Status.ON_HOLD),
+            tax_rates=tax_rates,
+            is_overdue=order.is_overdue(),
+        )
+        return context
+
+
+class SalesOrderPrintView(SalesOrderDetailView):
+    """An order confirmation a customer could receive."""
+
+    template_name = "salesorders/order_print.html"
+
+    def get_context_data(self, **kwargs):
+        context = DetailView.get_context_data(self, **kwargs)
+        context["lines"] = list(self.object.lines.all())
+        context["extra_lines"] = list(self.object.extra_lines.all())
+        return context
+
+
+class SalesOrderUpdateView(PermissionRequiredMixin, FormView):
+    permission_required = "salesorders.change_salesorder"
+    form_class = SalesOrderUpdateForm
+    template_name = "salesorders/order_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.order = get_object_or_404(
+            SalesOrder.objects.select_related("customer"), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if self.order.is_read_only:
+            messages.error(
+                request, f"{self.order} is {self.order.get_status_display()}; it is read-only."
+            )
+            return redirect(self.order)
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "order": self.order}
+
+    def get_initial(self):
+        order = self.order
+        fields = [f for f in services.HEADER_FIELDS]
+        initial = {field: getattr(order, field) for field in fields}
+        initial["version"] = order.version
+        return initial
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.salesorder_update(
+                order=self.order, user=self.request.user, expected_version=version, **data
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.order.reference} saved.")
+        return redirect(self.order)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=f"Edit {self.order.reference}", order=self.order, **kwargs
+        )
+
+
+class SalesOrderTransitionView(PermissionRequiredMixin, View):
+    """POST-only: run one lifecycle action through its service."""
+
+    http_method_names = ["post"]
+    action = ""
+
+    def get_permission_required(self):
+        return [ACTION_PERMISSIONS[self.action]]
+
+    def post(self, request, pk):
+        order = get_object_or_404(SalesOrder, pk=pk)
+        form = ReasonForm(request.POST)
+        version = _version(form)
+        reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
+        kwargs = {"order": order, "user": request.user, "expected_version": version}
+        if self.action in ("hold", "release", "cancel"):
+            kwargs["reason"] = reason
+        service = {
+            "issue": services.salesorder_issue,
+            "hold": services.salesorder_hold,
+            "release": services.salesorder_release,
+            "complete": services.salesorder_complete,
+            "cancel": services.salesorder_cancel,
+        }[self.action]
+        try:
+            service(**kwargs)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{order.reference} {SalesOrder.ACTION_VERBS[self.action]}.")
+        return redirect(order)
+
+
+# --- lines ---------------------------------------------------------------------------------
+
+
+class OrderChildMixin(PermissionRequiredMixin):
+    permission_required = "salesorders.change_salesorder"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.order = get_object_or_404(SalesOrder, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(order=self.order, **kwargs)
+
+
+class LineAddView(OrderChildMixin, FormView):
+    form_class = LineAddForm
+    template_name = "salesorders/line_form.html"
+
+    def get_form_kwargs(self):
+        self.tax_rates = list(TaxRate.objects.filter(active=True))
+        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
+
+    def get_initial(self):
+        return {"version": self.order.version, "discount_percent": 0}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        tax = chosen_tax_rate(data["tax_rate"], self.tax_rates)
+        try:
+            line = services.salesorder_line_add(
+                order=self.order,
+                part=data["part"],
+                quantity=data["quantity"],
+                unit_price=data["unit_price"],
+                discount_percent=data["discount_percent"],
+                tax_rate=services.UNSET if tax == "default" else tax,
+                target_date=data["target_date"],
+                notes=data["notes"],
+                user=self.request.user,
+                expected_version=data["version"],
+            )
+        except DuplicateLineError as error:
+            add_service_error(form, error)
+            return self.render_to_response(
+                self.get_context_data(form=form, duplicate_line=error.line)
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Added {line.part_sku} x {line.quantity.normalize():f} at "
+            f"{line.unit_price.normalize():f} ({line.price_source_label}).",
+        )
+        return redirect(self.order)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title="Add Line Item", **kwargs)
+
+
+class LineMixin(OrderChildMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.line = get_object_or_404(
+            SalesOrderLine.objects.select_related("order", "tax_rate"),
+            pk=kwargs["line_pk"],
+            order_id=kwargs["pk"],
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class LineUpdateView(LineMixin, FormView):
+    form_class = LineUpdateForm
+    template_name = "salesorders/line_form.html"
+
+    def get_form_kwargs(self):
+        self.tax_rates = list(TaxRate.objects.filter(active=True))
+        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
+
+    def get_initial(self):
+        line = self.line
+        return {
+            "version": self.order.version,
+            "quantity": line.quantity.normalize(),
+            "unit_price": line.unit_price.normalize(),
+            "discount_percent": line.discount_percent.normalize(),
+            "target_date": line.target_date,
+            "notes": line.notes,
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        line = self.line
+        tax = chosen_tax_rate(data["tax_rate"], self.tax_rates)
+        price = data["unit_price"]
+        if price is not None and not line.price_overridden and price == line.unit_price:
+            price = services.UNSET  # untouched: keep following the suggested price
+        try:
+            services.salesorder_line_update(
+                line=line,
+                user=self.request.user,
+                expected_version=data["version"],
+                quantity=data["quantity"],
+                unit_price=price,
+                discount_percent=data["discount_percent"],
+                tax_rate=services.UNSET if tax == "default" else tax,
+                target_date=data["target_date"],
+                notes=data["notes"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Line {line.part_sku} saved.")
+        return redirect(self.order)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=f"Edit line {self.line.part_sku}", line=self.line, **kwargs
+        )
+
+
+class LineActionView(LineMixin, View):
+    """POST-only: remove a line, or cancel its remaining quantity."""
+
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request, pk, line_pk):
+        form = ReasonForm(request.POST)
+        version = _version(form)
+        try:
+            if self.action == "delete":
+                services.salesorder_line_delete(
+                    line=self.line, user=request.user, expected_version=version
+                )
+                messages.success(request, f"Removed {self.line.part_sku}.")
+            else:
+                services.salesorder_line_cancel_remaining(
+                    line=self.line, user=request.user, expected_version=version
+                )
+                messages.success(request, f"Cancelled the rest of {self.line.part_sku}.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(self.order)
+
+
+# --- extra lines ---------------------------------------------------------------------------
+
+
+class ExtraLineAddView(OrderChildMixin, FormView):
+    form_class = ExtraLineForm
+    template_name = "salesorders/line_form.html"
+
+    def get_initial(self):
+        return {"version": self.order.version, "quantity": 1}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.salesorder_extra_line_add(
+                order=self.order,
+                description=data["description"],
+                quantity=data["quantity"],
+                unit_price=data["unit_price"],
+                tax_rate=data["tax_rate"],
+                user=self.request.user,
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Added {data['description']}.")
+        return redirect(self.order)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title="Add Extra Line", **kwargs)
+
+
+class ExtraLineMixin(OrderChildMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.extra = get_object_or_404(
+            SalesOrderExtraLine, pk=kwargs["extra_pk"], order_id=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ExtraLineUpdateView(ExtraLineMixin, FormView):
+    form_class = ExtraLineForm
+    template_name = "salesorders/line_form.html"
+
+    def get_initial(self):
+        extra = self.extra
+        return {
+            "version": self.order.version,
+            "description": extra.description,
+            "quantity": extra.quantity.normalize(),
+            "unit_price": extra.unit_price.normalize(),
+            "tax_rate": extra.tax_rate_id,
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.salesorder_extra_line_update(
+                extra=self.extra,
+                user=self.request.user,
+                expected_version=data["version"],
+                description=data["description"],
+                quantity=data["quantity"],
+                unit_price=data["unit_price"],
+                tax_rate=data["tax_rate"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved {data['description']}.")
+        return redirect(self.order)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=f"Edit {self.extra.description}", **kwargs)
+
+
+class ExtraLineDeleteView(ExtraLineMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk, extra_pk):
+        form = ReasonForm(request.POST)
+        try:
+            services.salesorder_extra_line_delete(
+                extra=self.extra, user=request.user, expected_version=_version(form)
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Removed {self.extra.description}.")
+        return redirect(self.order)
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+class SalesOrderSettingsView(PermissionRequiredMixin, UpdateView):
+    permission_required = "salesorders.change_salesordersettings"
+    form_class = SalesOrderSettingsForm
+    template_name = "salesorders/settings_form.html"
+
+    def get_object(self, queryset=None):
+        return SalesOrderSettings.load()
+
+    def form_valid(self, form):
+        try:
+            services.settings_update(
+                reference_pattern=form.cleaned_data["reference_pattern"], user=self.request.user
+            )
+        except ValidationError as error:
+            form.add_error("reference_pattern", error.messages)
+            return self.form_invalid(form)
+        messages.success(self.request, "Order numbering saved.")
+        return HttpResponseRedirect(reverse("salesorders:settings"))

@@ -5,7 +5,19 @@ import pytest
 from django.utils import timezone
 
 from salesorders import services
-from tests.factories import CustomerFactory, PartFactory, PriceBreakFactory, UserFactory
+from tests.factories import (
+    CustomerFactory,
+    PartFactory,
+    PriceBreakFactory,
+    SalesOrderFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _factory_orders_numbered_apart():
+    """Orders made by the factory (rows as stored) get numbers far from the services' ones."""
+    SalesOrderFactory.reset_sequence(5000)
 
 
 @pytest.fixture

@@ -1,0 +1,301 @@
+"""Back-office editing of orders. Status and money are read-only; transitions are admin
+actions that call the same services as the pages; Complete and Cancelled orders are
+read-only here too."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from salesorders import services
+from salesorders.models import (
+    SalesOrder,
+    SalesOrderEvent,
+    SalesOrderExtraLine,
+    SalesOrderLine,
+    SalesOrderSettings,
+)
+
+LINE_COMPUTED = (
+    "part_name",
+    "part_sku",
+    "unit",
+    "list_unit_price",
+    "unit_price",
+    "price_source_label",
+    "tax_name",
+    "tax_percent",
+    "shipped_quantity",
+    "cancelled_quantity",
+    "allocated_quantity",
+    "subtotal",
+    "tax_amount",
+    "total",
+)
+
+
+class ReadOnlyWhenClosedMixin:
+    """No changes to lines of a Complete or Cancelled order."""
+
+    def _closed(self, obj) -> bool:
+        return obj is not None and obj.is_read_only
+
+    def has_add_permission(self, request, obj=None):
+        return not self._closed(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._closed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._closed(obj) and super().has_delete_permission(request, obj)
+
+
+class SalesOrderLineInline(ReadOnlyWhenClosedMixin, admin.TabularInline):
+    """Lines are shown here; the order page (services) adds and prices them."""
+
+    model = SalesOrderLine
+    extra = 0
+    fields = ("part", "quantity", *LINE_COMPUTED)
+    readonly_fields = ("part", "quantity", *LINE_COMPUTED)
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SalesOrderExtraLineInline(SalesOrderLineInline):
+    model = SalesOrderExtraLine
+    fields = (
+        "description",
+        "quantity",
+        "unit_price",
+        "tax_name",
+        "subtotal",
+        "tax_amount",
+        "total",
+    )
+    readonly_fields = fields
+
+
+class SalesOrderEventInline(admin.TabularInline):
+    model = SalesOrderEvent
+    extra = 0
+    fields = ("created_at", "user", "kind", "message")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("-created_at", "-pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _run_action(modeladmin, request, queryset, action: str, **extra):
+    service = {
+        "issue": services.salesorder_issue,
+        "hold": services.salesorder_hold,
+        "release": services.salesorder_release,
+        "complete": services.salesorder_complete,
+        "cancel": services.salesorder_cancel,
+    }[action]
+    done = 0
+    for order in queryset.order_by("pk"):
+        try:
+            service(order=order, user=request.user, **extra)
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            done += 1
+    if done:
+        verb = SalesOrder.ACTION_VERBS[action]
+        modeladmin.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+
+
+@admin.action(description="Issue Order", permissions=["change"])
+def issue_orders(modeladmin, request, queryset):
+    _run_action(modeladmin, request, queryset, "issue")
+
+
+@admin.action(description="Hold Order (reason: put on hold in the admin)", permissions=["change"])
+def hold_orders(modeladmin, request, queryset):
+    _run_action(modeladmin, request, queryset, "hold", reason="Put on hold in the admin.")
+
+
+@admin.action(description="Release", permissions=["change"])
+def release_orders(modeladmin, request, queryset):
+    _run_action(modeladmin, request, queryset, "release")
+
+
+@admin.action(description="Complete Order", permissions=["complete"])
+def complete_orders(modeladmin, request, queryset):
+    _run_action(modeladmin, request, queryset, "complete")
+
+
+@admin.action(description="Cancel Order", permissions=["cancel"])
+def cancel_orders(modeladmin, request, queryset):
+    _run_action(modeladmin, request, queryset, "cancel", reason="Cancelled in the admin.")
+
+
+@admin.register(SalesOrder)
+class SalesOrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "customer_name",
+        "customer_reference",
+        "status",
+        "order_date",
+        "target_date",
+        "line_count",
+        "total",
+        "currency",
+    )
+    list_filter = ("status", "order_date", "target_date", "currency")
+    search_fields = ("reference", "customer_name", "customer_reference")
+    date_hierarchy = "order_date"
+    list_select_related = ("customer",)
+    autocomplete_fields = ()
+    raw_id_fields = ("customer", "contact", "salesperson")
+    inlines = (SalesOrderLineInline, SalesOrderExtraLineInline, SalesOrderEventInline)
+    actions = (issue_orders, hold_orders, release_orders, complete_orders, cancel_orders)
+    readonly_fields = (
+        "reference",
+        "status",
+        "hold_reason",
+        "customer_name",
+        "version",
+        "subtotal",
+        "tax_total",
+        "total",
+        "line_count",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "issued_at",
+        "issued_by",
+        "completed_at",
+        "completed_by",
+        "cancelled_at",
+        "cancelled_by",
+    )
+    fieldsets = (
+        (None, {"fields": ("reference", "status", "hold_reason", "customer", "customer_name")}),
+        (
+            "Order",
+            {
+                "fields": (
+                    "customer_reference",
+                    "description",
+                    "order_date",
+                    "target_date",
+                    "requested_delivery_date",
+                    "currency",
+                    "contact",
+                    "salesperson",
+                    "priority",
+                    "notes",
+                )
+            },
+        ),
+        ("Addresses", {"fields": ("ship_to", "bill_to")}),
+        ("Totals", {"fields": ("subtotal", "tax_total", "total", "line_count", "version")}),
+        (
+            "Audit",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("created_at", "created_by"),
+                    ("updated_at", "updated_by"),
+                    ("issued_at", "issued_by"),
+                    ("completed_at", "completed_by"),
+                    ("cancelled_at", "cancelled_by"),
+                ),
+            },
+        ),
+    )
+
+    def has_add_permission(self, request):
+        # New orders need a number and snapshots: the New Sales Order page does that.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_read_only:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # orders are cancelled, not deleted
+
+    def has_complete_permission(self, request):
+        return request.user.has_perm("salesorders.complete_salesorder")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("salesorders.cancel_salesorder")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status != SalesOrder.Status.PENDING:
+            fields += ["customer", "currency"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        """Header edits go through salesorder_update (version bump, history, rules)."""
+        changes = {
+            field: form.cleaned_data[field]
+            for field in form.changed_data
+            if field in services.HEADER_FIELDS
+        }
+        try:
+            services.salesorder_update(order=obj, user=request.user, **changes)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+
+@admin.register(SalesOrderLine)
+class SalesOrderLineAdmin(admin.ModelAdmin):
+    list_display = ("order", "part_sku", "part_name", "quantity", "unit_price", "total")
+    search_fields = ("order__reference", "part_sku", "part_name")
+    list_select_related = ("order",)
+    readonly_fields = ("order", "part", "quantity", "discount_percent", *LINE_COMPUTED)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SalesOrderEvent)
+class SalesOrderEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "order", "kind", "user", "message")
+    list_filter = ("kind",)
+    search_fields = ("order__reference", "message")
+    list_select_related = ("order", "user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SalesOrderSettings)
+class SalesOrderSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "reference_pattern", "last_reference_number")
+    readonly_fields = ("last_reference_number",)
+
+    def has_add_permission(self, request):
+        return not SalesOrderSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

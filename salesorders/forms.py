@@ -1,0 +1,206 @@
+"""Input shapes of the sales-order pages. Saving is the services' job (see views.py)."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from customers.models import Contact, Customer
+from inventory.models import Part, TaxRate
+from salesorders.models import SalesOrder, SalesOrderSettings
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TAX_DEFAULT = ""
+TAX_NONE = "none"
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError at the fields it names, else at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _users():
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+
+
+class VersionFormMixin(forms.Form):
+    """Every edit form carries the order's version (optimistic concurrency)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class SalesOrderCreateForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.active().order_by("name"),
+        help_text="Only active customers. Type in the search box to narrow the list.",
+        widget=forms.Select(attrs={"data-searchable": "1"}),
+    )
+    reference = forms.CharField(
+        required=False, max_length=50, help_text="Leave blank for the next number."
+    )
+    customer_reference = forms.CharField(label="Customer PO number", required=False, max_length=100)
+    description = forms.CharField(required=False, max_length=250)
+    order_date = forms.DateField(widget=DATE, required=False, help_text="Blank: today.")
+    target_date = forms.DateField(label="Target (ship-by) date", widget=DATE, required=False)
+    requested_delivery_date = forms.DateField(widget=DATE, required=False)
+    currency = forms.CharField(
+        required=False, max_length=3, help_text="Blank: the customer's currency."
+    )
+    salesperson = forms.ModelChoiceField(queryset=_users(), required=False)
+    priority = forms.IntegerField(initial=0, min_value=-32768, max_value=32767)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["salesperson"].queryset = _users()
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Create Sales Order"))
+
+    def clean(self):
+        data = super().clean()
+        order_date, target_date = data.get("order_date"), data.get("target_date")
+        if order_date and target_date and target_date < order_date:
+            self.add_error("target_date", "The target date cannot be before the order date.")
+        return data
+
+
+class SalesOrderUpdateForm(VersionFormMixin, forms.Form):
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.active().order_by("name"),
+        help_text="Only while the order is Pending.",
+    )
+    customer_reference = forms.CharField(label="Customer PO number", required=False, max_length=100)
+    description = forms.CharField(required=False, max_length=250)
+    order_date = forms.DateField(widget=DATE)
+    target_date = forms.DateField(label="Target (ship-by) date", widget=DATE, required=False)
+    requested_delivery_date = forms.DateField(widget=DATE, required=False)
+    currency = forms.CharField(max_length=3, help_text="Only while the order is Pending.")
+    ship_to = forms.CharField(
+        label="Ship-to address", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    bill_to = forms.CharField(
+        label="Bill-to address", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    salesperson = forms.ModelChoiceField(queryset=_users(), required=False)
+    priority = forms.IntegerField(min_value=-32768, max_value=32767)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, order: SalesOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(customer_id=order.customer_id)
+        self.fields["salesperson"].queryset = _users()
+        if order.status != SalesOrder.Status.PENDING:
+            for name in ("customer", "currency"):
+                self.fields[name].disabled = True
+        else:
+            # An inactive current customer stays selectable so the form can be saved.
+            self.fields["customer"].queryset = Customer.objects.filter(
+                Q(active=True) | Q(pk=order.customer_id)
+            ).order_by("name")
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save"))
+
+
+class LineAddForm(VersionFormMixin, forms.Form):
+    part = forms.ModelChoiceField(
+        queryset=Part.objects.none(), widget=forms.Select(attrs={"data-searchable": "1"})
+    )
+    quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0.0001)
+    unit_price = forms.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        min_value=0,
+        required=False,
+        help_text="Blank: the part's price for this quantity (price breaks).",
+    )
+    discount_percent = forms.DecimalField(
+        label="Discount %", max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0
+    )
+    tax_rate = forms.ChoiceField(required=False, help_text="Blank: the part's default tax rate.")
+    target_date = forms.DateField(widget=DATE, required=False)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, tax_rates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["part"].queryset = Part.objects.salable().order_by("sku")
+        rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
+        self.fields["tax_rate"].choices = tax_choices(rates, blank="Part's default")
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Add Line Item"))
+
+
+def tax_choices(rates, *, blank: str):
+    return [(TAX_DEFAULT, blank), (TAX_NONE, "No tax")] + [
+        (str(rate.pk), f"{rate.name} ({rate.percent.normalize():f}%)") for rate in rates
+    ]
+
+
+def chosen_tax_rate(value: str, rates):
+    """Map the tax choice to a service argument: None (no tax), a TaxRate, or "default"."""
+    if value in (None, TAX_DEFAULT):
+        return "default"
+    if value == TAX_NONE:
+        return None
+    return next(rate for rate in rates if str(rate.pk) == value)
+
+
+class LineUpdateForm(VersionFormMixin, forms.Form):
+    quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0.0001)
+    unit_price = forms.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        min_value=0,
+        required=False,
+        help_text="Blank: back to the suggested price.",
+    )
+    discount_percent = forms.DecimalField(
+        label="Discount %", max_digits=5, decimal_places=2, min_value=0, max_value=100
+    )
+    tax_rate = forms.ChoiceField(required=False, help_text="Blank: keep the current tax.")
+    target_date = forms.DateField(widget=DATE, required=False)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, tax_rates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
+        self.fields["tax_rate"].choices = tax_choices(rates, blank="Keep current")
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save line"))
+
+
+class ExtraLineForm(VersionFormMixin, forms.Form):
+    description = forms.CharField(max_length=200, help_text="e.g. Shipping, Handling, Rebate")
+    quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0.0001, initial=1)
+    unit_price = forms.DecimalField(
+        max_digits=14, decimal_places=4, help_text="Negative for a rebate."
+    )
+    tax_rate = forms.ModelChoiceField(
+        queryset=TaxRate.objects.filter(active=True), required=False, empty_label="No tax"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save extra line"))
+
+
+class ReasonForm(VersionFormMixin, forms.Form):
+    reason = forms.CharField(max_length=250, required=False)
+
+
+class SalesOrderSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SalesOrderSettings
+        fields = ["reference_pattern"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save settings"))

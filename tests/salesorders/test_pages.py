@@ -1,0 +1,343 @@
+"""The order pages: list, create, order page, line items, actions, print, settings."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from salesorders import services
+from salesorders.models import SalesOrder, SalesOrderLine, SalesOrderSettings
+from tests.factories import CustomerFactory, PartFactory, SalesOrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_shows_orders_with_badges_and_overdue_highlight(sales_client, order, part, clerk):
+    services.salesorder_line_add(order=order, part=part, quantity=4, user=clerk)
+    past = timezone.localdate() - datetime.timedelta(days=3)
+    late = SalesOrderFactory(order_date=past, target_date=past)
+    response = sales_client.get(reverse("salesorders:list"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert order.reference in html and late.reference in html
+    assert "badge-status-pending" in html and "Not shipped" in html
+    assert 'class="overdue"' in html
+    assert "12.00 EUR" in html  # 4 x 2.50 + 20% tax
+    assert reverse("calendar:month") in html
+    assert "New Sales Order" in html
+
+
+def test_list_filters_by_search_status_overdue_and_target_range(sales_client, order, clerk):
+    other = SalesOrderFactory(customer_reference="PO-777", status=SalesOrder.Status.ISSUED)
+    url = reverse("salesorders:list")
+    html = sales_client.get(url, {"q": "PO-777"}).content.decode()
+    assert other.reference in html and order.reference not in html
+    html = sales_client.get(url, {"status": ["pending"]}).content.decode()
+    assert order.reference in html and other.reference not in html
+    html = sales_client.get(url, {"overdue": "true"}).content.decode()
+    assert order.reference not in html
+    day = order.target_date.isoformat()
+    html = sales_client.get(
+        url, {"target_date_after": day, "target_date_before": day}
+    ).content.decode()
+    assert order.reference in html and other.reference not in html
+
+
+def test_calendar_button_keeps_status_and_customer_filters(sales_client, order):
+    html = sales_client.get(
+        reverse("salesorders:list"), {"status": "issued", "customer": order.customer_id, "q": "x"}
+    ).content.decode()
+    assert f'{reverse("calendar:month")}?status=issued&amp;customer={order.customer_id}"' in html
+
+
+def test_list_exports_csv(sales_client, order):
+    response = sales_client.get(reverse("salesorders:list"), {"_export": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode()
+    assert body.splitlines()[0].startswith("Reference,Customer,Customer PO,Status,Delivery")
+    assert f"{order.reference},Acme Tools" in body
+    assert "Pending,Not shipped" in body
+
+
+def test_list_query_count_does_not_grow_with_rows(sales_client, django_assert_max_num_queries):
+    SalesOrderFactory.create_batch(3)
+    with django_assert_max_num_queries(12) as small:
+        sales_client.get(reverse("salesorders:list"))
+    SalesOrderFactory.create_batch(60)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        sales_client.get(reverse("salesorders:list"))
+
+
+def test_new_order_form_offers_only_active_customers_and_creates(sales_client, customer):
+    inactive = CustomerFactory(name="Gone Ltd", active=False)
+    html = sales_client.get(reverse("salesorders:create")).content.decode()
+    assert "Acme Tools" in html and "Gone Ltd" not in html
+    response = sales_client.post(
+        reverse("salesorders:create"),
+        {"customer": inactive.pk, "priority": 0},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    response = sales_client.post(
+        reverse("salesorders:create"), {"customer": customer.pk, "priority": 0}
+    )
+    order = SalesOrder.objects.get()
+    assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+
+
+def test_new_order_refuses_bad_reference_and_target_before_order_date(sales_client, customer):
+    response = sales_client.post(
+        reverse("salesorders:create"),
+        {"customer": customer.pk, "priority": 0, "reference": "ORDER-1"},
+    )
+    assert "does not match the reference pattern" in response.content.decode()
+    response = sales_client.post(
+        reverse("salesorders:create"),
+        {
+            "customer": customer.pk,
+            "priority": 0,
+            "order_date": "2030-05-10",
+            "target_date": "2030-05-01",
+        },
+    )
+    assert "cannot be before the order date" in response.content.decode()
+    assert not SalesOrder.objects.exists()
+
+
+def test_order_page_shows_lines_totals_and_only_allowed_actions(sales_client, order, part, clerk):
+    services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    html = sales_client.get(order.get_absolute_url()).content.decode()
+    assert "Issue Order" in html and "Hold Order" in html
+    assert "Cancel Order" not in html  # Sales may not cancel
+    assert "Complete Order" not in html and "Release" not in html
+    assert "Add Line Item" in html and "BOLT-1" in html and "List price" in html
+    assert "Order created for Acme Tools" in html and "Added BOLT-1 x 2 at 2.5" in html
+
+
+def test_manager_sees_cancel_and_warehouse_sees_no_edit_buttons(
+    manager_client, order, part, clerk, client, warehouse_user
+):
+    services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    assert "Cancel Order" in manager_client.get(order.get_absolute_url()).content.decode()
+    client.force_login(warehouse_user)
+    html = client.get(order.get_absolute_url()).content.decode()
+    assert "Issue Order" not in html and "Add Line Item" not in html
+
+
+@pytest.mark.parametrize("line_count", [5, 200])
+def test_order_page_query_count_is_the_same_for_5_and_200_lines(
+    sales_client, order, clerk, line_count, django_assert_max_num_queries
+):
+    parts = PartFactory.create_batch(line_count)
+    SalesOrderLine.objects.bulk_create(
+        SalesOrderLine(
+            order=order,
+            part=p,
+            part_name=p.name,
+            part_sku=p.sku,
+            unit=p.unit,
+            quantity=Decimal("1"),
+            unit_price=p.list_price,
+        )
+        for p in parts
+    )
+    with django_assert_max_num_queries(20):
+        response = sales_client.get(order.get_absolute_url())
+    assert response.content.decode().count('data-testid="line-') == line_count
+
+
+def test_issue_hold_release_cancel_through_the_pages(manager_client, order, part, clerk):
+    services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    order.refresh_from_db()
+    url = order.get_absolute_url()
+    manager_client.post(reverse("salesorders:issue", args=[order.pk]), {"version": order.version})
+    order.refresh_from_db()
+    assert order.status == "issued"
+    response = manager_client.post(
+        reverse("salesorders:hold", args=[order.pk]), {"version": order.version, "reason": ""}
+    )
+    assert "Say why the order is put on hold" in manager_client.get(url).content.decode()
+    order.refresh_from_db()
+    assert order.status == "issued"
+    manager_client.post(
+        reverse("salesorders:hold", args=[order.pk]),
+        {"version": order.version, "reason": "Credit check"},
+    )
+    order.refresh_from_db()
+    assert order.status == "on_hold" and order.hold_reason == "Credit check"
+    manager_client.post(reverse("salesorders:release", args=[order.pk]), {"version": order.version})
+    order.refresh_from_db()
+    response = manager_client.post(
+        reverse("salesorders:cancel", args=[order.pk]), {"version": order.version}
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+
+
+def test_hand_crafted_illegal_transition_is_refused_with_a_message(manager_client, order):
+    response = manager_client.post(reverse("salesorders:complete", args=[order.pk]), follow=True)
+    assert response.status_code == 200
+    assert "cannot be completed" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "pending"
+
+
+def test_sales_may_not_cancel_or_complete(sales_client, order):
+    assert sales_client.post(reverse("salesorders:cancel", args=[order.pk])).status_code == 403
+    assert sales_client.post(reverse("salesorders:complete", args=[order.pk])).status_code == 403
+    assert sales_client.get(reverse("salesorders:issue", args=[order.pk])).status_code == 405
+
+
+def test_stale_edit_is_refused_with_who_and_when(sales_client, order, part, clerk):
+    stale_version = order.version
+    services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    response = sales_client.post(
+        reverse("salesorders:update", args=[order.pk]),
+        {
+            "version": stale_version,
+            "customer": order.customer_id,
+            "order_date": order.order_date.isoformat(),
+            "currency": "EUR",
+            "priority": 5,
+            "description": "overwrite",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "was changed by Clara Clerk at" in html and "reload" in html
+    order.refresh_from_db()
+    assert order.description == "" and order.priority == 0
+
+
+def test_add_line_page_prices_by_break_and_offers_to_edit_a_duplicate(
+    sales_client, order, part_with_break
+):
+    url = reverse("salesorders:line-add", args=[order.pk])
+    data = {"version": order.version, "part": part_with_break.pk, "quantity": "150"}
+    data["discount_percent"] = "0"
+    response = sales_client.post(url, data)
+    assert response.status_code == 302
+    line = order.lines.get()
+    assert line.unit_price == Decimal("0.8000") and line.price_source_label.startswith(
+        "Price break"
+    )
+    order.refresh_from_db()
+    data["version"] = order.version
+    response = sales_client.post(url, data)
+    html = response.content.decode()
+    assert "already on this order" in html
+    assert reverse("salesorders:line-update", args=[order.pk, line.pk]) in html
+
+
+def test_add_line_refuses_bad_quantity_and_discount(sales_client, order, part):
+    url = reverse("salesorders:line-add", args=[order.pk])
+    for quantity, discount, message in [
+        ("0", "0", "greater than or equal to 0.0001"),
+        ("abc", "0", "Enter a number"),
+        ("1", "150", "less than or equal to 100"),
+    ]:
+        response = sales_client.post(
+            url,
+            {
+                "version": order.version,
+                "part": part.pk,
+                "quantity": quantity,
+                "discount_percent": discount,
+            },
+        )
+        assert response.status_code == 200
+        assert message in response.content.decode()
+    assert not order.lines.exists()
+
+
+def test_inline_edit_keeps_the_suggested_price_when_only_quantity_changes(
+    sales_client, order, part_with_break, clerk
+):
+    line = services.salesorder_line_add(order=order, part=part_with_break, quantity=10, user=clerk)
+    order.refresh_from_db()
+    response = sales_client.post(
+        reverse("salesorders:line-update", args=[order.pk, line.pk]),
+        {"version": order.version, "quantity": "100", "unit_price": "1", "discount_percent": "0"},
+    )
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.unit_price == Decimal("0.8") and not line.price_overridden
+
+
+def test_remove_line_and_extra_lines_through_pages(sales_client, order, part, clerk):
+    line = services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    order.refresh_from_db()
+    sales_client.post(
+        reverse("salesorders:extra-add", args=[order.pk]),
+        {
+            "version": order.version,
+            "description": "Shipping",
+            "quantity": "1",
+            "unit_price": "12.50",
+        },
+    )
+    order.refresh_from_db()
+    assert order.total == Decimal("18.50")  # 2 x 2.50 + 20% tax + 12.50 shipping
+    sales_client.post(
+        reverse("salesorders:line-delete", args=[order.pk, line.pk]), {"version": order.version}
+    )
+    order.refresh_from_db()
+    assert order.line_count == 0 and order.total == Decimal("12.50")
+
+
+def test_print_view_is_an_order_confirmation(sales_client, order, part, clerk):
+    services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    html = sales_client.get(reverse("salesorders:print", args=[order.pk])).content.decode()
+    assert "Order confirmation" in html and order.reference in html and "BOLT-1" in html
+    assert "navbar" not in html
+
+
+def test_settings_page_is_for_managers_and_refuses_bad_patterns(client, sales_user, manager_user):
+    url = reverse("salesorders:settings")
+    client.force_login(sales_user)
+    assert client.get(url).status_code == 403
+    client.force_login(manager_user)
+    manager_client = client
+    response = manager_client.post(url, {"reference_pattern": "SO-{number}"})
+    assert "may only contain" in response.content.decode()
+    response = manager_client.post(url, {"reference_pattern": "{date:%Y}-{ref:05d}"})
+    assert response.status_code == 302
+    assert SalesOrderSettings.load().reference_pattern == "{date:%Y}-{ref:05d}"
+
+
+def test_dashboard_counts_open_overdue_and_due_this_week(sales_client):
+    today = timezone.localdate()
+    SalesOrderFactory(target_date=today + datetime.timedelta(days=2), total=Decimal("100"))
+    SalesOrderFactory(
+        order_date=today - datetime.timedelta(days=9),
+        target_date=today - datetime.timedelta(days=1),
+        total=Decimal("50"),
+    )
+    SalesOrderFactory(status=SalesOrder.Status.COMPLETE)
+    html = sales_client.get("/").content.decode()
+    assert 'data-testid="open-count">2<' in html
+    assert 'data-testid="overdue-count">1<' in html
+    assert 'data-testid="due-count">1<' in html
+    assert "150.00 EUR" in html
+
+
+def test_customer_partial_lists_latest_orders_and_links_to_filtered_list(
+    sales_client, order, django_assert_max_num_queries
+):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    SalesOrderFactory.create_batch(12, customer=order.customer)
+    template = Template(
+        '{% include "salesorders/partials/customer_orders.html" with customer=customer %}'
+    )
+    request = RequestFactory().get("/")
+    with django_assert_max_num_queries(3):
+        html = template.render(Context({"customer": order.customer, "request": request}))
+    assert f"?customer={order.customer_id}" in html
+    assert "13 open" in html
+    assert html.count("badge-status-") == 10
