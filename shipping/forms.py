@@ -1,0 +1,118 @@
+"""Input shapes of the shipping pages. Forms validate input; the services apply the rules."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from inventory.models import StockItem
+from salesorders.models import SalesOrder, SalesOrderLine
+from shipping.models import Shipment
+
+
+def stock_choice_label(item: StockItem) -> str:
+    """Location, batch or serial, expiry and availability: what a picker chooses by."""
+    bits = [str(item.location)]
+    if item.serial_number:
+        bits.append(f"serial {item.serial_number}")
+    if item.batch_code:
+        bits.append(f"batch {item.batch_code}")
+    if item.expiry_date:
+        bits.append(f"expires {item.expiry_date:%d %b %Y}")
+    bits.append(f"received {item.received_date:%d %b %Y}")
+    available = format(item.available.normalize(), "f")
+    bits.append(f"{available} available")
+    return f"#{item.pk} · " + " · ".join(bits)
+
+
+class LineChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, line: SalesOrderLine) -> str:
+        need = format(line.unallocated_quantity.normalize(), "f")
+        return f"{line.part_sku} {line.part_name} ({need} {line.unit} to allocate)"
+
+
+class StockItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, item: StockItem) -> str:
+        return stock_choice_label(item)
+
+
+class ChooseLineForm(forms.Form):
+    """Step one of Allocate Stock (a GET): which line."""
+
+    line = LineChoiceField(queryset=SalesOrderLine.objects.none(), empty_label=None)
+
+    def __init__(self, *args, order: SalesOrder, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = order.lines.order_by("sort_order", "pk")
+
+
+class AllocationForm(forms.Form):
+    """Step two of Allocate Stock: the stock item, the quantity and the shipment."""
+
+    line = forms.ModelChoiceField(queryset=SalesOrderLine.objects.none(), widget=forms.HiddenInput)
+    stock_item = StockItemChoiceField(
+        queryset=StockItem.objects.none(), widget=forms.RadioSelect, empty_label=None
+    )
+    quantity = forms.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        required=False,
+        help_text="Left blank: as much as the line still needs and the item can give.",
+    )
+    shipment = forms.ModelChoiceField(queryset=Shipment.objects.none(), empty_label=None)
+
+    def __init__(self, *args, order: SalesOrder, line: SalesOrderLine, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order, self.line = order, line
+        self.fields["line"].queryset = order.lines.all()
+        self.fields["line"].initial = line.pk
+        self.fields["stock_item"].queryset = StockItem.objects.allocatable(
+            part=line.part
+        ).select_related("location")
+        self.fields["shipment"].queryset = order.shipments.filter(
+            status=Shipment.Status.PENDING
+        ).order_by("pk")
+
+    def clean(self):
+        data = super().clean()
+        item, line = data.get("stock_item"), data.get("line")
+        if line is not None and line.pk != self.line.pk:
+            raise forms.ValidationError("The line changed; choose it again.")
+        if item is not None and data.get("quantity") is None:
+            data["quantity"] = max(
+                min(self.line.unallocated_quantity, item.available), Decimal("0")
+            )
+        return data
+
+
+class CompleteShipmentForm(forms.Form):
+    carrier = forms.CharField(max_length=100, required=False)
+    tracking_number = forms.CharField(max_length=100, required=False)
+    shipped_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Today if blank."
+    )
+
+
+class DeliveredForm(forms.Form):
+    delivery_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+
+
+class ShipmentForm(forms.ModelForm):
+    class Meta:
+        model = Shipment
+        fields = ["reference", "carrier", "tracking_number", "address", "notes"]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 4}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.status != Shipment.Status.PENDING:
+            for name in ("reference", "address"):
+                self.fields[name].disabled = True
+
+    def validate_unique(self):
+        """Uniqueness and state rules are the service's."""

@@ -1,0 +1,114 @@
+"""django-tables2 tables of the Backorders and Shipments lists."""
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from salesorders.models import SalesOrderLine
+from shipping.models import Shipment
+
+NUMBER = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+
+
+class QuantityColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return format(value.normalize(), "f")
+
+    def value(self, value):
+        return format(value.normalize(), "f")
+
+
+class BackorderTable(tables.Table):
+    customer = tables.Column(accessor="order__customer_name", verbose_name="Customer")
+    order = tables.Column(accessor="order__reference", verbose_name="Order")
+    priority = tables.Column(accessor="order__priority", verbose_name="Priority", attrs=NUMBER)
+    status = tables.Column(accessor="order__status", verbose_name="Status")
+    order_date = tables.DateColumn(accessor="order__order_date", verbose_name="Order date")
+    target_date = tables.DateColumn(accessor="order__target_date", verbose_name="Target date")
+    part_sku = tables.Column(verbose_name="Part")
+    quantity = QuantityColumn(verbose_name="Ordered")
+    shipped_quantity = QuantityColumn(verbose_name="Shipped")
+    allocated_quantity = QuantityColumn(verbose_name="Allocated")
+    remaining = QuantityColumn(verbose_name="Remaining")
+    part_available = QuantityColumn(verbose_name="Available")
+
+    class Meta:
+        model = SalesOrderLine
+        fields = []
+        sequence = [
+            "customer",
+            "order",
+            "priority",
+            "status",
+            "order_date",
+            "target_date",
+            "part_sku",
+            "quantity",
+            "shipped_quantity",
+            "allocated_quantity",
+            "remaining",
+            "part_available",
+        ]
+        order_by = ("-priority", "target_date")
+        empty_text = "Nothing is waiting to ship."
+
+    def render_order(self, record, value):
+        return format_html('<a href="{}">{}</a>', record.order.get_absolute_url(), value)
+
+    def render_status(self, record):
+        return record.order.get_status_display()
+
+    def value_status(self, record):
+        return record.order.get_status_display()
+
+    def render_part_sku(self, record):
+        return format_html(
+            '{} <span class="text-body-secondary">{}</span>', record.part_sku, record.part_name
+        )
+
+    def value_part_sku(self, record):
+        return record.part_sku
+
+
+class ShipmentTable(tables.Table):
+    reference = tables.Column(verbose_name="Shipment", linkify=True)
+    order = tables.Column(accessor="order__reference", verbose_name="Order")
+    customer = tables.Column(accessor="order__customer_name", verbose_name="Customer")
+    status = tables.Column()
+    carrier = tables.Column()
+    tracking_number = tables.Column(verbose_name="Tracking")
+    shipped_date = tables.DateColumn(verbose_name="Shipped")
+    delivery_date = tables.DateColumn(verbose_name="Delivered")
+    allocation_count = tables.Column(verbose_name="Items", attrs=NUMBER)
+
+    class Meta:
+        model = Shipment
+        fields = []
+        sequence = [
+            "reference",
+            "order",
+            "customer",
+            "status",
+            "carrier",
+            "tracking_number",
+            "shipped_date",
+            "delivery_date",
+            "allocation_count",
+        ]
+        order_by = ("-pk",)
+        empty_text = "No shipments yet."
+
+    def render_order(self, record, value):
+        return format_html('<a href="{}">{}</a>', record.order.get_absolute_url(), value)
+
+    def render_status(self, record):
+        css = {"pending": "warning", "shipped": "primary", "delivered": "success"}[record.status]
+        return format_html(
+            '<span class="badge text-bg-{}">{}</span>', css, record.get_status_display()
+        )
+
+    def value_status(self, record):
+        return record.get_status_display()

@@ -1,0 +1,334 @@
+"""Shipping pages: the order page's shipment section, Allocate Stock, transitions, lists."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from inventory.models import StockItem
+from salesorders.models import SalesOrder
+from shipping import services
+from shipping.models import Allocation, Shipment
+from tests.factories import PartFactory, UserFactory
+from tests.shipping.helpers import assert_invariants, issued_order, new_shipment, order_line, stock
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def actor():
+    """Who the set-up steps are done by (the order history names a person)."""
+    existing = get_user_model().objects.filter(username="setup-clerk").first()
+    return existing or UserFactory(username="setup-clerk")
+
+
+def url(name, *args):
+    return reverse(f"shipping:{name}", args=args)
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.fixture
+def setup():
+    order = issued_order()
+    line = order_line(order, quantity="10")
+    first = stock(line.part, quantity="6", batch_code="B-OLD")
+    second = stock(line.part, quantity="8")
+    shipment = new_shipment(order)
+    return order, line, first, second, shipment
+
+
+# --- order page section ------------------------------------------------------------------------
+
+
+def test_order_page_shows_pending_and_completed_shipments_with_buttons(warehouse_client, setup):
+    order, line, first, second, shipment = setup
+    services.allocation_create(
+        line=line, stock_item=first, shipment=shipment, quantity=4, user=actor()
+    )
+    shipped = new_shipment(order)
+    services.allocation_create(
+        line=line, stock_item=second, shipment=shipped, quantity=2, user=actor()
+    )
+    services.shipment_complete(shipment=shipped, user=actor(), tracking_number="TRK-42")
+    page = warehouse_client.get(order.get_absolute_url()).content.decode()
+    for words in (
+        "Pending Shipments",
+        "Completed Shipments",
+        "New Shipment",
+        "Allocate Stock",
+        "Auto Allocate",
+        "Complete Shipment",
+        "Delete Shipment",
+        "TRK-42",
+        "batch B-OLD",
+    ):
+        assert words in page, words
+
+
+def test_sales_sees_shipments_but_no_shipping_buttons(sales_client, setup):
+    order, line, first, _, shipment = setup
+    services.allocation_create(
+        line=line, stock_item=first, shipment=shipment, quantity=4, user=actor()
+    )
+    page = sales_client.get(order.get_absolute_url()).content.decode()
+    assert "Pending Shipments" in page and "batch B-OLD" in page
+    for words in ("New Shipment", "Allocate Stock", "Auto Allocate", "Complete Shipment"):
+        assert words not in page, words
+
+
+def test_no_allocation_buttons_while_the_order_is_on_hold(warehouse_client, setup):
+    order, *_ = setup
+    SalesOrder.objects.filter(pk=order.pk).update(status=SalesOrder.Status.ON_HOLD)
+    page = warehouse_client.get(order.get_absolute_url()).content.decode()
+    assert "Allocate Stock" not in page and "New Shipment" not in page
+
+
+def test_order_page_queries_do_not_grow_with_shipments_and_allocations(
+    warehouse_client, django_assert_max_num_queries
+):
+    """One shipment with one allocation, or 6 shipments with 10 allocations each: same cost."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = issued_order()
+    line = order_line(small, quantity="5")
+    services.allocation_create(
+        line=line,
+        stock_item=stock(line.part),
+        shipment=new_shipment(small),
+        quantity=1,
+        user=actor(),
+    )
+    with CaptureQueriesContext(connection) as baseline:
+        assert warehouse_client.get(small.get_absolute_url()).status_code == 200
+
+    big = issued_order()
+    lines = [order_line(big, quantity="100") for _ in range(10)]
+    for number in range(6):
+        shipment = new_shipment(big)
+        for each in lines:
+            services.allocation_create(
+                line=each, stock_item=stock(each.part), shipment=shipment, quantity=1, user=actor()
+            )
+        if number < 3:
+            services.shipment_complete(shipment=shipment, user=actor())
+    with django_assert_max_num_queries(len(baseline)):
+        assert warehouse_client.get(big.get_absolute_url()).status_code == 200
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+def test_new_shipment_button_creates_numbered_shipments(warehouse_client):
+    order = issued_order()
+    response = warehouse_client.post(url("shipment-create", order.pk), follow=True)
+    assert response.redirect_chain[-1][0].startswith(order.get_absolute_url())
+    assert "Shipment 1 created." in messages_of(response)
+    warehouse_client.post(url("shipment-create", order.pk))
+    assert list(order.shipments.values_list("reference", flat=True)) == ["1", "2"]
+
+
+def test_sales_may_not_create_shipments_or_allocate(sales_client, setup):
+    order, line, first, _, shipment = setup
+    assert sales_client.post(url("shipment-create", order.pk)).status_code == 403
+    assert sales_client.get(url("shipment-allocate", order.pk, shipment.pk)).status_code == 403
+    response = sales_client.post(url("shipment-auto-allocate", order.pk, shipment.pk))
+    assert response.status_code == 403
+    assert not Allocation.objects.exists() and order.shipments.count() == 1
+
+
+def test_transitions_are_post_only(warehouse_client, setup):
+    order, _, _, _, shipment = setup
+    assert warehouse_client.get(url("shipment-create", order.pk)).status_code == 405
+    assert warehouse_client.get(url("shipment-complete", order.pk, shipment.pk)).status_code == 405
+
+
+def test_complete_shipment_form_ships_with_tracking_and_a_second_click_says_already(
+    warehouse_client, setup
+):
+    order, line, first, _, shipment = setup
+    services.allocation_create(
+        line=line, stock_item=first, shipment=shipment, quantity=5, user=actor()
+    )
+    data = {"carrier": "DHL", "tracking_number": "JD014600"}
+    response = warehouse_client.post(
+        url("shipment-complete", order.pk, shipment.pk), data, follow=True
+    )
+    assert "Shipment 1 shipped (tracking JD014600)." in messages_of(response)
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.SHIPPED and shipment.carrier == "DHL"
+    again = warehouse_client.post(
+        url("shipment-complete", order.pk, shipment.pk), data, follow=True
+    )
+    assert any("already shipped" in m for m in messages_of(again))
+    first.refresh_from_db()
+    assert first.quantity == 1
+    assert_invariants()
+
+
+def test_auto_allocate_button_reports_what_it_could_not_cover(warehouse_client, setup):
+    order, line, first, second, shipment = setup
+    order_line(order, quantity="3")  # a part with no stock at all
+    response = warehouse_client.post(
+        url("shipment-auto-allocate", order.pk, shipment.pk), follow=True
+    )
+    (message,) = messages_of(response)
+    assert "allocated 10" in message and "Not enough stock" in message
+    line.refresh_from_db()
+    assert line.allocated_quantity == 10
+
+
+def test_remove_allocation_and_delete_shipment_buttons(warehouse_client, setup):
+    order, line, first, _, shipment = setup
+    allocation = services.allocation_create(
+        line=line, stock_item=first, shipment=shipment, quantity=3, user=actor()
+    )
+    response = warehouse_client.post(
+        url("allocation-delete", order.pk, shipment.pk, allocation.pk), follow=True
+    )
+    assert any("Released 3" in m for m in messages_of(response))
+    warehouse_client.post(url("shipment-delete", order.pk, shipment.pk))
+    assert not Shipment.objects.exists()
+    assert_invariants()
+
+
+# --- hand-crafted POSTs ------------------------------------------------------------------------
+
+
+def test_posts_naming_another_orders_shipment_or_allocation_are_404_and_write_nothing(
+    warehouse_client, setup
+):
+    order, line, first, _, shipment = setup
+    other = issued_order()
+    other_shipment = new_shipment(other)
+    other_line = order_line(other, first.part, "5")
+    foreign = services.allocation_create(
+        line=other_line, stock_item=first, shipment=other_shipment, quantity=1, user=actor()
+    )
+    for name in ("shipment-complete", "shipment-auto-allocate", "shipment-delete"):
+        assert warehouse_client.post(url(name, order.pk, other_shipment.pk)).status_code == 404
+    assert (
+        warehouse_client.post(
+            url("allocation-delete", order.pk, shipment.pk, foreign.pk)
+        ).status_code
+        == 404
+    )
+    response = warehouse_client.post(
+        url("shipment-allocate", order.pk, shipment.pk),
+        {"line": other_line.pk, "stock_item": first.pk, "quantity": "1", "shipment": shipment.pk},
+    )
+    assert response.status_code == 404
+    assert Allocation.objects.count() == 1 and Shipment.objects.count() == 2
+
+
+def test_allocate_form_refuses_another_orders_shipment_and_another_parts_item(
+    warehouse_client, setup
+):
+    order, line, first, _, shipment = setup
+    other_shipment = new_shipment(issued_order())
+    wrong_item = stock(PartFactory(), quantity="5")
+    for data in (
+        {"line": line.pk, "stock_item": first.pk, "quantity": "1", "shipment": other_shipment.pk},
+        {"line": line.pk, "stock_item": wrong_item.pk, "quantity": "1", "shipment": shipment.pk},
+    ):
+        response = warehouse_client.post(url("shipment-allocate", order.pk, shipment.pk), data)
+        assert response.status_code == 200
+        assert response.context["form"].errors
+    assert not Allocation.objects.exists()
+
+
+# --- Allocate Stock ----------------------------------------------------------------------------
+
+
+def test_allocate_stock_two_steps_without_javascript(warehouse_client, setup):
+    order, line, first, second, shipment = setup
+    order_line(order)  # two lines: the page asks which
+    page = warehouse_client.get(url("shipment-allocate", order.pk, shipment.pk))
+    assert "Choose Line" in page.content.decode() and page.context["form"] is None
+    page = warehouse_client.get(url("shipment-allocate", order.pk, shipment.pk), {"line": line.pk})
+    html = page.content.decode()
+    assert f"#{first.pk}" in html and "batch B-OLD" in html and "6 available" in html
+    response = warehouse_client.post(
+        url("shipment-allocate", order.pk, shipment.pk),
+        {"line": line.pk, "stock_item": first.pk, "quantity": "", "shipment": shipment.pk},
+        follow=True,
+    )
+    assert any("Allocated 6 pcs" in m for m in messages_of(response))  # min(10 needed, 6 there)
+    response = warehouse_client.post(
+        url("shipment-allocate", order.pk, shipment.pk),
+        {"line": line.pk, "stock_item": second.pk, "quantity": "9", "shipment": shipment.pk},
+    )
+    assert response.status_code == 200
+    assert "only 4 more" in response.content.decode()
+    line.refresh_from_db()
+    assert line.allocated_quantity == 6
+
+
+def test_allocate_stock_prefills_the_smaller_of_remainder_and_availability(warehouse_client, setup):
+    order, line, first, _, shipment = setup
+    page = warehouse_client.get(
+        url("shipment-allocate", order.pk, shipment.pk), {"line": line.pk, "stock_item": first.pk}
+    )
+    assert page.context["form"]["quantity"].value() == 6
+
+
+def test_allocate_stock_lists_only_available_ok_stock(warehouse_client, setup):
+    order, line, first, _, shipment = setup
+    damaged = stock(line.part, status=StockItem.Status.DAMAGED)
+    page = warehouse_client.get(url("shipment-allocate", order.pk, shipment.pk), {"line": line.pk})
+    items = list(page.context["form"].fields["stock_item"].queryset)
+    assert first in items and damaged not in items
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+def test_backorders_lists_remainders_filters_and_exports(sales_client):
+    part = PartFactory(sku="BO-1")
+    stock(part, quantity="3")
+    big, small = issued_order(), issued_order(status=SalesOrder.Status.ON_HOLD)
+    order_line(big, part, "5")
+    order_line(small, part, "2")
+    order_line(issued_order(status=SalesOrder.Status.PENDING), part, "9")
+    page = sales_client.get(url("backorders"))
+    rows = list(page.context["table"].rows)
+    assert len(rows) == 2
+    fillable = sales_client.get(url("backorders"), {"fillable": "true"})
+    assert [r.record.order_id for r in fillable.context["table"].rows] == [small.pk]
+    export = sales_client.get(url("backorders"), {"_export": "csv"})
+    assert export["Content-Type"].startswith("text/csv")
+    text = export.content.decode()
+    assert "Remaining" in text and big.reference in text
+
+
+def test_backorders_auto_allocate_button(warehouse_client):
+    part = PartFactory()
+    stock(part, quantity="4")
+    first, second = issued_order(priority=1), issued_order(priority=9)
+    order_line(first, part, "3")
+    order_line(second, part, "3")
+    response = warehouse_client.post(url("backorders-auto-allocate"), follow=True)
+    assert any("Allocated 4 to 2 order(s)" in m for m in messages_of(response))
+    assert second.lines.get().allocated_quantity == 3
+    assert first.lines.get().allocated_quantity == 1
+
+
+def test_shipment_list_filters_detail_and_packing_slip(sales_client, setup):
+    order, line, first, _, shipment = setup
+    services.allocation_create(
+        line=line, stock_item=first, shipment=shipment, quantity=2, user=actor()
+    )
+    services.shipment_complete(shipment=shipment, user=actor(), carrier="UPS", tracking_number="1Z")
+    new_shipment(order)
+    listing = sales_client.get(url("shipment-list"), {"status": "shipped", "carrier": "up"})
+    assert [r.record.pk for r in listing.context["table"].rows] == [shipment.pk]
+    detail = sales_client.get(shipment.get_absolute_url()).content.decode()
+    assert "1Z" in detail and line.part_sku in detail
+    slip = sales_client.get(url("shipment-packing-slip", shipment.pk)).content.decode()
+    assert (
+        "Packing Slip" in slip and order.ship_to.splitlines()[0] in slip and "batch B-OLD" in slip
+    )
