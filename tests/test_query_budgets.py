@@ -1,0 +1,111 @@
+"""Query budgets of the heaviest pages and actions, on generated data.
+
+Each page costs a constant number of queries whatever the row count; these budgets catch the
+regression that adds a query per row (an order page with 1,000 lines, a shipment with hundreds of
+allocations) long before anyone notices a slow page. The budgets are the counts measured when the
+pages were built, plus a little headroom; the benchmark (`python -m bench`) reports the same
+counts on 100,000 orders.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+
+from bench.scenarios import Bench
+from shipping.models import Shipment
+
+SIZES = ["--customers", "15", "--parts", "80", "--orders", "150", "--lines", "6", "--seed", "5"]
+
+
+@pytest.fixture(scope="module")
+def generated(django_db_setup, django_db_blocker):
+    """One generated data set for the module, rolled back after its last test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("generate_data", *SIZES, "--no-progress", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def bench(generated, db):
+    cache.clear()
+    return Bench()
+
+
+def get(bench: Bench, path: str, params: dict | None = None) -> None:
+    response = bench.get(path, params)
+    assert response.status_code == 200, response.content[:300]
+
+
+@pytest.mark.parametrize(
+    ("params", "budget"),
+    [({}, 10), ({"status": "issued", "sort": "-total"}, 11), ({"q": "atlas"}, 10)],
+)
+def test_order_list(bench, django_assert_max_num_queries, params, budget):
+    """The order list: a page of 25 orders, filtered, sorted or searched, in a fixed count."""
+    with django_assert_max_num_queries(budget):
+        get(bench, reverse("salesorders:list"), params)
+
+
+def test_order_page_with_many_lines_and_shipments(bench, django_assert_max_num_queries):
+    """The largest order (issued, half shipped, allocations pending) costs what a small one does."""
+    large = bench.marked("G-LARGE-2")
+    assert large.line_count >= 70
+    with django_assert_max_num_queries(16) as captured:
+        get(bench, reverse("salesorders:detail", args=[large.pk]))
+    large_count = len(captured)
+    with django_assert_max_num_queries(16) as captured:
+        get(bench, reverse("salesorders:detail", args=[bench.ten_line_order.pk]))
+    assert large_count <= len(captured) + 2
+
+
+def test_customer_page_of_the_busiest_customer(bench, django_assert_max_num_queries):
+    with django_assert_max_num_queries(11):
+        get(bench, reverse("customers:detail", args=[bench.busiest_customer.pk]))
+
+
+def test_part_page_with_many_stock_items(bench, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        get(bench, reverse("inventory:part-detail", args=[bench.stockiest_part.pk]))
+
+
+def test_backorders(bench, django_assert_max_num_queries):
+    with django_assert_max_num_queries(11):
+        get(bench, reverse("shipping:backorders"))
+
+
+def test_calendar_month(bench, django_assert_max_num_queries):
+    with django_assert_max_num_queries(9):
+        get(bench, reverse("calendar:month"))
+
+
+def test_ics_feed_cold_and_warm(bench, django_assert_max_num_queries):
+    """Built from nothing or from the cache, the feed costs a handful of queries."""
+    from bench.scenarios import _feed_path
+
+    path = _feed_path(bench)
+    with django_assert_max_num_queries(9):
+        get(bench, path)
+    with django_assert_max_num_queries(7):
+        get(bench, path)
+
+
+def test_dashboard(bench, django_assert_max_num_queries):
+    with django_assert_max_num_queries(7):
+        get(bench, reverse("dashboard"))
+
+
+def test_complete_shipment_does_not_grow_with_allocations(bench, django_assert_max_num_queries):
+    """Completing a shipment of every line of the largest order costs a fixed number of queries."""
+    order = bench.marked("G-SHIP-300")
+    shipment = bench.new_shipment(order)
+    bench.auto_allocate(order, shipment)
+    assert shipment.allocations.count() >= 50
+    path = reverse("shipping:shipment-complete", args=[order.pk, shipment.pk])
+    with django_assert_max_num_queries(24):
+        response = bench.post(path, {"carrier": "DHL", "tracking_number": "T-1"})
+    assert response.status_code == 302
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.SHIPPED
