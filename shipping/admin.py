@@ -1,0 +1,219 @@
+"""Back office for shipments and allocations. Every change that has a rule goes through
+shipping.services; allocations are read-only here."""
+
+from django import forms
+from django.contrib import admin, messages
+
+from salesorders.models import SalesOrder
+from shipping import services
+from shipping.exceptions import ShippingError
+from shipping.models import Allocation, Shipment
+
+
+class AllocationInline(admin.TabularInline):
+    """What the shipment holds (pending) or held (shipped). Change it on the order page."""
+
+    model = Allocation
+    extra = 0
+    can_delete = False
+    fields = ["line", "stock_item", "quantity", "created_at", "created_by"]
+    readonly_fields = fields
+    raw_id_fields = ["line", "stock_item"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("line", "stock_item__part", "stock_item__location", "created_by")
+        )
+
+
+def _run(modeladmin, request, queryset, action, verb):
+    done = 0
+    for shipment in queryset.select_related("order"):
+        try:
+            action(shipment=shipment, user=request.user)
+        except ShippingError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, f"{done} shipment(s) {verb}.", messages.SUCCESS)
+
+
+@admin.action(description="Complete selected shipments", permissions=["complete"])
+def complete_shipments(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.shipment_complete, "shipped")
+
+
+@admin.action(description="Mark selected shipments delivered today", permissions=["change"])
+def mark_delivered(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.shipment_mark_delivered, "marked delivered")
+
+
+@admin.action(
+    description="Delete selected pending shipments (releases their stock)",
+    permissions=["delete"],
+)
+def delete_pending_shipments(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.shipment_delete, "deleted")
+
+
+class ShipmentAdminForm(forms.ModelForm):
+    """Checks up front what shipment_create would refuse, so the admin shows it on the form."""
+
+    class Meta:
+        model = Shipment
+        fields = ["order", "reference", "carrier", "tracking_number", "address", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "reference" in self.fields and self.instance.pk is None:
+            self.fields["reference"].required = False
+
+    def clean(self):
+        data = super().clean()
+        order = data.get("order")
+        if self.instance.pk is None and order and order.status != SalesOrder.Status.ISSUED:
+            raise forms.ValidationError(
+                f"{order} is {order.get_status_display()}: shipments can be created only on an "
+                "issued order."
+            )
+        return data
+
+    def validate_unique(self):
+        """The service checks the reference (it may still be blank here)."""
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    form = ShipmentAdminForm
+    list_display = [
+        "__str__",
+        "order",
+        "status",
+        "carrier",
+        "tracking_number",
+        "shipped_date",
+        "delivery_date",
+    ]
+    list_filter = ["status", "carrier", "shipped_date"]
+    search_fields = ["reference", "order__reference", "order__customer_name", "tracking_number"]
+    list_select_related = ["order"]
+    date_hierarchy = "shipped_date"
+    raw_id_fields = ["order"]
+    inlines = [AllocationInline]
+    actions = [complete_shipments, mark_delivered, delete_pending_shipments]
+    fields = [
+        "order",
+        "reference",
+        "status",
+        "carrier",
+        "tracking_number",
+        "address",
+        "notes",
+        "shipped_date",
+        "shipped_at",
+        "shipped_by",
+        "delivery_date",
+        "created_at",
+        "created_by",
+    ]
+    ALWAYS_READ_ONLY = [
+        "status",
+        "shipped_date",
+        "shipped_at",
+        "shipped_by",
+        "delivery_date",
+        "created_at",
+        "created_by",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.ALWAYS_READ_ONLY
+        if obj.status != Shipment.Status.PENDING:
+            # History: only carrier, tracking number and notes may still be corrected.
+            return [f for f in self.fields if f not in services.EDITABLE_WHEN_SHIPPED]
+        return ["order", *self.ALWAYS_READ_ONLY]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # would skip releasing the counters
+        return actions
+
+    def has_complete_permission(self, request):
+        return request.user.has_perm("shipping.complete_shipment")
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != Shipment.Status.PENDING:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            created = services.shipment_create(
+                order=obj.order,
+                user=request.user,
+                reference=obj.reference,
+                carrier=obj.carrier,
+                address=obj.address or None,
+                notes=obj.notes,
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            return
+        data = {name: getattr(obj, name) for name in form.changed_data}
+        try:
+            services.shipment_update(shipment=obj, user=request.user, **data)
+        except ShippingError as error:
+            # The rule refused (e.g. a reference taken meanwhile): say why, keep the shipment.
+            self.message_user(request, str(error), messages.ERROR)
+
+    def delete_model(self, request, obj):
+        services.shipment_delete(shipment=obj, user=request.user)
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin):
+    """Read-only: allocations are made and released through the services."""
+
+    list_display = ["__str__", "shipment", "line", "stock_item", "quantity", "created_at"]
+    list_filter = ["shipment__status"]
+    search_fields = ["shipment__order__reference", "line__part_sku"]
+    list_select_related = ["shipment__order", "line", "stock_item__part", "stock_item__location"]
+    actions = ["release"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("shipping.delete_allocation"):
+            actions.pop("release", None)
+        return actions
+
+    @admin.action(description="Release selected allocations (pending shipments only)")
+    def release(self, request, queryset):
+        done = 0
+        for allocation in queryset:
+            try:
+                services.allocation_delete(allocation=allocation, user=request.user)
+            except ShippingError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} allocation(s) released.", messages.SUCCESS)
