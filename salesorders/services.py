@@ -267,6 +267,8 @@ HEADER_FIELDS = (
     "notes",
 )
 PENDING_ONLY_FIELDS = ("customer", "currency")
+# Set by the services themselves; the user may be None (system, demo data, imports).
+AUDIT_EXCLUDE = ["reference_number", "customer_name", "created_by", "updated_by"]
 
 
 def _default_addresses(customer: Customer) -> tuple[str, str]:
@@ -343,7 +345,7 @@ def salesorder_create(
         updated_by=user,
     )
     try:
-        order.full_clean(exclude=["reference_number", "customer_name"], validate_unique=False)
+        order.full_clean(exclude=AUDIT_EXCLUDE, validate_unique=False)
     except ValidationError as error:
         raise SalesOrderError(error.message_dict) from None
     order.save()
@@ -397,7 +399,7 @@ def salesorder_update(
     _check_dates(order.order_date, order.target_date)
     _check_contact(order.contact, order.customer)
     try:
-        order.full_clean(exclude=["reference_number", "customer_name"], validate_unique=False)
+        order.full_clean(exclude=AUDIT_EXCLUDE, validate_unique=False)
     except ValidationError as error:
         raise SalesOrderError(error.message_dict) from None
     order.save(update_fields=changed)
