@@ -1,5 +1,86 @@
-"""This app's part of `manage.py demo_data`."""
+"""This app's part of `manage.py demo_data`: orders in every state, made through the services."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from customers.models import Customer
+from inventory.models import Part
+from salesorders import services
+from salesorders.exceptions import SalesOrderError
+
+ORDER_COUNT = 60
+PO_PREFIXES = ["PO", "4500", "ORD", "REQ"]
+HOLD_REASONS = ["Awaiting prepayment", "Credit limit check", "Customer asked to wait"]
+CANCEL_REASONS = ["Customer withdrew the order", "Duplicate order", "Project postponed"]
 
 
 def build(ctx: dict) -> None:
-    """Create demo rows; put what later apps need into ctx."""
+    """Create ~60 orders: most Issued (shipping ships and completes some of them), some
+    Pending, On Hold and Cancelled, with target dates around today. Puts ctx["orders"]."""
+    rng, users = ctx["rng"], ctx["users"]
+    seller, manager = users.get("sales"), users.get("demo")
+    customers = [c for c in ctx.get("customers") or Customer.objects.all() if c.active]
+    parts = [p for p in ctx.get("parts") or Part.objects.all() if p.active and p.salable]
+    if not customers or not parts:
+        ctx["orders"] = []
+        return
+    parts = list(Part.objects.filter(pk__in=[p.pk for p in parts]).prefetch_related("price_breaks"))
+    today = timezone.localdate()
+    orders = []
+    for index in range(ORDER_COUNT):
+        customer = rng.choice(customers)
+        order_date = today - datetime.timedelta(days=rng.randint(0, 60))
+        target = order_date + datetime.timedelta(days=rng.randint(3, 35))
+        order = services.salesorder_create(
+            customer=customer,
+            user=seller,
+            customer_reference=f"{rng.choice(PO_PREFIXES)}-{rng.randint(10000, 99999)}",
+            order_date=order_date,
+            target_date=target,
+            requested_delivery_date=target + datetime.timedelta(days=rng.randint(1, 5)),
+            salesperson=seller,
+            priority=rng.choice([0, 0, 0, 1, 2]),
+        )
+        for part in rng.sample(parts, k=min(len(parts), rng.randint(1, 5))):
+            breaks = list(part.price_breaks.all())
+            if breaks and rng.random() < 0.4:
+                quantity = rng.choice(breaks).min_quantity + rng.randint(0, 10)
+            else:
+                quantity = Decimal(rng.randint(1, 12))
+            services.salesorder_line_add(
+                order=order,
+                part=part,
+                quantity=quantity,
+                discount_percent=rng.choice([0, 0, 0, 5, 10]),
+                user=seller,
+            )
+        if rng.random() < 0.5:
+            services.salesorder_extra_line_add(
+                order=order, description="Shipping", unit_price=rng.choice([9, 15, 25]), user=seller
+            )
+        if rng.random() < 0.1:
+            services.salesorder_extra_line_add(
+                order=order, description="Loyalty rebate", unit_price=-10, user=seller
+            )
+        _set_state(order, index, rng, seller, manager)
+        orders.append(order)
+    ctx["orders"] = orders
+
+
+def _set_state(order, index: int, rng, seller, manager) -> None:
+    """Every 10 orders: 1 Pending, 1 On Hold, 1 Cancelled, 7 Issued (shipping takes those)."""
+    slot = index % 10
+    try:
+        if slot == 0:
+            return
+        if slot == 1:
+            services.salesorder_hold(order=order, reason=rng.choice(HOLD_REASONS), user=seller)
+            return
+        if slot == 2:
+            services.salesorder_cancel(order=order, reason=rng.choice(CANCEL_REASONS), user=manager)
+            return
+        services.salesorder_issue(order=order, user=seller)
+    except SalesOrderError:
+        return  # leave it as it is: a demo order in another state is still a demo order
