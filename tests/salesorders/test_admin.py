@@ -1,0 +1,78 @@
+"""The admin: lines inline, status read-only, transitions as actions through the services."""
+
+import pytest
+from django.urls import reverse
+
+from salesorders import services
+from salesorders.models import SalesOrder
+
+pytestmark = pytest.mark.django_db
+
+
+def test_order_change_page_shows_lines_and_keeps_status_read_only(
+    manager_client, order, part, clerk
+):
+    services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    url = reverse("admin:salesorders_salesorder_change", args=[order.pk])
+    html = manager_client.get(url).content.decode()
+    assert "BOLT-1" in html
+    assert 'name="status"' not in html and 'name="total"' not in html
+    assert 'name="customer_reference"' in html
+
+
+def test_admin_actions_run_the_services_and_report_refusals(manager_client, order, part, clerk):
+    changelist = reverse("admin:salesorders_salesorder_changelist")
+    response = manager_client.post(
+        changelist, {"action": "issue_orders", "_selected_action": [order.pk]}, follow=True
+    )
+    assert "has no lines" in response.content.decode()
+    services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    manager_client.post(changelist, {"action": "issue_orders", "_selected_action": [order.pk]})
+    order.refresh_from_db()
+    assert order.status == SalesOrder.Status.ISSUED
+    assert order.events.filter(kind="issued").exists()
+    manager_client.post(changelist, {"action": "cancel_orders", "_selected_action": [order.pk]})
+    order.refresh_from_db()
+    assert order.status == SalesOrder.Status.CANCELLED
+
+
+def test_cancelled_order_is_read_only_in_the_admin(manager_client, order, clerk):
+    services.salesorder_cancel(order=order, user=clerk)
+    url = reverse("admin:salesorders_salesorder_change", args=[order.pk])
+    html = manager_client.get(url).content.decode()
+    assert 'name="customer_reference"' not in html
+    response = manager_client.post(url, {"customer_reference": "changed"})
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.customer_reference == ""
+
+
+def test_admin_header_edit_goes_through_the_service(manager_client, order, clerk):
+    url = reverse("admin:salesorders_salesorder_change", args=[order.pk])
+    form = manager_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(
+        {
+            "customer": order.customer_id,
+            "order_date": order.order_date.isoformat(),
+            "target_date": order.target_date.isoformat(),
+            "customer_reference": "PO-9",
+            "priority": 0,
+            "currency": "EUR",
+            "lines-TOTAL_FORMS": 0,
+            "lines-INITIAL_FORMS": 0,
+            "extra_lines-TOTAL_FORMS": 0,
+            "extra_lines-INITIAL_FORMS": 0,
+            "events-TOTAL_FORMS": 1,
+            "events-INITIAL_FORMS": 1,
+            "events-0-id": order.events.get().pk,
+            "events-0-order": order.pk,
+        }
+    )
+    data.pop("salesperson", None)
+    data.pop("contact", None)
+    response = manager_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    order.refresh_from_db()
+    assert order.customer_reference == "PO-9" and order.version == 2
+    assert order.events.filter(kind="updated").exists()
