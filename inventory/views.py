@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
@@ -179,11 +180,12 @@ class StockItemActionView(PermissionRequiredMixin, FormView):
     template_name = "inventory/stock_form.html"
     title = ""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.item = get_object_or_404(
-            StockItem.objects.select_related("part", "location"), pk=kwargs["pk"]
+    @cached_property
+    def item(self) -> StockItem:
+        # Loaded on first use, i.e. after the permission check: no role, no 404 hints.
+        return get_object_or_404(
+            StockItem.objects.select_related("part", "location"), pk=self.kwargs["pk"]
         )
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
