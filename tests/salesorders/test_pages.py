@@ -117,6 +117,14 @@ def test_order_page_shows_lines_totals_and_only_allowed_actions(sales_client, or
     assert "Order created for Acme Tools" in html and "Added BOLT-1 x 2 at 2.5" in html
 
 
+def test_order_page_shows_history_written_by_the_system(sales_client, order):
+    """An event with no user (a background job, a data import) reads as "system"."""
+    services.record_event(order=order, kind="note", message="Imported from EDI.", user=None)
+    response = sales_client.get(order.get_absolute_url())
+    assert response.status_code == 200
+    assert "system</span> — Imported from EDI." in response.content.decode()
+
+
 def test_manager_sees_cancel_and_warehouse_sees_no_edit_buttons(
     manager_client, order, part, clerk, client, warehouse_user
 ):
