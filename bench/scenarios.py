@@ -245,9 +245,22 @@ def _feed_check(_state, response) -> None:
         raise CheckFailed("the feed is not a calendar")
 
 
+@scenario("ics-first-build", "ICS feed, open orders, first build ever", target_ms=None)
+def ics_first_build(b: Bench) -> Plan:
+    """Nothing cached or stored yet (as right after the generator): every event is built.
+
+    Each repetition is rolled back, so whatever the feed stores in the database is gone again."""
+    path = _feed_path(b)
+    return Plan(timed=lambda _s: b.get(path), setup=cache.clear, check=_feed_check)
+
+
 @scenario("ics-cold", "ICS feed, open orders, cold cache", target_ms=1000.0)
 def ics_cold(b: Bench) -> Plan:
+    """The cache is empty (a restart, another process), whatever the app keeps in its tables
+    from earlier requests is there: one committed request first, then the cache is cleared."""
     path = _feed_path(b)
+    cache.clear()
+    _feed_check(None, b.get(path))  # committed: outside the repetitions' transactions
     return Plan(timed=lambda _s: b.get(path), setup=cache.clear, check=_feed_check)
 
 

@@ -762,6 +762,10 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             generator.run()
+        if connection.vendor == "postgresql":
+            # Fresh statistics, or the planner plans for the empty tables it last saw.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         elapsed = time.monotonic() - started
         written = ", ".join(
             f"{count:,} {model._meta.verbose_name_plural}"
