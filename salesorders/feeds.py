@@ -1,10 +1,14 @@
 """The ICS feed of sales orders: feed tokens, and building RFC 5545 text with `icalendar`.
 
 Speed: `icalendar` serializes about 3,000 events a second, so a 10,000-order feed is never
-rebuilt per request. Each order's VEVENT text is cached under (pk, version) - `version` grows
-with every change of the order, its lines or its shipments - and the whole feed is cached under
-its ETag. A request first runs one aggregate query (the feed's fingerprint); a matching
-If-None-Match gets 304 and a known fingerprint gets the cached feed, without loading orders.
+rebuilt per request. Each order's VEVENT text is stored in the database (OrderCalendarEvent)
+with the order's `version` - which grows with every change of the order, its lines or its
+shipments - so every process shares it and it survives restarts; only orders whose stored
+text is missing or stale are built, and written back. The whole feed is also cached (Django's
+cache) under its ETag. A request first runs one aggregate query (the feed's fingerprint); a
+matching If-None-Match gets 304 and a known fingerprint gets the cached feed, without loading
+orders. `refresh_calendar_events` rebuilds given orders' events (after an order changes), and
+`manage.py warm_calendar` fills the store (after a deploy or a data load).
 """
 
 import base64
@@ -14,23 +18,28 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, vDuration
 
-from salesorders.models import CalendarFeedToken, DeliveryState, SalesOrder
+from salesorders.models import (
+    CalendarFeedToken,
+    DeliveryState,
+    OrderCalendarEvent,
+    SalesOrder,
+)
 
 # Bump when the text of an event or of the calendar changes shape: old cache entries and
 # ETags then stop matching.
 FEED_FORMAT = "3"
 REFRESH = datetime.timedelta(hours=1)
-EVENT_CACHE_SECONDS = 7 * 24 * 3600
 FEED_CACHE_SECONDS = 24 * 3600
 VIEW_PERMISSION = "salesorders.view_salesorder"
 
@@ -243,11 +252,6 @@ def serialize(component) -> bytes:
     return b"\r\n".join(lines)
 
 
-def _event_cache_key(pk: int, version: int) -> str:
-    site = hashlib.sha256(settings.SITE_URL.encode()).hexdigest()[:12]
-    return f"salesorders:ics:{FEED_FORMAT}:{site}:{pk}:{version}"
-
-
 def _detail_url_template() -> tuple[str, str]:
     # reverse() once and substitute the pk: reversing 10,000 times costs more than the rest.
     marker = 987654321
@@ -256,38 +260,138 @@ def _detail_url_template() -> tuple[str, str]:
     return head, tail
 
 
-def serialized_events(orders: QuerySet) -> list[bytes]:
+def event_source_key() -> str:
+    """What goes into an event's text besides the order's row at its version: the feed format,
+    SITE_URL (URL and UID host) and the order page's URL layout. A stored event made under
+    another key is stale, so changing SITE_URL or FEED_FORMAT rebuilds every event."""
+    head, tail = _detail_url_template()
+    raw = "|".join([FEED_FORMAT, settings.SITE_URL, _site_host(), head, tail])
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _build_events(rows, *, source: str) -> dict[int, OrderCalendarEvent]:
+    """Build and serialize the VEVENT of each order row (a dict with EVENT_FIELDS)."""
+    head, tail = _detail_url_template()
+    host = _site_host()
+    now = timezone.now()
+    built = {}
+    for row in rows:
+        pk = row["pk"]
+        event = order_event(row, detail_url=f"{head}{pk}{tail}", host=host)
+        built[pk] = OrderCalendarEvent(
+            order_id=pk,
+            # The version just read: text and version always belong together, even when the
+            # order changes meanwhile (the next reader then sees a stale row and rebuilds it).
+            version=row["version"],
+            source=source,
+            ics=serialize(event).decode(),
+            built_at=now,
+        )
+    return built
+
+
+def _store_events(events: list[OrderCalendarEvent], batch_size: int | None = None) -> None:
+    """Write the events to the store: one upsert (INSERT ... ON CONFLICT DO UPDATE).
+
+    Two processes storing the same orders at once both succeed, the later write wins; rows go
+    in pk order so concurrent upserts lock them in the same order and cannot deadlock. A slow
+    writer may put back an older version over a newer one: the next reader sees the version
+    differ and rebuilds it, so that costs time, never correctness."""
+    if not events:
+        return
+    OrderCalendarEvent.objects.bulk_create(
+        sorted(events, key=lambda event: event.order_id),
+        batch_size=batch_size,
+        update_conflicts=True,
+        unique_fields=["order"],
+        update_fields=["version", "source", "ics", "built_at"],
+    )
+
+
+def refresh_calendar_events(order_pks: list[int], *, batch_size: int | None = None) -> int:
+    """(Re)build and store the calendar events of these orders; returns how many were stored.
+
+    Three queries whatever the number of orders (load, upsert, and removing the stored event
+    of orders without a target date). Meant for `transaction.on_commit` after an order
+    changes, and for `manage.py warm_calendar`. Idempotent; unknown pks are ignored."""
+    order_pks = list(order_pks)
+    if not order_pks:
+        return 0
+    rows = (
+        SalesOrder.objects.filter(pk__in=order_pks, target_date__isnull=False)
+        .with_delivery_state()
+        .order_by()
+        .values(*EVENT_FIELDS)
+    )
+    built = _build_events(rows, source=event_source_key())
+    _store_events(list(built.values()), batch_size=batch_size)
+    gone = set(order_pks) - set(built)
+    if gone:  # no target date (any more), or deleted: no event
+        OrderCalendarEvent.objects.filter(order_id__in=list(gone)).delete()
+    return len(built)
+
+
+def stale_event_orders() -> QuerySet:
+    """Orders with a target date whose stored event is missing or stale."""
+    return (
+        SalesOrder.objects.filter(target_date__isnull=False)
+        .alias(
+            stored_version=F("calendar_event__version"),
+            stored_source=F("calendar_event__source"),
+        )
+        .filter(
+            Q(stored_version__isnull=True)
+            | ~Q(stored_version=F("version"))
+            | ~Q(stored_source=event_source_key())
+        )
+    )
+
+
+def serialized_events(orders: QuerySet) -> list[str]:
     """The VEVENT text of every order, in target-date order.
 
-    One light query for (pk, version) finds the cached pieces; the orders whose piece is
-    missing are loaded in a second query (all of them when most are missing), built with
-    icalendar, and cached."""
-    pairs = list(
-        orders.order_by("target_date", "reference_number", "pk").values_list("pk", "version")
+    One query loads the orders with their stored event text (a LEFT JOIN that returns the
+    text only when it was made at the order's current version and source key).
+    The orders without one are loaded in a second query (all of them when most are missing),
+    built with icalendar, and written back to the store in a third (upsert).
+
+    A GET writing to the database: acceptable here because it is only a cache fill,
+    idempotent and holding no business state; concurrent fills of the same rows do not fail
+    (see _store_events)."""
+    source = event_source_key()
+    fresh = Q(calendar_event__version=F("version"), calendar_event__source=source)
+    rows = list(
+        orders.order_by()
+        .annotate(stored_ics=Case(When(fresh, then=F("calendar_event__ics")), default=None))
+        .values_list("target_date", "reference_number", "pk", "stored_ics")
     )
-    keys = [_event_cache_key(pk, version) for pk, version in pairs]
-    pieces = cache.get_many(keys)
-    missing = [pk for (pk, _), key in zip(pairs, keys, strict=True) if key not in pieces]
+    # Sorted here, not by ORDER BY: PostgreSQL would sort the rows with their text (5 MB for
+    # 10,000 orders, on disk past work_mem); sorting 10,000 small keys in Python takes 4 ms.
+    rows.sort(key=itemgetter(0, 1, 2))
+    pairs = [(pk, text) for _, _, pk, text in rows]
+    missing = [pk for pk, text in pairs if text is None]
+    built: dict[int, OrderCalendarEvent] = {}
     if missing:
-        source = orders if len(missing) > 500 else orders.filter(pk__in=missing)
-        rows = {
-            row["pk"]: row for row in source.with_delivery_state().order_by().values(*EVENT_FIELDS)
-        }
-        head, tail = _detail_url_template()
-        host = _site_host()
-        built = {}
-        for pk in missing:
-            row = rows.get(pk)
-            if row is None:  # left the feed between the two queries
+        source_rows = orders if len(missing) > 500 else orders.filter(pk__in=missing)
+        wanted = set(missing)
+        built = _build_events(
+            (
+                row
+                for row in source_rows.with_delivery_state().order_by().values(*EVENT_FIELDS)
+                if row["pk"] in wanted
+            ),
+            source=source,
+        )
+        _store_events(list(built.values()))
+    texts = []
+    for pk, text in pairs:
+        if text is None:
+            event = built.get(pk)
+            if event is None:  # left the feed between the two queries
                 continue
-            event = order_event(row, detail_url=f"{head}{pk}{tail}", host=host)
-            # Keyed by the version just read: an edit between the queries is not lost.
-            built[_event_cache_key(pk, row["version"])] = serialize(event)
-        cache.set_many(built, EVENT_CACHE_SECONDS)
-        for (pk, _), key in zip(pairs, keys, strict=True):
-            if key not in pieces and pk in rows:
-                pieces[key] = built[_event_cache_key(pk, rows[pk]["version"])]
-    return [pieces[key] for key in keys if key in pieces]
+            text = event.ics
+        texts.append(text)
+    return texts
 
 
 def calendar_shell(name: str) -> tuple[bytes, bytes]:
@@ -310,7 +414,7 @@ def calendar_shell(name: str) -> tuple[bytes, bytes]:
 def build_feed(orders: QuerySet, *, name: str) -> bytes:
     """The whole ICS text for these orders."""
     head, tail = calendar_shell(name)
-    return b"".join([head, *serialized_events(orders), tail])
+    return b"".join([head, "".join(serialized_events(orders)).encode(), tail])
 
 
 def cached_feed(orders: QuerySet, *, etag: str, name: str) -> bytes:

@@ -461,3 +461,31 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed token of {self.user}"
+
+
+class OrderCalendarEvent(models.Model):
+    """An order's serialized VEVENT for the ICS feed: a cache in the database, so every process
+    shares it and it survives restarts (salesorders/feeds.py builds and reads it).
+
+    The text is valid while `version` equals the order's version and `source` equals the key
+    of everything else that goes into it (feed format, SITE_URL, the order page's URL layout).
+    Not business data: any row may be deleted, or be stale, and is rebuilt when needed.
+    No foreign key constraint in the database (Django still deletes the row with its order): a
+    feed request filling this cache while someone deletes an order must not make either fail;
+    an orphan row is harmless and `manage.py warm_calendar` removes it.
+    """
+
+    order = models.OneToOneField(
+        SalesOrder,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="calendar_event",
+        db_constraint=False,
+    )
+    version = models.PositiveIntegerField()
+    source = models.CharField(max_length=32)
+    ics = models.TextField()
+    built_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar event of order {self.order_id} v{self.version}"

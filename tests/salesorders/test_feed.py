@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
 from salesorders import feeds
-from salesorders.models import SalesOrder
+from salesorders.models import OrderCalendarEvent, SalesOrder
 from salesorders.services import touch_order
 from tests.factories import (
     CustomerFactory,
@@ -385,21 +386,26 @@ def _orders(count: int) -> None:
 def test_feed_queries_do_not_grow_with_orders(
     client, sales_user, django_assert_max_num_queries, count
 ):
+    """User (1), permissions (2), fingerprint (1); then orders with stored events (1), and for
+    the missing or stale ones: their rows (1) and the upsert into the store (1)."""
     _orders(count)
     url = path_for(sales_user)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         cold = client.get(url)
     assert len(events_of(cold)) == count
     touch_order(order=SalesOrder.objects.first(), user=None)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         one_changed = client.get(url)
     assert len(events_of(one_changed)) == count
-    cold = one_changed
+    cache.clear()  # a new process: the store is filled, Django's cache empty
+    with django_assert_max_num_queries(5):
+        cold_process = client.get(url)
+    assert cold_process.content == one_changed.content
     with django_assert_max_num_queries(4):
         warm = client.get(url)
-    assert warm.content == cold.content
+    assert warm.content == one_changed.content
     with django_assert_max_num_queries(4):
-        assert client.get(url, headers={"If-None-Match": cold["ETag"]}).status_code == 304
+        assert client.get(url, headers={"If-None-Match": warm["ETag"]}).status_code == 304
 
 
 def test_cached_events_are_reused_and_a_changed_order_rebuilt(client, sales_user):
@@ -433,3 +439,222 @@ def test_fast_serialization_equals_icalendars_own():
     }
     event = feeds.order_event(row, detail_url="https://example.com/orders/7/", host="example.com")
     assert feeds.serialize(event) == event.to_ical()
+
+
+# --- The event store (OrderCalendarEvent) ----------------------------------------------------
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """Counts the events built with icalendar."""
+    built = []
+    original = feeds.order_event
+
+    def counting(row, **kwargs):
+        built.append(row["pk"])
+        return original(row, **kwargs)
+
+    monkeypatch.setattr(feeds, "order_event", counting)
+    return built
+
+
+def stored_versions() -> dict[int, int]:
+    return dict(OrderCalendarEvent.objects.values_list("order_id", "version"))
+
+
+def order_versions() -> dict[int, int]:
+    return dict(SalesOrder.objects.values_list("pk", "version"))
+
+
+def test_stored_events_are_reused_after_the_cache_is_cleared(client, sales_user, builds):
+    """Another process, or this one after a restart, builds nothing: the text is in the database."""
+    _orders(5)
+    url = path_for(sales_user)
+    first = client.get(url)
+    assert len(builds) == 5
+    assert stored_versions() == order_versions()
+    assert all(
+        row.source == feeds.event_source_key() and row.ics.startswith("BEGIN:VEVENT\r\n")
+        for row in OrderCalendarEvent.objects.all()
+    )
+
+    cache.clear()
+    again = client.get(url)
+    assert len(builds) == 5  # nothing built
+    assert again.content == first.content
+
+
+def test_an_edit_rebuilds_only_that_orders_stored_event(client, sales_user, builds):
+    _orders(5)
+    url = path_for(sales_user)
+    before = events_of(client.get(url))
+    built_at = dict(OrderCalendarEvent.objects.values_list("order_id", "built_at"))
+    order = SalesOrder.objects.get(reference="SO-00003")
+    SalesOrder.objects.filter(pk=order.pk).update(customer_name="Renamed Ltd")
+    touch_order(order=order, user=sales_user)
+    builds.clear()
+    cache.clear()
+
+    after = events_of(client.get(url))
+    assert builds == [order.pk]
+    assert stored_versions() == order_versions()
+    assert stored_versions()[order.pk] == order.version
+    row = OrderCalendarEvent.objects.get(pk=order.pk)
+    assert "Renamed Ltd" in row.ics
+    assert row.built_at > built_at[order.pk]
+    others = dict(
+        OrderCalendarEvent.objects.exclude(pk=order.pk).values_list("order_id", "built_at")
+    )
+    assert others == {pk: at for pk, at in built_at.items() if pk != order.pk}
+    assert str(after["SO-00003"]["SUMMARY"]) == "SO-00003 · Renamed Ltd"
+    assert after["SO-00001"].to_ical() == before["SO-00001"].to_ical()
+
+
+def test_feed_text_from_the_store_is_what_icalendar_makes(client, sales_user, settings):
+    """Built now or read back from the database: byte for byte what icalendar's to_ical() makes."""
+    SalesOrderFactory(reference="SO-0001", customer_name=WEIRD_NAME)
+    _orders(3)
+    url = path_for(sales_user)
+    built = client.get(url).content
+    cache.clear()
+    stored = client.get(url).content
+    assert stored == built
+
+    head, tail = feeds.calendar_shell(f"{settings.COMPANY_NAME} sales orders")
+    rows = (
+        SalesOrder.objects.open()
+        .with_delivery_state()
+        .order_by("target_date", "reference_number", "pk")
+        .values(*feeds.EVENT_FIELDS)
+    )
+    events = [
+        feeds.order_event(
+            row,
+            detail_url=settings.SITE_URL + reverse("salesorders:detail", args=[row["pk"]]),
+            host=feeds._site_host(),
+        ).to_ical()
+        for row in rows
+    ]
+    assert stored == b"".join([head, *events, tail])
+
+
+def test_a_changed_site_url_rebuilds_the_stored_events(client, sales_user, settings, builds):
+    _orders(2)
+    settings.SITE_URL = "https://old.example.com"
+    client.get(path_for(sales_user))
+    assert len(builds) == 2
+    settings.SITE_URL = "https://new.example.com"
+    cache.clear()
+    events = events_of(client.get(path_for(sales_user)))
+    assert len(builds) == 4
+    assert all(
+        str(event["URL"]).startswith("https://new.example.com/") for event in events.values()
+    )
+    assert all("@new.example.com" in str(event["UID"]) for event in events.values())
+    assert set(OrderCalendarEvent.objects.values_list("source", flat=True)) == {
+        feeds.event_source_key()
+    }
+
+
+def test_refresh_calendar_events_stores_the_current_version(
+    client, sales_user, builds, django_assert_max_num_queries
+):
+    _orders(3)
+    client.get(path_for(sales_user))
+    order = SalesOrder.objects.get(reference="SO-00002")
+    touch_order(order=order, user=None)
+    builds.clear()
+    with django_assert_max_num_queries(3):
+        assert feeds.refresh_calendar_events([order.pk]) == 1
+    assert builds == [order.pk]
+    assert stored_versions() == order_versions()
+    cache.clear()
+    client.get(path_for(sales_user))
+    assert builds == [order.pk]  # the feed found everything stored
+
+
+def test_refresh_drops_the_event_of_an_order_without_target_date():
+    _orders(2)
+    first, second = SalesOrder.objects.order_by("pk")
+    assert feeds.refresh_calendar_events([first.pk, second.pk]) == 2
+    SalesOrder.objects.filter(pk=first.pk).update(target_date=None, version=5)
+    assert feeds.refresh_calendar_events([first.pk, second.pk, 999_999]) == 1
+    assert set(stored_versions()) == {second.pk}
+    assert feeds.refresh_calendar_events([]) == 0
+
+
+def test_storing_the_same_events_twice_does_not_fail(client, sales_user):
+    """Two requests filling the same rows: the upsert takes the second write."""
+    _orders(3)
+    rows = SalesOrder.objects.with_delivery_state().values(*feeds.EVENT_FIELDS)
+    events = list(feeds._build_events(rows, source=feeds.event_source_key()).values())
+    feeds._store_events(events)
+    feeds._store_events(events)
+    assert stored_versions() == order_versions()
+    body = client.get(path_for(sales_user)).content
+    assert body.count(b"BEGIN:VEVENT") == 3
+
+
+def test_warm_calendar_fills_the_store(client, sales_user, builds):
+    _orders(5)
+    SalesOrderFactory(reference="SO-NODATE", target_date=None)
+    completed = SalesOrderFactory(reference="SO-DONE", status=Status.COMPLETE)
+    orphan = SalesOrderFactory(reference="SO-LOST")
+    feeds.refresh_calendar_events([orphan.pk])
+    SalesOrder.objects.filter(pk=orphan.pk).update(target_date=None)
+
+    call_command("warm_calendar", "--no-progress", "--batch-size", "2", verbosity=0)
+    with_date = SalesOrder.objects.filter(target_date__isnull=False)
+    assert stored_versions() == dict(with_date.values_list("pk", "version"))
+    assert completed.pk in stored_versions()  # for feeds with include_completed
+    assert orphan.pk not in stored_versions()
+
+    builds.clear()
+    events_of(client.get(path_for(sales_user)))
+    events_of(client.get(path_for(sales_user) + "?include_completed=true"))
+    assert builds == []
+
+    touch_order(order=completed, user=None)
+    call_command("warm_calendar", "--no-progress", verbosity=0)
+    assert builds == [completed.pk]  # only the stale one
+    call_command("warm_calendar", "--no-progress", "--all", verbosity=0)
+    assert len(builds) == 1 + 6
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_fills_of_the_same_rows_do_not_fail():
+    """Several connections upserting overlapping sets of events at once, in any order."""
+    import random
+    import threading
+
+    from django.db import connection
+
+    _orders(300)
+    pks = list(SalesOrder.objects.values_list("pk", flat=True))
+    orders = SalesOrder.objects.open().filter(target_date__isnull=False)
+    errors = []
+    start = threading.Barrier(6)
+
+    def fill(seed: int) -> None:
+        try:
+            mine = pks[:]
+            random.Random(seed).shuffle(mine)
+            start.wait()
+            for round_ in range(4):
+                if seed % 2:
+                    feeds.refresh_calendar_events(mine[: 100 + 50 * round_])
+                else:
+                    assert len(feeds.serialized_events(orders)) == 300
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fill, args=(seed,)) for seed in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert stored_versions() == order_versions()

@@ -1,0 +1,58 @@
+"""Fill the calendar event store: build every missing or stale VEVENT of orders with a target
+date, so the first feed request after a deploy, a data load or a SITE_URL change is fast."""
+
+from django.core.management.base import BaseCommand
+from django.db.models import Exists, OuterRef
+from tqdm import tqdm
+
+from salesorders.feeds import refresh_calendar_events, stale_event_orders
+from salesorders.models import OrderCalendarEvent, SalesOrder
+
+
+class Command(BaseCommand):
+    help = (
+        "Build and store the ICS feed event of every order with a target date whose stored "
+        "event is missing or stale (in batches; safe to run while the app serves requests)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch-size", type=int, default=1000, help="Orders per batch (default 1000)."
+        )
+        parser.add_argument(
+            "--all",
+            dest="rebuild_all",
+            action="store_true",
+            help="Rebuild every event, also the fresh ones.",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def handle(self, *args, batch_size: int, rebuild_all: bool, no_progress: bool, **options):
+        batch_size = max(1, batch_size)
+        if rebuild_all:
+            orders = SalesOrder.objects.filter(target_date__isnull=False)
+        else:
+            orders = stale_event_orders()
+        pks = list(orders.order_by("pk").values_list("pk", flat=True))
+        # Events of deleted orders, and of orders that lost their target date.
+        orphans, _ = OrderCalendarEvent.objects.filter(
+            ~Exists(SalesOrder.objects.filter(pk=OuterRef("order_id"), target_date__isnull=False))
+        ).delete()
+        stored = 0
+        with tqdm(
+            total=len(pks),
+            unit="order",
+            desc="Calendar events",
+            disable=no_progress or not pks,
+        ) as progress:
+            for start in range(0, len(pks), batch_size):
+                batch = pks[start : start + batch_size]
+                stored += refresh_calendar_events(batch)
+                progress.update(len(batch))
+        if options["verbosity"] < 1:
+            return
+        self.stdout.write(
+            f"Stored {stored} calendar event(s); "
+            f"{'rebuilt all' if rebuild_all else 'the others were up to date'}"
+            + (f"; removed {orphans} orphaned." if orphans else ".")
+        )
