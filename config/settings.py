@@ -62,6 +62,7 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_TZ = True
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["config.formats"]
 
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "EUR").upper()
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "Northwind Supply")

@@ -32,7 +32,11 @@ def build(ctx: dict) -> None:
     for index in range(ORDER_COUNT):
         customer = rng.choice(customers)
         order_date = today - datetime.timedelta(days=rng.randint(0, 60))
-        target = order_date + datetime.timedelta(days=rng.randint(3, 35))
+        # Mostly due in the coming weeks, a few already late: what an ordinary week looks like.
+        target = max(
+            order_date + datetime.timedelta(days=3),
+            today + datetime.timedelta(days=rng.randint(-10, 40)),
+        )
         order = services.salesorder_create(
             customer=customer,
             user=seller,
