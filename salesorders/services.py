@@ -8,6 +8,7 @@ sentence a person can act on, and writes nothing when it raises.
 import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from salesorders.exceptions import (
     SalesOrderError,
     StaleOrderError,
 )
+from salesorders.feeds import refresh_calendar_events
 from salesorders.models import (
     ZERO,
     SalesOrder,
@@ -70,7 +72,8 @@ def touch_order(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
 
     Any write that changes what the order shows (header, lines, totals, status, shipped or
     cancelled quantities) calls this in its transaction, so stale edit forms are refused and
-    the calendar feed's SEQUENCE grows.
+    the calendar feed's SEQUENCE grows. Once the change commits, the order's stored calendar
+    event is rebuilt, so the feed never has to build it on a request.
     """
     now = timezone.now()
     SalesOrder.objects.filter(pk=order.pk).update(
@@ -78,6 +81,8 @@ def touch_order(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
     )
     order.version += 1
     order.updated_at, order.updated_by = now, user
+    # robust: a failed refresh is logged; the feed rebuilds a stale event itself.
+    transaction.on_commit(partial(refresh_calendar_events, [order.pk]), robust=True)
 
 
 # --- money ---------------------------------------------------------------------------------

@@ -6,20 +6,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('salesorders', '0002_order_indexes_numbering_counter_price_label'),
+        ("salesorders", "0002_order_indexes_numbering_counter_price_label"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrderCalendarEvent',
+            name="OrderCalendarEvent",
             fields=[
-                ('order', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='calendar_event', serialize=False, to='salesorders.salesorder')),
-                ('version', models.PositiveIntegerField()),
-                ('source', models.CharField(max_length=32)),
-                ('ics', models.TextField()),
-                ('built_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "order",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="calendar_event",
+                        serialize=False,
+                        to="salesorders.salesorder",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("source", models.CharField(max_length=32)),
+                ("ics", models.TextField()),
+                ("built_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
     ]

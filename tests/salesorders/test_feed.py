@@ -573,6 +573,22 @@ def test_refresh_calendar_events_stores_the_current_version(
     assert builds == [order.pk]  # the feed found everything stored
 
 
+def test_a_committed_order_change_refreshes_its_stored_event(
+    client, sales_user, builds, django_capture_on_commit_callbacks
+):
+    """After an edit commits, the feed finds the new event already stored and builds nothing."""
+    _orders(3)
+    client.get(path_for(sales_user))
+    order = SalesOrder.objects.get(reference="SO-00002")
+    with django_capture_on_commit_callbacks(execute=True):
+        touch_order(order=order, user=None)
+    assert stored_versions() == order_versions()
+    builds.clear()
+    cache.clear()
+    assert client.get(path_for(sales_user)).status_code == 200
+    assert builds == []
+
+
 def test_refresh_drops_the_event_of_an_order_without_target_date():
     _orders(2)
     first, second = SalesOrder.objects.order_by("pk")
