@@ -231,6 +231,7 @@ class SalesOrder(models.Model):
             models.Index(fields=["status", "target_date"], name="salesorder_status_target"),
             models.Index(fields=["customer", "-order_date"], name="salesorder_customer_date"),
             models.Index(fields=["target_date"], name="salesorder_target_date"),
+            models.Index(fields=["total"], name="salesorder_total"),
         ]
         permissions = [
             ("cancel_salesorder", "Can cancel sales orders"),
