@@ -36,6 +36,7 @@ from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -766,6 +767,11 @@ class Command(BaseCommand):
             # Fresh statistics, or the planner plans for the empty tables it last saw.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+        if "warm_calendar" in get_commands():
+            # Orders changed through the app get their calendar event stored when the change
+            # commits; bulk-inserted ones need it done once, as after any bulk import.
+            call_command("warm_calendar", no_progress=not generator.progress,
+                         verbosity=options["verbosity"])  # fmt: skip
         elapsed = time.monotonic() - started
         written = ", ".join(
             f"{count:,} {model._meta.verbose_name_plural}"
