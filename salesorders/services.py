@@ -527,14 +527,21 @@ def salesorder_line_add(
     return line
 
 
-def _lock_line(line: SalesOrderLine, expected_version: int | None):
-    order = _lock_order(SalesOrder(pk=line.order_id), expected_version)
+def _lock_order_and_row(row, expected_version: int | None, noun: str):
+    """Lock a line's (or extra line's) order, refuse a stale or read-only order, then lock the
+    row itself: the global lock order is order first, then its lines."""
+    order = _lock_order(SalesOrder(pk=row.order_id), expected_version)
     _require_editable(order)
+    model = type(row)
     try:
-        locked = SalesOrderLine.objects.select_for_update().get(pk=line.pk, order_id=order.pk)
-    except SalesOrderLine.DoesNotExist:
-        raise LineError("That line is no longer on the order; reload the page.") from None
+        locked = model.objects.select_for_update().get(pk=row.pk, order_id=order.pk)
+    except model.DoesNotExist:
+        raise LineError(f"That {noun} is no longer on the order; reload the page.") from None
     return order, locked
+
+
+def _lock_line(line: SalesOrderLine, expected_version: int | None):
+    return _lock_order_and_row(line, expected_version, "line")
 
 
 @transaction.atomic
@@ -684,13 +691,7 @@ def salesorder_extra_line_add(
 
 
 def _lock_extra(extra: SalesOrderExtraLine, expected_version: int | None):
-    order = _lock_order(SalesOrder(pk=extra.order_id), expected_version)
-    _require_editable(order)
-    try:
-        locked = SalesOrderExtraLine.objects.select_for_update().get(pk=extra.pk, order_id=order.pk)
-    except SalesOrderExtraLine.DoesNotExist:
-        raise LineError("That extra line is no longer on the order; reload the page.") from None
-    return order, locked
+    return _lock_order_and_row(extra, expected_version, "extra line")
 
 
 @transaction.atomic
