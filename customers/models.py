@@ -35,6 +35,10 @@ class CustomerQuerySet(models.QuerySet):
         """Customers that may be chosen for a new order."""
         return self.filter(active=True)
 
+    def matching(self, text: str) -> "CustomerQuerySet":
+        """Customers whose code is `text` or whose name contains it (any case)."""
+        return self.filter(models.Q(code__iexact=text) | models.Q(name__icontains=text))
+
 
 class Customer(models.Model):
     code = models.CharField(

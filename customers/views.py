@@ -6,9 +6,8 @@ from django.urls import reverse_lazy
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
+from config.lists import FilteredTableView
 from customers import services
 from customers.filters import CustomerFilter
 from customers.forms import AddressForm, ContactForm, CustomerForm, add_service_error
@@ -16,12 +15,11 @@ from customers.models import Address, Contact, Customer
 from customers.tables import CustomerTable
 
 
-class CustomerListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class CustomerListView(PermissionRequiredMixin, FilteredTableView):
     permission_required = "customers.view_customer"
     model = Customer
     table_class = CustomerTable
     filterset_class = CustomerFilter
-    paginate_by = 25
     template_name = "customers/customer_list.html"
 
 

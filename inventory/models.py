@@ -65,6 +65,10 @@ class PartQuerySet(models.QuerySet):
         """Parts that may be put on a sales order: active and salable."""
         return self.filter(active=True, salable=True)
 
+    def matching(self, text: str) -> "PartQuerySet":
+        """Parts whose SKU is `text` or whose name contains it (any case)."""
+        return self.filter(Q(sku__iexact=text) | Q(name__icontains=text))
+
     def with_stock(self) -> "PartQuerySet":
         """Annotate `on_hand`, `allocated` and `available` per part, in the same query.
 

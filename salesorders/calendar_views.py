@@ -15,6 +15,7 @@ from django.utils.http import http_date, url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_safe
 
+from customers.models import Customer
 from salesorders import feeds
 from salesorders.calendar import build_grid, month_days, parse_month
 from salesorders.filters import SalesOrderFilter
@@ -31,6 +32,12 @@ def filter_data(query: QueryDict) -> QueryDict:
         if values:
             data.setlist(name, values)
     return data
+
+
+def customer_label(text: str) -> str:
+    """The customer's name when the filter text is a customer code, else the text."""
+    name = Customer.objects.filter(code__iexact=text).values_list("name", flat=True).first()
+    return name or text
 
 
 def _with(query: QueryDict, **params) -> str:
@@ -141,19 +148,17 @@ def feed(request, user_id: int, token: str):
         )
         return _text(f"Bad filter: {problems}", 400)
     statuses = sorted(filterset.form.cleaned_data.get("status") or [])
-    customer = filterset.form.cleaned_data.get("customer")
+    customer = (filterset.form.cleaned_data.get("customer") or "").strip()
     orders = filterset.qs
     if not include_completed and not statuses:
         orders = orders.open()
 
     name = f"{settings.COMPANY_NAME} sales orders"
-    details = [str(getattr(customer, "name", customer))] if customer else []
+    details = [customer_label(customer)] if customer else []
     details += [str(SalesOrder.Status(s).label) for s in statuses if s in SalesOrder.Status]
     if details:
         name += f" ({', '.join(details)})"
-    variant = "|".join(
-        [str(include_completed), ",".join(statuses), str(getattr(customer, "pk", customer))]
-    )
+    variant = "|".join([str(include_completed), ",".join(statuses), customer])
     state = feeds.fingerprint(orders)
     etag = state.etag(variant)
     headers = {

@@ -11,10 +11,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
-from django_tables2.export.views import ExportMixin
 
+from config.lists import CsvExportMixin, FilteredTableView
 from inventory.models import TaxRate
 from salesorders import services
 from salesorders.exceptions import DuplicateLineError
@@ -65,15 +63,14 @@ def _version(form) -> int | None:
 # --- list and create -----------------------------------------------------------------------
 
 
-class SalesOrderListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+class SalesOrderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableView):
     permission_required = "salesorders.view_salesorder"
     model = SalesOrder
     table_class = SalesOrderTable
     filterset_class = SalesOrderFilter
     template_name = "salesorders/order_list.html"
-    paginate_by = 50
+    per_page = 50
     export_name = "sales-orders"
-    export_formats = ("csv",)
 
     def get_queryset(self):
         return SalesOrder.objects.for_list()
@@ -82,10 +79,6 @@ class SalesOrderListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin,
         context = super().get_context_data(**kwargs)
         keep = [(k, v) for k in ("status", "customer") for v in self.request.GET.getlist(k) if v]
         context["calendar_query"] = urlencode(keep)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        params["_export"] = "csv"
-        context["export_query"] = params.urlencode()
         return context
 
 

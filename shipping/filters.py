@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import F
 
+from config.lists import MatchFilter
 from customers.models import Customer
 from inventory.models import Part
 from shipping.models import Shipment
@@ -23,9 +24,9 @@ class StyledFilterSet(django_filters.FilterSet):
 
 
 class BackorderFilter(StyledFilterSet):
-    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
-    customer = django_filters.ModelChoiceFilter(
-        field_name="order__customer", queryset=Customer.objects.all(), label="Customer"
+    part = MatchFilter(queryset=Part.objects.all(), placeholder="SKU or name")
+    customer = MatchFilter(
+        field_name="order__customer", queryset=Customer.objects.all(), placeholder="Code or name"
     )
     target_after = django_filters.DateFilter(
         field_name="order__target_date", lookup_expr="gte", label="Target from", widget=DATE
@@ -54,6 +55,6 @@ class ShipmentFilter(StyledFilterSet):
         field_name="shipped_date", lookup_expr="lte", label="Shipped to", widget=DATE
     )
     carrier = django_filters.CharFilter(lookup_expr="icontains")
-    customer = django_filters.ModelChoiceFilter(
-        field_name="order__customer", queryset=Customer.objects.all(), label="Customer"
+    customer = MatchFilter(
+        field_name="order__customer", queryset=Customer.objects.all(), placeholder="Code or name"
     )

@@ -12,6 +12,7 @@ row locks; database constraints refuse any write that would over-allocate even s
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -646,8 +647,10 @@ def order_auto_allocate(
     shipment: Shipment,
     user: User | None,
     line: SalesOrderLine | None = None,
+    parts: Collection[int] | None = None,
 ) -> AutoAllocateResult:
-    """Fill every unallocated remainder of the order (or one line) into a pending shipment.
+    """Fill every unallocated remainder of the order (or one line, or the lines of `parts`,
+    part pks) into a pending shipment.
 
     Takes available OK, unexpired stock in `StockItem.objects.allocatable()` order (soonest
     expiring, then oldest received first), partially where stock is short. Locks the order, its
@@ -662,6 +665,8 @@ def order_auto_allocate(
         if line.order_id != order.pk:
             raise AllocationError(f"{line_label(line)} is not a line of {order}.")
         lines_qs = lines_qs.filter(pk=line.pk)
+    if parts is not None:
+        lines_qs = lines_qs.filter(part_id__in=list(parts))
     lines = list(lines_qs.select_for_update().order_by("pk"))
     lines.sort(key=lambda each: (each.sort_order, each.pk))
     needs = {each.pk: each.unallocated_quantity for each in lines}
@@ -774,25 +779,24 @@ def backorder_orders():
 
 
 def backorders_auto_allocate(
-    *, user: User | None, orders: list[int] | None = None, part=None
+    *, user: User | None, orders: list[int] | None = None, parts: list[int] | None = None
 ) -> list[AutoAllocateResult]:
     """Auto Allocate issued orders in priority order (priority, then target date).
 
     Each order is its own transaction: it uses the order's newest pending shipment, or a new
     one that is kept only if something was allocated to it. `orders` restricts to those order
-    pks; `part` allocates only lines of that part. Returns one result per order touched."""
+    pks; `parts` (part pks) allocates only lines of those parts. Returns one result per order
+    touched."""
     candidates = backorder_orders()
     if orders is not None:
         candidates = candidates.filter(pk__in=list(orders))
-    if part is not None:
-        candidates = candidates.filter(lines__part=part).distinct()
+    stock = StockItem.objects.allocatable()
+    if parts is not None:
+        candidates = candidates.filter(lines__part__in=parts).distinct()
+        stock = stock.filter(part_id__in=parts)
     results = []
     for order in list(candidates):
-        if (
-            not StockItem.objects.allocatable(part=part)
-            .filter(part__sales_order_lines__order=order)
-            .exists()
-        ):
+        if not stock.filter(part__sales_order_lines__order=order).exists():
             continue
         try:
             with transaction.atomic():
@@ -804,10 +808,7 @@ def backorders_auto_allocate(
                 created = shipment is None
                 if created:
                     shipment = shipment_create(order=order, user=user)
-                line = None
-                if part is not None:
-                    line = SalesOrderLine.objects.filter(order=order, part=part).first()
-                result = order_auto_allocate(order=order, shipment=shipment, user=user, line=line)
+                result = order_auto_allocate(order=order, shipment=shipment, user=user, parts=parts)
                 if created and not result.allocated:
                     transaction.set_rollback(True)
                     continue

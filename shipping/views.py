@@ -11,11 +11,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
-from django_tables2.export.views import ExportMixin
 
-from inventory.models import QUANTITY, StockItem, usable_stock_q
+from config.lists import CsvExportMixin, FilteredTableView
+from inventory.models import QUANTITY, Part, StockItem, usable_stock_q
 from salesorders.models import SalesOrder, SalesOrderLine
 from shipping import services
 from shipping.exceptions import ShippingError
@@ -269,24 +267,12 @@ def backorder_lines():
     )
 
 
-class CsvExportMixin(ExportMixin):
-    export_formats = ("csv",)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        params["_export"] = "csv"
-        context["export_query"] = params.urlencode()
-        return context
-
-
-class BackorderListView(PermissionRequiredMixin, CsvExportMixin, SingleTableMixin, FilterView):
+class BackorderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableView):
     permission_required = "shipping.view_shipment"
     table_class = BackorderTable
     filterset_class = BackorderFilter
     template_name = "shipping/backorders.html"
-    paginate_by = 50
+    per_page = 50
     export_name = "backorders"
 
     def get_queryset(self):
@@ -303,8 +289,15 @@ class BackordersAutoAllocateView(PermissionRequiredMixin, View):
         filterset = BackorderFilter(request.POST, queryset=backorder_lines())
         lines = filterset.qs if filterset.is_valid() else backorder_lines()
         order_pks = list(lines.values_list("order_id", flat=True).distinct())
-        part = filterset.form.cleaned_data.get("part") if filterset.is_valid() else None
-        results = services.backorders_auto_allocate(user=request.user, orders=order_pks, part=part)
+        part_text = filterset.form.cleaned_data.get("part") if filterset.is_valid() else ""
+        parts = (
+            list(Part.objects.matching(part_text).values_list("pk", flat=True))
+            if part_text
+            else None
+        )
+        results = services.backorders_auto_allocate(
+            user=request.user, orders=order_pks, parts=parts
+        )
         if not results:
             messages.info(request, "No stock could be allocated to these backorders.")
         else:
@@ -320,12 +313,12 @@ class BackordersAutoAllocateView(PermissionRequiredMixin, View):
         return redirect(reverse("shipping:backorders") + (f"?{query}" if query else ""))
 
 
-class ShipmentListView(PermissionRequiredMixin, CsvExportMixin, SingleTableMixin, FilterView):
+class ShipmentListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableView):
     permission_required = "shipping.view_shipment"
     table_class = ShipmentTable
     filterset_class = ShipmentFilter
     template_name = "shipping/shipment_list.html"
-    paginate_by = 50
+    per_page = 50
     export_name = "shipments"
 
     def get_queryset(self):

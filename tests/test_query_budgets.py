@@ -41,7 +41,7 @@ def get(bench: Bench, path: str, params: dict | None = None) -> None:
 
 @pytest.mark.parametrize(
     ("params", "budget"),
-    [({}, 10), ({"status": "issued", "sort": "-total"}, 11), ({"q": "atlas"}, 10)],
+    [({}, 7), ({"status": "issued", "sort": "-total"}, 7), ({"q": "atlas"}, 7)],
 )
 def test_order_list(bench, django_assert_max_num_queries, params, budget):
     """The order list: a page of 25 orders, filtered, sorted or searched, in a fixed count."""
@@ -72,12 +72,12 @@ def test_part_page_with_many_stock_items(bench, django_assert_max_num_queries):
 
 
 def test_backorders(bench, django_assert_max_num_queries):
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(7):
         get(bench, reverse("shipping:backorders"))
 
 
 def test_calendar_month(bench, django_assert_max_num_queries):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(7):
         get(bench, reverse("calendar:month"))
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import template
 from django.db.models import Count, Q, Sum
@@ -64,7 +65,7 @@ def customer_orders(context, customer) -> dict:
         open_count=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         open_value=Coalesce(Sum("total", filter=Q(status__in=OPEN_STATUSES)), Decimal("0")),
     )
-    list_url = reverse("salesorders:list") + f"?customer={customer.pk}"
+    list_url = reverse("salesorders:list") + "?" + urlencode({"customer": customer.code})
     return {
         "perms": context.get("perms"),
         "customer": customer,

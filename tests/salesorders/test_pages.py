@@ -45,11 +45,24 @@ def test_list_filters_by_search_status_overdue_and_target_range(sales_client, or
     assert order.reference in html and other.reference not in html
 
 
+def test_list_customer_filter_takes_a_code_or_part_of_a_name(sales_client):
+    acme = CustomerFactory(name="Acme Trading")
+    mine, other = SalesOrderFactory(customer=acme), SalesOrderFactory()
+    url = reverse("salesorders:list")
+    page = sales_client.get(url)
+    assert '<input type="text" name="customer"' in page.content.decode()
+    for text in (acme.code.lower(), "acme trad", " ACME "):
+        rows = sales_client.get(url, {"customer": text}).context["table"].rows
+        assert [row.record.pk for row in rows] == [mine.pk], text
+    assert other.customer.code != acme.code
+    assert list(sales_client.get(url, {"customer": "nobody"}).context["table"].rows) == []
+
+
 def test_calendar_button_keeps_status_and_customer_filters(sales_client, order):
     html = sales_client.get(
-        reverse("salesorders:list"), {"status": "issued", "customer": order.customer_id, "q": "x"}
+        reverse("salesorders:list"), {"status": "issued", "customer": order.customer.code, "q": "x"}
     ).content.decode()
-    assert f'{reverse("calendar:month")}?status=issued&amp;customer={order.customer_id}"' in html
+    assert f'{reverse("calendar:month")}?status=issued&amp;customer={order.customer.code}"' in html
 
 
 def test_list_exports_csv(sales_client, order):
@@ -346,6 +359,6 @@ def test_customer_partial_lists_latest_orders_and_links_to_filtered_list(
     request = RequestFactory().get("/")
     with django_assert_max_num_queries(3):
         html = template.render(Context({"customer": order.customer, "request": request}))
-    assert f"?customer={order.customer_id}" in html
+    assert f"?customer={order.customer.code}" in html
     assert "13 open" in html
     assert html.count("badge-status-") == 10

@@ -317,6 +317,38 @@ def test_backorders_auto_allocate_button(warehouse_client):
     assert first.lines.get().allocated_quantity == 1
 
 
+def test_backorders_filter_by_part_sku_or_name_and_customer_code(sales_client):
+    bolt, nut = PartFactory(sku="BOLT-1", name="Hex bolt"), PartFactory(sku="NUT-1", name="Nut")
+    first, second = issued_order(), issued_order()
+    order_line(first, bolt, "2")
+    order_line(second, nut, "2")
+
+    def shown(**params):
+        page = sales_client.get(url("backorders"), params)
+        return {(r.record.order_id, r.record.part_id) for r in page.context["table"].rows}
+
+    assert shown(part="bolt-1") == {(first.pk, bolt.pk)}
+    assert shown(part="hex") == {(first.pk, bolt.pk)}
+    assert shown(customer=second.customer.code) == {(second.pk, nut.pk)}
+    assert shown(part="no such part") == set()
+
+
+def test_backorders_auto_allocate_only_the_filtered_part(warehouse_client):
+    bolt, nut = PartFactory(sku="BOLT-1"), PartFactory(sku="NUT-1")
+    stock(bolt, quantity="5")
+    stock(nut, quantity="5")
+    order = issued_order()
+    order_line(order, bolt, "2")
+    order_line(order, nut, "2")
+    response = warehouse_client.post(
+        url("backorders-auto-allocate"), {"part": "BOLT-1"}, follow=True
+    )
+    assert any("Allocated 2 to 1 order(s)" in m for m in messages_of(response))
+    assert order.lines.get(part=bolt).allocated_quantity == 2
+    assert order.lines.get(part=nut).allocated_quantity == 0
+    assert_invariants()
+
+
 def test_shipment_list_filters_detail_and_packing_slip(sales_client, setup):
     order, line, first, _, shipment = setup
     services.allocation_create(

@@ -1,0 +1,53 @@
+"""The list pages' shared base: a filtered, sortable table that counts its rows once."""
+
+import django_filters
+from django import forms
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export.views import ExportMixin
+
+
+class FilteredTableView(SingleTableMixin, FilterView):
+    """django-filter's list view rendering a django-tables2 table.
+
+    Only the table paginates: a ListView's own paginator would run a second
+    `SELECT COUNT(*)` over the same filtered rows on every request."""
+
+    per_page = 25
+    paginate_by = None
+
+    def get_table_pagination(self, table):
+        return {"per_page": self.per_page}
+
+
+class CsvExportMixin(ExportMixin):
+    """`?_export=csv` downloads every filtered row; `export_query` links to it."""
+
+    export_formats = ("csv",)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params["_export"] = "csv"
+        context["export_query"] = params.urlencode()
+        return context
+
+
+class MatchFilter(django_filters.CharFilter):
+    """A text box naming a related record by its code or part of its name.
+
+    `queryset` must offer `matching(text)`. Rendering costs the same however many customers
+    or parts exist (a `<select>` of every one grew with them); links use the code,
+    e.g. `?customer=C-00042`."""
+
+    def __init__(self, *, queryset, placeholder: str, **kwargs):
+        attrs = {"placeholder": placeholder, "size": 14}
+        super().__init__(widget=forms.TextInput(attrs=attrs), **kwargs)
+        self.related = queryset
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": self.related.matching(value)})
