@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("key")
     parser.add_argument("--analyze", type=int, default=3, help="EXPLAIN ANALYZE the N slowest")
     parser.add_argument("--profile", action="store_true", help="cProfile the timed call")
+    parser.add_argument(
+        "--sort", default="cumulative", help="profile order: cumulative (default), tottime, ..."
+    )
+    parser.add_argument("--top", type=int, default=30, help="profile rows shown")
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection, transaction
@@ -67,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                     print("\n".join(row[0] for row in cursor.fetchall()))
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
             print(out.getvalue())
         transaction.set_rollback(True)
     return 0

@@ -1,23 +1,52 @@
 """The list pages' shared base: a filtered, sortable table that counts its rows once."""
 
 import django_filters
+import django_tables2 as tables
 from django import forms
+from django.core.paginator import Paginator
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
 
 
+PAGE_SIZES = (25, 50, 100)
+
+
+class CappedPaginator(Paginator):
+    """Honours `?per_page=` up to the largest of PAGE_SIZES, so no URL renders a whole table."""
+
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        per_page = min(max(int(per_page), 1), PAGE_SIZES[-1])
+        super().__init__(object_list, per_page, *args, **kwargs)
+
+
 class FilteredTableView(SingleTableMixin, FilterView):
-    """django-filter's list view rendering a django-tables2 table.
+    """django-filter's list view rendering a django-tables2 table, 25 rows a page by default.
 
     Only the table paginates: a ListView's own paginator would run a second
     `SELECT COUNT(*)` over the same filtered rows on every request."""
 
-    per_page = 25
+    per_page = PAGE_SIZES[0]
     paginate_by = None
 
     def get_table_pagination(self, table):
-        return {"per_page": self.per_page}
+        return {"per_page": self.per_page, "paginator_class": CappedPaginator}
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        table.page_sizes = PAGE_SIZES  # the "Rows per page" links of partials/table.html
+        return table
+
+
+class IsoDateColumn(tables.Column):
+    """A date as YYYY-MM-DD. django-tables2's DateColumn renders a template per cell,
+    which cost more than all other cells of the order list together."""
+
+    def render(self, value):
+        return value.isoformat()
+
+    def value(self, value):
+        return value.isoformat() if value else ""
 
 
 class CsvExportMixin(ExportMixin):

@@ -50,6 +50,11 @@ class SalesOrderSettings(models.Model):
 
 
 OPEN_STATUSES = ("pending", "issued", "on_hold")
+# Orders whose open lines wait for stock (the Backorders page and the allocation queue).
+BACKORDER_STATUSES = ("issued", "on_hold")
+# A line with something still to ship or cancel; the partial index `salesorderline_open`
+# holds exactly these lines, so a query must spell the condition this way to use it.
+OPEN_LINE = Q(quantity__gt=F("shipped_quantity") + F("cancelled_quantity"))
 
 
 class SalesOrderQuerySet(models.QuerySet):
@@ -232,6 +237,11 @@ class SalesOrder(models.Model):
             models.Index(fields=["customer", "-order_date"], name="salesorder_customer_date"),
             models.Index(fields=["target_date"], name="salesorder_target_date"),
             models.Index(fields=["total"], name="salesorder_total"),
+            models.Index(
+                fields=["-priority", "target_date", "reference"],
+                condition=Q(status__in=BACKORDER_STATUSES),
+                name="salesorder_backorder_queue",
+            ),
         ]
         permissions = [
             ("cancel_salesorder", "Can cancel sales orders"),
@@ -349,6 +359,7 @@ class SalesOrderLine(models.Model):
 
     class Meta:
         ordering = ["order", "sort_order", "pk"]
+        indexes = [models.Index(fields=["order"], condition=OPEN_LINE, name="salesorderline_open")]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "part"],

@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.lists import IsoDateColumn
 from salesorders.models import DeliveryState, SalesOrder
 
 
@@ -57,7 +58,7 @@ class SalesOrderTable(tables.Table):
     customer_reference = tables.Column(verbose_name="Customer PO")
     status = StatusColumn()
     delivery_state = DeliveryColumn(verbose_name="Delivery")
-    order_date = tables.DateColumn(format="Y-m-d")
+    order_date = IsoDateColumn()
     target_date = TargetDateColumn(verbose_name="Target date")
     line_count = tables.Column(verbose_name="Lines", attrs={"td": {"class": "text-end"}})
     currency = tables.Column(visible=False)

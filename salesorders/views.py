@@ -69,7 +69,6 @@ class SalesOrderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableV
     table_class = SalesOrderTable
     filterset_class = SalesOrderFilter
     template_name = "salesorders/order_list.html"
-    per_page = 50
     export_name = "sales-orders"
 
     def get_queryset(self):

@@ -3,6 +3,7 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from config.lists import IsoDateColumn
 from salesorders.models import SalesOrderLine
 from shipping.models import Shipment
 
@@ -26,8 +27,8 @@ class BackorderTable(tables.Table):
     order = tables.Column(accessor="order__reference", verbose_name="Order")
     priority = tables.Column(accessor="order__priority", verbose_name="Priority", attrs=NUMBER)
     status = tables.Column(accessor="order__status", verbose_name="Status")
-    order_date = tables.DateColumn(accessor="order__order_date", verbose_name="Order date")
-    target_date = tables.DateColumn(accessor="order__target_date", verbose_name="Target date")
+    order_date = IsoDateColumn(accessor="order__order_date", verbose_name="Order date")
+    target_date = IsoDateColumn(accessor="order__target_date", verbose_name="Target date")
     part_sku = tables.Column(verbose_name="Part")
     quantity = QuantityColumn(verbose_name="Ordered")
     shipped_quantity = QuantityColumn(verbose_name="Shipped")
@@ -52,7 +53,8 @@ class BackorderTable(tables.Table):
             "remaining",
             "part_available",
         ]
-        order_by = ("-priority", "target_date")
+        # The allocation queue; the index `salesorder_backorder_queue` serves it.
+        order_by = ("-priority", "target_date", "order", "part_sku")
         empty_text = "Nothing is waiting to ship."
 
     def render_order(self, record, value):
@@ -80,8 +82,8 @@ class ShipmentTable(tables.Table):
     status = tables.Column()
     carrier = tables.Column()
     tracking_number = tables.Column(verbose_name="Tracking")
-    shipped_date = tables.DateColumn(verbose_name="Shipped")
-    delivery_date = tables.DateColumn(verbose_name="Delivered")
+    shipped_date = IsoDateColumn(verbose_name="Shipped")
+    delivery_date = IsoDateColumn(verbose_name="Delivered")
     allocation_count = tables.Column(verbose_name="Items", attrs=NUMBER)
 
     class Meta:

@@ -14,7 +14,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from config.lists import CsvExportMixin, FilteredTableView
 from inventory.models import QUANTITY, Part, StockItem, usable_stock_q
-from salesorders.models import SalesOrder, SalesOrderLine
+from salesorders.models import BACKORDER_STATUSES, OPEN_LINE, SalesOrder, SalesOrderLine
 from shipping import services
 from shipping.exceptions import ShippingError
 from shipping.filters import BackorderFilter, ShipmentFilter
@@ -253,11 +253,8 @@ def backorder_lines():
         output_field=DecimalField(**QUANTITY),
     )
     return (
-        SalesOrderLine.objects.filter(
-            order__status__in=[SalesOrder.Status.ISSUED, SalesOrder.Status.ON_HOLD]
-        )
+        SalesOrderLine.objects.filter(OPEN_LINE, order__status__in=BACKORDER_STATUSES)
         .annotate(remaining=remaining)
-        .filter(remaining__gt=0)
         .annotate(
             part_available=Coalesce(
                 Subquery(available, output_field=DecimalField(**QUANTITY)), ZERO
@@ -272,7 +269,6 @@ class BackorderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableVi
     table_class = BackorderTable
     filterset_class = BackorderFilter
     template_name = "shipping/backorders.html"
-    per_page = 50
     export_name = "backorders"
 
     def get_queryset(self):
@@ -318,7 +314,6 @@ class ShipmentListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableVie
     table_class = ShipmentTable
     filterset_class = ShipmentFilter
     template_name = "shipping/shipment_list.html"
-    per_page = 50
     export_name = "shipments"
 
     def get_queryset(self):
