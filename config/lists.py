@@ -8,7 +8,6 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
 
-
 PAGE_SIZES = (25, 50, 100)
 
 
