@@ -4,6 +4,7 @@ read-only here too."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
 from salesorders import services
 from salesorders.models import (
@@ -140,6 +141,10 @@ def cancel_orders(modeladmin, request, queryset):
     _run_action(modeladmin, request, queryset, "cancel", reason="Cancelled in the admin.")
 
 
+class EditRefused(Exception):
+    """A service refused the admin's save; carries the reason."""
+
+
 @admin.register(SalesOrder)
 class SalesOrderAdmin(admin.ModelAdmin):
     list_display = (
@@ -252,7 +257,16 @@ class SalesOrderAdmin(admin.ModelAdmin):
         try:
             services.salesorder_update(order=obj, user=request.user, **changes)
         except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            raise EditRefused(" ".join(error.messages)) from error
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refused edit leaves the transaction, so nothing of it lands (inlines, log entry),
+        and comes back to the form with the reason instead of "changed successfully"."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditRefused as refused:
+            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
 
 @admin.register(SalesOrderLine)

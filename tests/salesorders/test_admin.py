@@ -1,10 +1,12 @@
 """The admin: lines inline, status read-only, transitions as actions through the services."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from salesorders import services
 from salesorders.models import SalesOrder
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +49,7 @@ def test_cancelled_order_is_read_only_in_the_admin(manager_client, order, clerk)
     assert order.customer_reference == ""
 
 
-def test_admin_header_edit_goes_through_the_service(manager_client, order, clerk):
+def header_post(manager_client, order, **changes):
     url = reverse("admin:salesorders_salesorder_change", args=[order.pk])
     form = manager_client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
@@ -71,8 +73,28 @@ def test_admin_header_edit_goes_through_the_service(manager_client, order, clerk
     )
     data.pop("salesperson", None)
     data.pop("contact", None)
-    response = manager_client.post(url, data)
-    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    data.update(changes)
+    return manager_client.post(url, data, follow=True)
+
+
+def test_admin_header_edit_goes_through_the_service(manager_client, order, clerk):
+    response = header_post(manager_client, order, customer_reference="PO-9")
+    assert response.redirect_chain, response.context["errors"] if response.context else ""
+    assert "was changed successfully" in response.content.decode()
     order.refresh_from_db()
     assert order.customer_reference == "PO-9" and order.version == 2
     assert order.events.filter(kind="updated").exists()
+
+
+def test_admin_header_edit_refused_by_the_service_says_so_and_changes_nothing(
+    manager_client, order
+):
+    inactive = CustomerFactory(active=False, name="Gone Ltd")
+    response = header_post(manager_client, order, customer=inactive.pk, customer_reference="PO-NEW")
+    html = response.content.decode()
+    assert "Not saved:" in html and "Gone Ltd is inactive" in html
+    assert "changed successfully" not in html
+    order.refresh_from_db()
+    assert order.customer_id != inactive.pk and order.customer_reference == ""
+    assert order.version == 1
+    assert not LogEntry.objects.filter(object_id=str(order.pk)).exists()
