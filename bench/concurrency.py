@@ -135,8 +135,8 @@ def _lines(order: SalesOrder, parts: list[Part], quantity: Decimal) -> list[Sale
 def _item(part: Part, location: StockLocation, quantity: int) -> StockItem:
     item = StockItem.objects.create(part=part, location=location, quantity=quantity)
     StockMovement.objects.create(
-        stock_item=item, kind="received", quantity_delta=quantity, quantity_after=quantity,
-        to_location=location, reference="Bench concurrency",
+        stock_item=item, part=part, kind="received", quantity_delta=quantity,
+        quantity_after=quantity, to_location=location, reference="Bench concurrency",
     )  # fmt: skip
     return item
 

@@ -76,6 +76,10 @@ def check(limit: int = 5, scope: dict[str, Q] | None = None) -> dict[str, list]:
         _differ(items, F("shipped_sum"), -F("moved_out")),
     )
     report("stock item quantity != its movement ledger", _differ(items, F("quantity"), F("ledger")))
+    report(
+        "movement part != its stock item's part",
+        StockMovement.objects.filter(stock_item__in=all_items).exclude(part=F("stock_item__part")),
+    )
 
     lines = all_lines.annotate(
         pending_sum=_sum(pending.filter(line=OuterRef("pk")), "quantity", "line"),

@@ -150,8 +150,8 @@ class Bench:
                 part_id=line.part_id, location=location, quantity=wanted
             )
             StockMovement.objects.create(
-                stock_item=item, kind="received", quantity_delta=wanted, quantity_after=wanted,
-                to_location=location, reference="Bench setup",
+                stock_item=item, part_id=item.part_id, kind="received", quantity_delta=wanted,
+                quantity_after=wanted, to_location=location, reference="Bench setup",
             )  # fmt: skip
         return len(uncovered)
 

@@ -200,7 +200,7 @@ class StockMovementAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "created_at"]
     list_select_related = ["stock_item__part", "stock_item__location", "user"]
-    search_fields = ["stock_item__part__sku", "reference", "reason"]
+    search_fields = ["part__sku", "reference", "reason"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

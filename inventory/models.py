@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -68,6 +68,17 @@ class PartQuerySet(models.QuerySet):
     def matching(self, text: str) -> "PartQuerySet":
         """Parts whose SKU is `text` or whose name contains it (any case)."""
         return self.filter(Q(sku__iexact=text) | Q(name__icontains=text))
+
+    def with_stock_item_count(self) -> "PartQuerySet":
+        """Annotate `stock_item_count`: how many stock items a part has, whatever their status."""
+        items = (
+            StockItem.objects.filter(part=OuterRef("pk"))
+            .order_by()
+            .values("part")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(stock_item_count=Coalesce(Subquery(items), 0))
 
     def with_stock(self) -> "PartQuerySet":
         """Annotate `on_hand`, `allocated` and `available` per part, in the same query.
@@ -277,6 +288,11 @@ class StockMovement(models.Model):
         RETURNED = "returned", "Returned"
 
     stock_item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="movements")
+    # The stock item's part, copied so a part's movements are read from one index
+    # (stockmovement_part_recent) instead of scanning every movement by date. Every writer sets it.
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="stock_movements", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     quantity_delta = models.DecimalField(**QUANTITY)
     quantity_after = models.DecimalField(**QUANTITY)
@@ -295,6 +311,10 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # A part page's latest movements; its leading column also serves the part FK.
+            models.Index(fields=["part", "-created_at", "-id"], name="stockmovement_part_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity_delta:+} of {self.stock_item_id}"

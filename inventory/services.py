@@ -110,6 +110,7 @@ def _record(
 ) -> StockMovement:
     return StockMovement.objects.create(
         stock_item=item,
+        part_id=item.part_id,
         kind=kind,
         quantity_delta=delta,
         quantity_after=item.quantity,

@@ -21,8 +21,8 @@ from inventory.forms import (
 from inventory.models import Part, StockItem, StockMovement
 from inventory.tables import PartMovementTable, PartTable, StockItemTable, StockMovementTable
 
-DETAIL_STOCK_ITEMS = 50  # a part page shows this many stock items; the list has the rest
-DETAIL_MOVEMENTS = 20
+DETAIL_STOCK_ITEMS = 25  # a part page shows this many stock items; the stock list has them all
+DETAIL_MOVEMENTS = 25  # and its latest movements; each stock item's page lists all of its own
 
 
 class PartListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
@@ -43,30 +43,32 @@ class PartDetailView(PermissionRequiredMixin, DetailView):
     def get_queryset(self):
         return (
             Part.objects.with_stock()
+            .with_stock_item_count()
             .select_related("default_tax_rate")
             .prefetch_related("price_breaks")
         )
 
     def get_context_data(self, **kwargs):
         part = self.object
-        items = (
+        items = list(
             StockItem.objects.filter(part=part)
             .with_available()
-            .select_related("part", "location")
-            .order_by("received_date", "pk")
+            .select_related("location")
+            .order_by("received_date", "pk")[:DETAIL_STOCK_ITEMS]
         )
-        movements = (
-            StockMovement.objects.filter(stock_item__part=part)
+        # Read from the stockmovement_part_recent index, newest first.
+        movements = list(
+            StockMovement.objects.filter(part=part)
             .select_related("from_location", "to_location", "user")
-            .order_by("-created_at", "-pk")[:DETAIL_MOVEMENTS]
+            .order_by("-created_at", "-pk")[: DETAIL_MOVEMENTS + 1]
         )
-        first_items = list(items[: DETAIL_STOCK_ITEMS + 1])
         return super().get_context_data(
-            stock_table=StockItemTable(
-                first_items[:DETAIL_STOCK_ITEMS], orderable=False, exclude=("part",)
-            ),
-            more_stock_items=len(first_items) > DETAIL_STOCK_ITEMS,
-            movement_table=PartMovementTable(movements, orderable=False),
+            stock_table=StockItemTable(items, orderable=False, exclude=("part",)),
+            more_stock_items=part.stock_item_count > DETAIL_STOCK_ITEMS,
+            movement_table=PartMovementTable(movements[:DETAIL_MOVEMENTS], orderable=False),
+            more_movements=len(movements) > DETAIL_MOVEMENTS,
+            detail_stock_items=DETAIL_STOCK_ITEMS,
+            detail_movements=DETAIL_MOVEMENTS,
             **kwargs,
         )
 

@@ -375,12 +375,13 @@ def _write_shipped_movements(shipment, order, user, now) -> None:
     ]
     sql = (
         f"INSERT INTO {connection.ops.quote_name(movement.db_table)} "
-        f"({col(movement, 'stock_item')}, {col(movement, 'kind')}, "
+        f"({col(movement, 'stock_item')}, {col(movement, 'part')}, {col(movement, 'kind')}, "
         f"{col(movement, 'quantity_delta')}, {col(movement, 'quantity_after')}, "
         f"{col(movement, 'from_location')}, {col(movement, 'reference')}, "
         f"{col(movement, 'reason')}, {col(movement, 'user')}, {col(movement, 'created_at')}) "
-        f"SELECT s.{col(item, 'id')}, %s, -a.{col(allocation, 'quantity')}, "
-        f"s.{col(item, 'quantity')}, s.{col(item, 'location')}, %s, %s, %s, %s "
+        f"SELECT s.{col(item, 'id')}, s.{col(item, 'part')}, %s, "
+        f"-a.{col(allocation, 'quantity')}, s.{col(item, 'quantity')}, s.{col(item, 'location')}, "
+        f"%s, %s, %s, %s "
         f"FROM {connection.ops.quote_name(allocation.db_table)} a "
         f"JOIN {connection.ops.quote_name(item.db_table)} s "
         f"ON s.{col(item, 'id')} = a.{col(allocation, 'stock_item')} "

@@ -67,8 +67,9 @@ def test_customer_page_of_the_busiest_customer(bench, django_assert_max_num_quer
 
 
 def test_part_page_with_many_stock_items(bench, django_assert_max_num_queries):
-    with django_assert_max_num_queries(10):
-        get(bench, reverse("inventory:part-detail", args=[bench.stockiest_part.pk]))
+    page = reverse("inventory:part-detail", args=[bench.stockiest_part.pk])
+    with django_assert_max_num_queries(8):
+        get(bench, page)
 
 
 def test_backorders(bench, django_assert_max_num_queries):

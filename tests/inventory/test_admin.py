@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from inventory import services
 from inventory.models import StockItem
 from tests.factories import StockItemFactory
 
@@ -65,3 +66,18 @@ def test_admin_status_action_refuses_allocated_stock(manager_client):
     held.refresh_from_db()
     assert free.status == StockItem.Status.DAMAGED
     assert held.status == StockItem.Status.OK
+
+
+def test_admin_movement_list_searches_by_part_sku(manager_client):
+    """The read-only ledger in the admin finds a part's movements by SKU and opens one."""
+    bolt = StockItemFactory(part__sku="BOLT-M8", quantity=Decimal("10"))
+    nut = StockItemFactory(part__sku="NUT-M8", quantity=Decimal("10"))
+    services.stock_adjust(item=bolt, new_quantity=Decimal("9"), reason="Count", user=None)
+    services.stock_adjust(item=nut, new_quantity=Decimal("8"), reason="Count", user=None)
+    changelist = reverse("admin:inventory_stockmovement_changelist")
+    response = manager_client.get(changelist, {"q": "BOLT-M8"})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == list(bolt.movements.all())
+    movement = bolt.movements.get()
+    detail = reverse("admin:inventory_stockmovement_change", args=[movement.pk])
+    assert manager_client.get(detail).status_code == 200

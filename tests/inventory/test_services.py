@@ -213,3 +213,23 @@ def test_set_status_records_the_change(clerk):
     assert item.status == StockItem.Status.QUARANTINED
     assert "Quarantined" in item.movements.get().reason
     assert "Supplier recall" in item.movements.get().reason
+
+
+def test_every_stock_service_writes_movements_that_carry_the_part(clerk, shelf):
+    """Receive, adjust, move and status change each write a movement naming the item's part,
+    which the part page reads its movements by."""
+    part, other_part = PartFactory(), PartFactory()
+    services.stock_receive(part=other_part, location=shelf, quantity=Decimal("1"), user=clerk)
+    item = services.stock_receive(part=part, location=shelf, quantity=Decimal("5"), user=clerk)
+    services.stock_adjust(item=item, new_quantity=Decimal("4"), reason="Count", user=clerk)
+    services.stock_move(item=item, location=StockLocationFactory(), user=clerk)
+    services.stock_set_status(item=item, status=StockItem.Status.DAMAGED, user=clerk)
+
+    kinds = list(item.movements.order_by("pk").values_list("kind", "part"))
+    assert kinds == [
+        (StockMovement.Kind.RECEIVED, part.pk),
+        (StockMovement.Kind.ADJUSTED, part.pk),
+        (StockMovement.Kind.MOVED, part.pk),
+        (StockMovement.Kind.ADJUSTED, part.pk),
+    ]
+    assert list(part.stock_movements.order_by("pk")) == list(item.movements.order_by("pk"))

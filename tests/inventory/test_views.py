@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from inventory import services
 from inventory.models import Part, PriceBreak, StockItem, StockMovement
 from tests.factories import (
     PartFactory,
@@ -76,8 +77,6 @@ def test_detail_pages_query_count_constant(
     warehouse_client, warehouse_user, django_assert_max_num_queries, rows
 ):
     """A part with many stock items, breaks and movements still costs a fixed query count."""
-    from inventory import services
-
     part = PartFactory()
     location = StockLocationFactory()
     for index in range(rows):
@@ -85,11 +84,62 @@ def test_detail_pages_query_count_constant(
         item = services.stock_receive(
             part=part, location=location, quantity=Decimal("3"), user=warehouse_user
         )
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(8):
         page = warehouse_client.get(part.get_absolute_url())
     assert page.status_code == 200
     with django_assert_max_num_queries(12):
         assert warehouse_client.get(item.get_absolute_url()).status_code == 200
+
+
+def test_part_page_shows_25_of_40_stock_items_and_links_to_all(warehouse_client):
+    """A part with 40 stock items shows the oldest 25; the link opens the stock list of all 40."""
+    part, other = PartFactory(), PartFactory()
+    location = StockLocationFactory()
+    for _ in range(40):
+        services.stock_receive(part=part, location=location, quantity=Decimal("2"), user=None)
+    services.stock_receive(part=other, location=location, quantity=Decimal("9"), user=None)
+
+    page = warehouse_client.get(part.get_absolute_url())
+
+    oldest = list(StockItem.objects.filter(part=part).order_by("received_date", "pk")[:25])
+    assert [row.record for row in page.context["stock_table"].rows] == oldest
+    stock_list = f"{reverse('inventory:stockitem-list')}?part={part.pk}"
+    assert f'href="{stock_list}" data-testid="all-stock-items">All 40 stock items of this part' in (
+        page.text
+    )
+    listed = warehouse_client.get(stock_list)
+    assert listed.context["table"].paginator.count == 40
+    assert {row.record.part_id for row in listed.context["table"].page.object_list} == {part.pk}
+
+
+def test_part_page_shows_the_latest_25_movements_of_this_part_only(warehouse_client):
+    """Movements are this part's newest 25, and the heading says it is not all of them."""
+    part, other = PartFactory(), PartFactory()
+    location = StockLocationFactory()
+    item = services.stock_receive(part=part, location=location, quantity=Decimal("100"), user=None)
+    for count in range(29):
+        services.stock_adjust(
+            item=item, new_quantity=Decimal(99 - count), reason=f"Count {count}", user=None
+        )
+    services.stock_receive(part=other, location=location, quantity=Decimal("9"), user=None)
+
+    page = warehouse_client.get(part.get_absolute_url())
+
+    shown = [row.record for row in page.context["movement_table"].rows]
+    assert shown == list(StockMovement.objects.filter(stock_item=item).order_by("-pk")[:25])
+    assert "Latest 25 movements" in page.text
+    assert "Count 4<" in page.text and "Count 3<" not in page.text
+
+
+def test_part_page_with_little_stock_shows_everything(warehouse_client):
+    """Few stock items and movements: all are shown, with no "latest" or "all N" wording."""
+    part = PartFactory()
+    services.stock_receive(part=part, location=StockLocationFactory(), quantity=1, user=None)
+    page = warehouse_client.get(part.get_absolute_url())
+    assert len(page.context["stock_table"].rows) == 1
+    assert len(page.context["movement_table"].rows) == 1
+    assert "Open in stock list" in page.text and "stock items of this part" not in page.text
+    assert ">Movements<" in page.text and "Latest" not in page.text
 
 
 def test_create_part_with_two_price_breaks(warehouse_client):

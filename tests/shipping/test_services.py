@@ -347,6 +347,24 @@ def test_complete_shipment_moves_stock_out_and_counts_it_as_shipped(clerk):
     assert_invariants()
 
 
+def test_shipped_movements_carry_the_part_of_their_stock_item():
+    """The one-statement INSERT of shipped movements copies each stock item's part."""
+    order = issued_order()
+    bolts, nuts = order_line(order), order_line(order)
+    bolt_stock, nut_stock = stock(bolts.part), stock(nuts.part)
+    shipment = new_shipment(order)
+    allocate(bolts, bolt_stock, shipment, 2)
+    allocate(nuts, nut_stock, shipment, 3)
+
+    services.shipment_complete(shipment=shipment, user=None)
+
+    shipped = StockMovement.objects.filter(kind=StockMovement.Kind.SHIPPED).order_by("pk")
+    assert [(m.stock_item_id, m.part_id) for m in shipped] == [
+        (bolt_stock.pk, bolts.part_id),
+        (nut_stock.pk, nuts.part_id),
+    ]
+
+
 def test_complete_shipment_twice_ships_once():
     order = issued_order()
     line = order_line(order)

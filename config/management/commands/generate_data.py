@@ -692,17 +692,18 @@ class Generator:
                 created_at=created, updated_at=created,
             )  # fmt: skip
             w.add(
-                StockMovement, stock_item_id=item.id, kind="received", quantity_delta=item.received,
-                quantity_after=item.received, to_location_id=item.location_id,
-                reference=f"Goods receipt {item.batch_code}", created_at=created,
+                StockMovement, stock_item_id=item.id, part_id=item.part_id, kind="received",
+                quantity_delta=item.received, quantity_after=item.received,
+                to_location_id=item.location_id, reference=f"Goods receipt {item.batch_code}",
+                created_at=created,
             )  # fmt: skip
             after = item.received
             ledger = sorted(self.movements.pop(item.id, ()), key=lambda m: (m[0], m[3].id))
             for when, delta, order, shipment in ledger:
                 after += delta
                 w.add(
-                    StockMovement, stock_item_id=item.id, kind="shipped", quantity_delta=delta,
-                    quantity_after=after, from_location_id=item.location_id,
+                    StockMovement, stock_item_id=item.id, part_id=item.part_id, kind="shipped",
+                    quantity_delta=delta, quantity_after=after, from_location_id=item.location_id,
                     reference=f"{order.reference} / shipment {shipment.reference} to "
                     f"{order.customer_name}"[:200],
                     created_at=when, user_id=order.salesperson_id,
@@ -721,7 +722,7 @@ class Generator:
                 batch_code=f"X{rng.randint(1000, 9999)}",
             )  # fmt: skip
             w.add(
-                StockMovement, stock_item_id=item.id, kind="received",
+                StockMovement, stock_item_id=item.id, part_id=part.id, kind="received",
                 quantity_delta=item.quantity, quantity_after=item.quantity,
                 to_location_id=item.location_id, reference="Goods receipt", created_at=created,
             )  # fmt: skip
