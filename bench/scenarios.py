@@ -174,7 +174,7 @@ def order_list(b: Bench) -> Plan:
 
 @scenario("order-list-filtered", "Order list, status Issued + customer")
 def order_list_filtered(b: Bench) -> Plan:
-    params = {"status": "issued", "customer": b.busiest_customer.pk}
+    params = {"status": "issued", "customer": b.busiest_customer.code}
     return get_plan(b, url("salesorders:list"), params)
 
 

@@ -36,8 +36,11 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(active=True)
 
     def matching(self, text: str) -> "CustomerQuerySet":
-        """Customers whose code is `text` or whose name contains it (any case)."""
-        return self.filter(models.Q(code__iexact=text) | models.Q(name__icontains=text))
+        """The customer whose code is `text`, else those whose name contains it (any case)."""
+        code_taken = models.Exists(Customer.objects.filter(code__iexact=text))
+        return self.filter(
+            models.Q(code__iexact=text) | (models.Q(name__icontains=text) & ~code_taken)
+        )
 
 
 class Customer(models.Model):

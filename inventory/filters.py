@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from config.lists import MatchFilter
 from inventory.models import Part, StockItem, StockLocation
 
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
@@ -38,7 +39,7 @@ class PartFilter(django_filters.FilterSet):
 
 class StockItemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    part = django_filters.ModelChoiceFilter(queryset=Part.objects.only("pk", "sku", "name"))
+    part = MatchFilter(queryset=Part.objects.all(), placeholder="SKU or name")
     location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
     status = django_filters.ChoiceFilter(choices=StockItem.Status.choices)
 

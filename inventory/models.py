@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -66,8 +66,9 @@ class PartQuerySet(models.QuerySet):
         return self.filter(active=True, salable=True)
 
     def matching(self, text: str) -> "PartQuerySet":
-        """Parts whose SKU is `text` or whose name contains it (any case)."""
-        return self.filter(Q(sku__iexact=text) | Q(name__icontains=text))
+        """The part whose SKU is `text`, else those whose name contains it (any case)."""
+        sku_taken = Exists(Part.objects.filter(sku__iexact=text))
+        return self.filter(Q(sku__iexact=text) | (Q(name__icontains=text) & ~sku_taken))
 
     def with_stock_item_count(self) -> "PartQuerySet":
         """Annotate `stock_item_count`: how many stock items a part has, whatever their status."""

@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
-from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig
 
+from config.lists import FilteredTableView
 from inventory import services
 from inventory.filters import PartFilter, StockItemFilter
 from inventory.forms import (
@@ -25,11 +25,10 @@ DETAIL_STOCK_ITEMS = 25  # a part page shows this many stock items; the stock li
 DETAIL_MOVEMENTS = 25  # and its latest movements; each stock item's page lists all of its own
 
 
-class PartListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class PartListView(PermissionRequiredMixin, FilteredTableView):
     permission_required = "inventory.view_part"
     table_class = PartTable
     filterset_class = PartFilter
-    paginate_by = 25
     template_name = "inventory/part_list.html"
 
     def get_queryset(self):
@@ -113,11 +112,10 @@ class PartUpdateView(PermissionRequiredMixin, PartFormMixin, UpdateView):
     permission_required = "inventory.change_part"
 
 
-class StockItemListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class StockItemListView(PermissionRequiredMixin, FilteredTableView):
     permission_required = "inventory.view_stockitem"
     table_class = StockItemTable
     filterset_class = StockItemFilter
-    paginate_by = 25
     template_name = "inventory/stockitem_list.html"
 
     def get_queryset(self):

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -103,7 +104,7 @@ def test_part_page_shows_25_of_40_stock_items_and_links_to_all(warehouse_client)
 
     oldest = list(StockItem.objects.filter(part=part).order_by("received_date", "pk")[:25])
     assert [row.record for row in page.context["stock_table"].rows] == oldest
-    stock_list = f"{reverse('inventory:stockitem-list')}?part={part.pk}"
+    stock_list = f"{reverse('inventory:stockitem-list')}?{urlencode({'part': part.sku})}"
     assert f'href="{stock_list}" data-testid="all-stock-items">All 40 stock items of this part' in (
         page.text
     )
@@ -322,8 +323,23 @@ def test_stock_list_filters(sales_client):
     assert "BATCH-A" in page.text and "BATCH-B" not in page.text
     page = sales_client.get(reverse("inventory:stockitem-list"), {"status": "quarantined"})
     assert "BATCH-B" in page.text and "BATCH-A" not in page.text
-    page = sales_client.get(reverse("inventory:stockitem-list"), {"part": a.part.pk})
+    page = sales_client.get(reverse("inventory:stockitem-list"), {"part": a.part.sku.lower()})
     assert "BATCH-A" in page.text and "BATCH-B" not in page.text
+
+
+def test_part_filter_takes_a_sku_exactly_else_part_of_a_name(sales_client):
+    m6 = StockItemFactory(part=PartFactory(sku="M6", name="Washer"), batch_code="BATCH-M6")
+    StockItemFactory(part=PartFactory(sku="HB-1", name="M6 hex bolt"), batch_code="BATCH-HB")
+    url = reverse("inventory:stockitem-list")
+
+    def batches(text):
+        rows = sales_client.get(url, {"part": text}).context["table"].page.object_list
+        return {row.record.batch_code for row in rows}
+
+    assert batches("m6") == {m6.batch_code}
+    assert batches("hex") == {"BATCH-HB"}
+    assert batches("M6 hex") == {"BATCH-HB"}
+    assert batches("nothing like it") == set()
 
 
 @pytest.mark.parametrize(
