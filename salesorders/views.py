@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -131,11 +131,24 @@ class SalesOrderCreateView(PermissionRequiredMixin, FormView):
 # --- the order page ------------------------------------------------------------------------
 
 
+# Allocations listed per shipment on the order page; the shipment's own page lists them all.
+SHIPMENT_ROWS_SHOWN = 25
+
+
 def order_page_queryset():
     """The order and everything its page shows but the lines, in a constant number of queries.
 
     The lines are read a page at a time (SalesOrderDetailView) and the delivery state is one
-    aggregate over them, so the number of lines costs neither queries nor rendering."""
+    aggregate over them, so the number of lines costs neither queries nor rendering. Each
+    shipment brings its allocation count and its first SHIPMENT_ROWS_SHOWN allocations, so a
+    shipment of hundreds of items costs what a small one does. Shipments are reached through
+    the reverse relations (this app does not import shipping)."""
+    shipment_model = SalesOrder._meta.get_field("shipments").related_model
+    allocation_model = shipment_model._meta.get_field("allocations").related_model
+    shipments = shipment_model.objects.annotate(allocation_count=Count("allocations"))
+    first_allocations = allocation_model.objects.select_related(
+        "stock_item__location", "line"
+    ).order_by("line__sort_order", "line_id", "pk")[:SHIPMENT_ROWS_SHOWN]
     return (
         SalesOrder.objects.select_related(
             "customer", "contact", "salesperson", "created_by", "updated_by", "issued_by"
@@ -143,8 +156,8 @@ def order_page_queryset():
         .with_delivery_state()
         .prefetch_related(
             "extra_lines",
-            "shipments__allocations__stock_item__location",
-            "shipments__allocations__line",
+            Prefetch("shipments", queryset=shipments),
+            Prefetch("shipments__allocations", first_allocations, to_attr="first_allocations"),
         )
     )
 

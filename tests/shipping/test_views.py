@@ -120,6 +120,23 @@ def test_order_page_queries_do_not_grow_with_shipments_and_allocations(
         assert warehouse_client.get(big.get_absolute_url()).status_code == 200
 
 
+def test_order_page_lists_25_items_of_a_large_shipment_and_links_to_the_rest(warehouse_client):
+    order = issued_order()
+    shipment = new_shipment(order)
+    for _ in range(30):
+        line = order_line(order, quantity="5")
+        services.allocation_create(
+            line=line, stock_item=stock(line.part), shipment=shipment, quantity=2, user=actor()
+        )
+    html = warehouse_client.get(order.get_absolute_url()).content.decode()
+    card = html.split(f'data-testid="shipment-{shipment.reference}"', 1)[1].split("</table>")[0]
+    assert card.count("<tr>") == 1 + 25 + 1  # the header row, 25 items, the "Showing" row
+    assert "Showing 25 of 30 items" in card
+    assert f'href="{shipment.get_absolute_url()}">all of them' in card
+    detail = warehouse_client.get(shipment.get_absolute_url()).content.decode()
+    assert all(line.part_sku in detail for line in order.lines.all())
+
+
 # --- transitions -------------------------------------------------------------------------------
 
 
