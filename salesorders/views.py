@@ -367,6 +367,14 @@ class OrderChildMixin(PermissionRequiredMixin):
         if not self.has_permission():
             return self.handle_no_permission()
         self.order = get_object_or_404(SalesOrder, pk=kwargs["pk"])
+        if self.order.is_read_only:
+            # No form that could only be refused on save: back to the order, with the reason.
+            messages.error(
+                request,
+                f"{self.order.reference} is {self.order.get_status_display()}, "
+                "so its lines cannot be changed.",
+            )
+            return redirect(self.order)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -500,3 +500,17 @@ def test_customer_partial_lists_latest_orders_and_links_to_filtered_list(
     assert f"?customer={order.customer.code}" in html
     assert "13 open" in html
     assert html.count("badge-status-") == 10
+
+
+def test_line_pages_of_a_closed_order_go_back_to_the_order_with_the_reason(
+    sales_client, order, part, clerk
+):
+    line = services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
+    services.salesorder_cancel(order=order, user=clerk)
+    for url in (
+        reverse("salesorders:line-add", args=[order.pk]),
+        reverse("salesorders:line-update", args=[order.pk, line.pk]),
+    ):
+        response = sales_client.get(url, follow=True)
+        assert response.redirect_chain[-1][0] == order.get_absolute_url()
+        assert "is Cancelled, so its lines cannot be changed" in response.content.decode()
