@@ -41,6 +41,10 @@ class IsoDateColumn(tables.Column):
     """A date as YYYY-MM-DD. django-tables2's DateColumn renders a template per cell,
     which cost more than all other cells of the order list together."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "text-nowrap"}})
+        super().__init__(*args, **kwargs)
+
     def render(self, value):
         return value.isoformat()
 

@@ -59,7 +59,9 @@ class SalesOrderTable(tables.Table):
     status = StatusColumn()
     delivery_state = DeliveryColumn(verbose_name="Delivery")
     order_date = IsoDateColumn()
-    target_date = TargetDateColumn(verbose_name="Target date")
+    target_date = TargetDateColumn(
+        verbose_name="Target date", attrs={"td": {"class": "text-nowrap"}}
+    )
     line_count = tables.Column(verbose_name="Lines", attrs={"td": {"class": "text-end"}})
     currency = tables.Column(visible=False)
     total = TotalColumn(attrs={"td": {"class": "text-end text-nowrap"}})

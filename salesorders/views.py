@@ -231,12 +231,27 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
             SalesOrder.Status.ON_HOLD,
         )
         lines = list(lines_page.object_list)
+        editing = None
         if can_edit:
+            # Edit opens the form inline, in the line's place, one line at a time (`?edit=<pk>`);
+            # it posts to the line's edit page, which comes back here.
+            query = self.request.GET.copy()
+            edit_pk = query.pop("edit", [""])[-1]
+            query["lines_page"] = lines_page.number
+            edit_href = f"?{query.urlencode()}&edit={{pk}}#line-{{pk}}"
+            editing = next((line for line in lines if str(line.pk) == edit_pk), None)
+            if editing is not None:
+                editing.form = LineUpdateForm(
+                    initial=line_form_initial(editing, order),
+                    tax_rates=list(TaxRate.objects.filter(active=True)),
+                )
+                context["close_edit_href"] = f"?{query.urlencode()}#line-{editing.pk}"
             edit_url = line_url_maker("salesorders:line-update", order.pk)
             remove_url = line_url_maker("salesorders:line-delete", order.pk)
             cancel_url = line_url_maker("salesorders:line-cancel-remaining", order.pk)
             for line in lines:
                 line.edit_url = edit_url(line.pk)
+                line.inline_edit_href = edit_href.format(pk=line.pk)
                 untouched = not (
                     line.shipped_quantity or line.cancelled_quantity or line.allocated_quantity
                 )
@@ -254,6 +269,7 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
             events=events,
             actions=actions,
             can_edit=can_edit,
+            editing=editing,
             is_overdue=order.is_overdue(),
         )
         return context
@@ -427,6 +443,18 @@ class LineAddView(OrderChildMixin, FormView):
         return super().get_context_data(title="Add Line Item", **kwargs)
 
 
+def line_form_initial(line: SalesOrderLine, order: SalesOrder) -> dict:
+    """What the line edit form starts from, inline on the order page or on its own page."""
+    return {
+        "version": order.version,
+        "quantity": _plain(line.quantity),
+        "unit_price": _plain(line.unit_price),
+        "discount_percent": _plain(line.discount_percent),
+        "target_date": line.target_date,
+        "notes": line.notes,
+    }
+
+
 class LineMixin(OrderChildMixin):
     def dispatch(self, request, *args, **kwargs):
         if not self.has_permission():
@@ -448,15 +476,7 @@ class LineUpdateView(LineMixin, FormView):
         return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
 
     def get_initial(self):
-        line = self.line
-        return {
-            "version": self.order.version,
-            "quantity": _plain(line.quantity),
-            "unit_price": _plain(line.unit_price),
-            "discount_percent": _plain(line.discount_percent),
-            "target_date": line.target_date,
-            "notes": line.notes,
-        }
+        return line_form_initial(self.line, self.order)
 
     def form_valid(self, form):
         data = form.cleaned_data

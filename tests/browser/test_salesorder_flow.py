@@ -83,7 +83,8 @@ def test_create_price_issue_hold_release_and_cancel_an_order(page, manager_user)
 
 
 def test_edit_remove_and_cancel_the_rest_of_lines_from_the_order_page(page, manager_user):
-    """Edit opens the line's own page and comes back; Remove and Cancel Remaining are buttons."""
+    """Edit opens the line's form in its place on the order page; Remove and Cancel Remaining
+    are buttons."""
     customer = CustomerFactory(name="Acme Tools", currency="EUR")
     bolt = PartFactory(sku="BOLT-1", name="Hex bolt", list_price=Decimal("2.5000"))
     nut = PartFactory(sku="NUT-1", name="Hex nut", list_price=Decimal("1.0000"))
@@ -93,15 +94,22 @@ def test_edit_remove_and_cancel_the_rest_of_lines_from_the_order_page(page, mana
 
     log_in(page, manager_user)
     page.goto(order.get_absolute_url())
+    page.get_by_test_id("line-NUT-1").get_by_role("link", name="Edit").click()
+    editor = page.get_by_role("form", name="Edit line NUT-1")
+    expect(editor.get_by_label("Quantity")).to_have_value("10")
+    editor.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("form", name="Edit line NUT-1")).to_have_count(0)
+
     page.get_by_test_id("line-BOLT-1").get_by_role("link", name="Edit").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Edit line BOLT-1")
-    expect(page.get_by_label("Quantity")).to_have_value("4")
-    page.get_by_label("Quantity").fill("6")
-    page.get_by_label("Unit price").fill("3")
-    page.get_by_label("Discount %").fill("10")
-    page.get_by_label("Tax rate").select_option(label="No tax")
-    page.get_by_label("Notes").fill("Zinc plated")
-    page.get_by_role("button", name="Save line").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Sales Order {order.reference}")
+    editor = page.get_by_role("form", name="Edit line BOLT-1")
+    expect(editor.get_by_label("Quantity")).to_have_value("4")
+    editor.get_by_label("Quantity").fill("6")
+    editor.get_by_label("Unit price").fill("3")
+    editor.get_by_label("Discount %").fill("10")
+    editor.get_by_label("Tax rate").select_option(label="No tax")
+    editor.get_by_label("Notes").fill("Zinc plated")
+    editor.get_by_role("button", name="Save line").click()
 
     expect(page.get_by_text("Line BOLT-1 saved.")).to_be_visible()
     bolt_row = page.get_by_test_id("line-BOLT-1")

@@ -219,14 +219,15 @@ def test_line_pages_keep_other_query_params_and_forgive_bad_page_numbers(sales_c
     assert shown_skus(sales_client.get(url, {"lines_page": "x"}))[0] == lines[0].part_sku
 
 
-def test_order_page_links_each_line_to_its_edit_page_with_no_form_per_line(sales_client, order):
-    """Each row has an Edit link and Remove button; the page carries one CSRF token for all
-    of them (and one per order action), however many lines there are."""
+def test_order_page_edits_one_line_inline_with_no_form_per_line(sales_client, order):
+    """Each row has an Edit link (the form opens in the line's place) and a Remove button; the
+    page carries one CSRF token for all of them (and one per order action), however many
+    lines there are."""
     lines = add_stored_lines(order, 3)
     html = sales_client.get(order.get_absolute_url()).content.decode()
     tokens_for_3 = html.count("csrfmiddlewaretoken")
     for line in lines:
-        edit = reverse("salesorders:line-update", args=[order.pk, line.pk])
+        edit = f"?lines_page=1&amp;edit={line.pk}#line-{line.pk}"
         remove = reverse("salesorders:line-delete", args=[order.pk, line.pk])
         assert f'href="{edit}">Edit</a>' in html
         assert f'form="line-actions" formaction="{remove}">Remove</button>' in html
@@ -234,6 +235,20 @@ def test_order_page_links_each_line_to_its_edit_page_with_no_form_per_line(sales
     add_stored_lines(order, 120)
     html = sales_client.get(order.get_absolute_url()).content.decode()
     assert html.count("csrfmiddlewaretoken") == tokens_for_3
+
+    second = lines[1]
+    html = sales_client.get(order.get_absolute_url(), {"edit": second.pk}).content.decode()
+    action = reverse("salesorders:line-update", args=[order.pk, second.pk])
+    assert html.count('name="quantity"') == 1
+    assert f'action="{action}"' in html and f'aria-label="Edit line {second.part_sku}"' in html
+    assert f'name="version" value="{order.version}"' in html
+    saved = sales_client.post(
+        action,
+        {"version": order.version, "quantity": "7", "discount_percent": "0", "tax_rate": ""},
+    )
+    assert saved.status_code == 302 and saved["Location"].endswith(f"#line-{second.pk}")
+    second.refresh_from_db()
+    assert second.quantity == 7
 
 
 def test_issue_hold_release_cancel_through_the_pages(manager_client, order, part, clerk):
