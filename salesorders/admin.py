@@ -2,6 +2,7 @@
 actions that call the same services as the pages; Complete and Cancelled orders are
 read-only here too."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -145,6 +146,19 @@ class EditRefused(Exception):
     """A service refused the admin's save; carries the reason."""
 
 
+class SalesOrderAdminForm(forms.ModelForm):
+    """Carries the version the order had when the form was opened, like the order pages: a
+    save after someone else's change is refused instead of silently reverting it."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("seen_version", self.instance.version)
+            self.fields["seen_version"].required = True
+
+
 @admin.register(SalesOrder)
 class SalesOrderAdmin(admin.ModelAdmin):
     list_display = (
@@ -164,6 +178,7 @@ class SalesOrderAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     autocomplete_fields = ()
     raw_id_fields = ("customer", "contact", "salesperson")
+    form = SalesOrderAdminForm
     inlines = (SalesOrderLineInline, SalesOrderExtraLineInline, SalesOrderEventInline)
     actions = (issue_orders, hold_orders, release_orders, complete_orders, cancel_orders)
     readonly_fields = (
@@ -188,7 +203,19 @@ class SalesOrderAdmin(admin.ModelAdmin):
         "cancelled_by",
     )
     fieldsets = (
-        (None, {"fields": ("reference", "status", "hold_reason", "customer", "customer_name")}),
+        (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "status",
+                    "hold_reason",
+                    "customer",
+                    "customer_name",
+                    "seen_version",
+                )
+            },
+        ),
         (
             "Order",
             {
@@ -255,7 +282,12 @@ class SalesOrderAdmin(admin.ModelAdmin):
             if field in services.HEADER_FIELDS
         }
         try:
-            services.salesorder_update(order=obj, user=request.user, **changes)
+            services.salesorder_update(
+                order=obj,
+                user=request.user,
+                expected_version=form.cleaned_data.get("seen_version"),
+                **changes,
+            )
         except ValidationError as error:
             raise EditRefused(" ".join(error.messages)) from error
 
@@ -275,6 +307,25 @@ class SalesOrderLineAdmin(admin.ModelAdmin):
     search_fields = ("order__reference", "part_sku", "part_name")
     list_select_related = ("order",)
     readonly_fields = ("order", "part", "quantity", "discount_percent", *LINE_COMPUTED)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SalesOrderExtraLine)
+class SalesOrderExtraLineAdmin(admin.ModelAdmin):
+    """Read-only list of charges and rebates; the order page (services) edits them."""
+
+    list_display = ("order", "description", "quantity", "unit_price", "tax_name", "total")
+    search_fields = ("order__reference", "description")
+    list_select_related = ("order",)
+    readonly_fields = SalesOrderExtraLineInline.fields
 
     def has_add_permission(self, request):
         return False

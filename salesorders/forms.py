@@ -32,7 +32,21 @@ def _users():
 class VersionFormMixin(forms.Form):
     """Every edit form carries the order's version (optimistic concurrency)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": "This form is missing the order's version; reload the page and try again.",
+            "invalid": "This form has a damaged order version; reload the page and try again.",
+            "min_value": "This form has a damaged order version; reload the page and try again.",
+        },
+    )
+
+    def clean(self):
+        # A hidden field's error would show nowhere: say it at the top of the form.
+        if "version" in self._errors:
+            self.add_error(None, self._errors.pop("version"))
+        return super().clean()
 
 
 class SalesOrderCreateForm(forms.Form):

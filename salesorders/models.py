@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.models import Contact, Customer
+from customers.models import Contact, Customer, validate_currency_code
 from inventory.models import QUANTITY, UNIT_PRICE, Part, TaxRate
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -181,7 +181,7 @@ class SalesOrder(models.Model):
     order_date = models.DateField(default=timezone.localdate)
     target_date = models.DateField("target (ship-by) date", null=True, blank=True)
     requested_delivery_date = models.DateField(null=True, blank=True)
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
     ship_to = models.TextField("ship-to address", blank=True)
     bill_to = models.TextField("bill-to address", blank=True)
     contact = models.ForeignKey(

@@ -11,6 +11,8 @@ import string
 from salesorders.exceptions import OrderReferenceError
 
 _formatter = string.Formatter()
+# reference_number is an IntegerField: the largest value every database stores.
+MAX_REFERENCE_NUMBER = 2_147_483_647
 # What a strftime code may render as, for matching a reference typed by a user.
 _DATE_CODE_PATTERNS = {
     "Y": r"\d{4}",
@@ -109,6 +111,14 @@ def parse_reference(pattern: str, reference: str) -> int:
     digits = match.group("ref")
     number = int(digits)
     spec = next(spec for _l, field, spec, _c in _parts(pattern) if field == "ref")
+    if number > MAX_REFERENCE_NUMBER:
+        raise OrderReferenceError(
+            {
+                "reference": (
+                    f"The number in {reference!r} is too large; use at most {MAX_REFERENCE_NUMBER}."
+                )
+            }
+        )
     if number < 1 or format(number, spec or "d") != digits:
         raise OrderReferenceError(
             {"reference": f"{reference!r} does not match the reference pattern (like {example})."}

@@ -47,6 +47,7 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 MAX_QUANTITY = Decimal("99999999.9999")
 MAX_PRICE = Decimal("9999999999.9999")
+MAX_AMOUNT = Decimal("999999999999.99")  # what a stored amount (14 digits, 2 dp) holds
 
 
 class _Unset:
@@ -121,6 +122,13 @@ def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None
     order.subtotal = money(lines["subtotal"] + extras["subtotal"])
     order.tax_total = money(lines["tax"] + extras["tax"])
     order.total = order.subtotal + order.tax_total
+    if max(abs(order.subtotal), abs(order.tax_total), abs(order.total)) > MAX_AMOUNT:
+        # Raised inside the caller's transaction: the line change is rolled back with it.
+        raise LineError(
+            f"This change would bring {order.reference or 'the order'}'s total to "
+            f"{order.total:,}, more than an order can hold ({MAX_AMOUNT:,}); "
+            "split it over several orders."
+        )
     order.line_count = lines["count"]
     now = timezone.now()
     SalesOrder.objects.filter(pk=order.pk).update(
@@ -401,6 +409,16 @@ def salesorder_update(
             )
         order.customer_name = order.customer.name
         changed.append("customer_name")
+        # A new customer brings its own addresses and currency, unless this same edit set them.
+        ship_to, bill_to = _default_addresses(order.customer)
+        for field, value in (
+            ("ship_to", ship_to),
+            ("bill_to", bill_to),
+            ("currency", order.customer.currency),
+        ):
+            if field not in changed and getattr(order, field) != value:
+                setattr(order, field, value)
+                changed.append(field)
     _check_dates(order.order_date, order.target_date)
     _check_contact(order.contact, order.customer)
     try:
@@ -458,6 +476,21 @@ def _apply_amounts(line) -> None:
         discount_percent=getattr(line, "discount_percent", ZERO),
         tax_percent=line.tax_percent,
     )
+    _check_amount(line)
+
+
+def _check_amount(line) -> None:
+    """Refuse a line (or extra line) whose amount a stored money field cannot hold."""
+    if abs(line.total) > MAX_AMOUNT or abs(line.subtotal) > MAX_AMOUNT:
+        raise LineError(
+            {
+                "quantity": (
+                    f"{line.quantity.normalize():f} x {line.unit_price.normalize():f} comes to "
+                    f"{line.total:,}, more than a line can hold ({MAX_AMOUNT:,}); "
+                    "lower the quantity or the unit price."
+                )
+            }
+        )
 
 
 def _describe_line(line: SalesOrderLine) -> str:
@@ -660,6 +693,7 @@ def _apply_extra(extra, *, description, quantity, unit_price, tax_rate) -> None:
         discount_percent=ZERO,
         tax_percent=extra.tax_percent,
     )
+    _check_amount(extra)
 
 
 @transaction.atomic

@@ -60,8 +60,14 @@ HISTORY_LIMIT = 100
 LINES_PER_PAGE = 100
 
 
-def _version(form) -> int | None:
-    return form.cleaned_data.get("version") if form.is_valid() else None
+def _posted_action(request) -> ReasonForm | None:
+    """The version (and reason) a POST-only action carries, or None after saying what is wrong:
+    an action without the version it was shown at could undo someone else's change."""
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        return form
+    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return None
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -226,9 +232,11 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
             SalesOrderEvent.objects.filter(order=order).select_related("user")[:HISTORY_LIMIT]
         )
         can_edit = not order.is_read_only and user.has_perm("salesorders.change_salesorder")
-        can_cancel_remaining = can_edit and order.status in (
-            SalesOrder.Status.ISSUED,
-            SalesOrder.Status.ON_HOLD,
+        # Cancelling ordered quantity is a cancellation: the same permission as Cancel Order.
+        can_cancel_remaining = (
+            can_edit
+            and user.has_perm(ACTION_PERMISSIONS["cancel"])
+            and order.status in (SalesOrder.Status.ISSUED, SalesOrder.Status.ON_HOLD)
         )
         lines = list(lines_page.object_list)
         editing = None
@@ -351,12 +359,16 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         order = get_object_or_404(SalesOrder, pk=pk)
-        form = ReasonForm(request.POST)
-        version = _version(form)
-        reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
-        kwargs = {"order": order, "user": request.user, "expected_version": version}
+        form = _posted_action(request)
+        if form is None:
+            return redirect(order)
+        kwargs = {
+            "order": order,
+            "user": request.user,
+            "expected_version": form.cleaned_data["version"],
+        }
         if self.action in ("hold", "release", "cancel"):
-            kwargs["reason"] = reason
+            kwargs["reason"] = form.cleaned_data["reason"]
         service = {
             "issue": services.salesorder_issue,
             "hold": services.salesorder_hold,
@@ -518,11 +530,18 @@ class LineActionView(LineMixin, View):
     http_method_names = ["post"]
     action = ""
 
+    def get_permission_required(self):
+        if self.action == "cancel_remaining":
+            return [ACTION_PERMISSIONS["cancel"]]
+        return super().get_permission_required()
+
     def post(self, request, pk, line_pk):
-        form = ReasonForm(request.POST)
-        version = _version(form)
         # Back to the page of lines the button was on (a removed line's neighbours).
         back = order_url_at(self.line, anchor=self.action != "delete")
+        form = _posted_action(request)
+        if form is None:
+            return redirect(back)
+        version = form.cleaned_data["version"]
         try:
             if self.action == "delete":
                 services.salesorder_line_delete(
@@ -621,10 +640,12 @@ class ExtraLineDeleteView(ExtraLineMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk, extra_pk):
-        form = ReasonForm(request.POST)
+        form = _posted_action(request)
+        if form is None:
+            return redirect(self.order)
         try:
             services.salesorder_extra_line_delete(
-                extra=self.extra, user=request.user, expected_version=_version(form)
+                extra=self.extra, user=request.user, expected_version=form.cleaned_data["version"]
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

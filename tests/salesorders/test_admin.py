@@ -67,7 +67,7 @@ def header_post(manager_client, order, **changes):
             "extra_lines-INITIAL_FORMS": 0,
             "events-TOTAL_FORMS": 1,
             "events-INITIAL_FORMS": 1,
-            "events-0-id": order.events.get().pk,
+            "events-0-id": order.events.order_by("pk").first().pk,
             "events-0-order": order.pk,
         }
     )
@@ -98,3 +98,17 @@ def test_admin_header_edit_refused_by_the_service_says_so_and_changes_nothing(
     assert order.customer_id != inactive.pk and order.customer_reference == ""
     assert order.version == 1
     assert not LogEntry.objects.filter(object_id=str(order.pk)).exists()
+
+
+def test_admin_edit_of_an_order_changed_since_it_was_opened_is_refused(
+    manager_client, order, clerk
+):
+    """The admin form carries the version it was opened at, like the order pages."""
+    url = reverse("admin:salesorders_salesorder_change", args=[order.pk])
+    opened = manager_client.get(url).context["adminform"].form.initial["seen_version"]
+    services.salesorder_update(order=order, user=clerk, description="Rush order")
+    response = header_post(manager_client, order, customer_reference="PO-LATE", seen_version=opened)
+    html = response.content.decode()
+    assert "Not saved:" in html and "was changed by" in html
+    order.refresh_from_db()
+    assert order.customer_reference == "" and order.description == "Rush order"

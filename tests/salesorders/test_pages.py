@@ -281,11 +281,44 @@ def test_issue_hold_release_cancel_through_the_pages(manager_client, order, part
 
 
 def test_hand_crafted_illegal_transition_is_refused_with_a_message(manager_client, order):
-    response = manager_client.post(reverse("salesorders:complete", args=[order.pk]), follow=True)
+    response = manager_client.post(
+        reverse("salesorders:complete", args=[order.pk]), {"version": order.version}, follow=True
+    )
     assert response.status_code == 200
     assert "cannot be completed" in response.content.decode()
     order.refresh_from_db()
     assert order.status == "pending"
+
+
+@pytest.mark.parametrize("version", [None, "abc", "-1"])
+def test_action_without_a_sound_version_is_refused_and_changes_nothing(
+    manager_client, order, version
+):
+    """A hand-crafted POST that leaves out the version could undo someone else's change."""
+    data = {"reason": "Dropped"} if version is None else {"version": version, "reason": "x"}
+    response = manager_client.post(
+        reverse("salesorders:cancel", args=[order.pk]), data, follow=True
+    )
+    assert "reload the page" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "pending" and order.version == 1
+
+
+def test_header_edit_without_version_is_refused(sales_client, order):
+    response = sales_client.post(
+        reverse("salesorders:update", args=[order.pk]),
+        {
+            "customer": order.customer_id,
+            "order_date": order.order_date.isoformat(),
+            "currency": order.currency,
+            "priority": 0,
+            "description": "Overwritten",
+        },
+    )
+    assert response.status_code == 200
+    assert "missing the order&#x27;s version" in response.content.decode()
+    order.refresh_from_db()
+    assert order.description != "Overwritten"
 
 
 def test_sales_may_not_cancel_or_complete(sales_client, order):
@@ -426,6 +459,51 @@ def test_cancel_remaining_is_a_button_of_the_one_line_form_on_an_issued_order(
     assert response["Location"] == f"{order.get_absolute_url()}#line-{line.pk}"
     line.refresh_from_db()
     assert line.cancelled_quantity == 4
+
+
+def test_sales_may_not_cancel_the_remaining_quantity_of_a_line(sales_client, order, part, clerk):
+    """Cancelling ordered quantity is a cancellation: managers only, like Cancel Order."""
+    line = services.salesorder_line_add(order=order, part=part, quantity=4, user=clerk)
+    services.salesorder_issue(order=order, user=clerk)
+    order.refresh_from_db()
+    assert "Cancel Remaining" not in sales_client.get(order.get_absolute_url()).content.decode()
+    cancel = reverse("salesorders:line-cancel-remaining", args=[order.pk, line.pk])
+    assert sales_client.post(cancel, {"version": order.version}).status_code == 403
+    line.refresh_from_db()
+    assert line.cancelled_quantity == 0
+
+
+def test_release_records_the_note_given_with_it(manager_client, order, part, clerk):
+    services.salesorder_line_add(order=order, part=part, quantity=1, user=clerk)
+    services.salesorder_hold(order=order, reason="Credit check", user=clerk)
+    order.refresh_from_db()
+    html = manager_client.get(order.get_absolute_url()).content.decode()
+    assert 'aria-label="Note on the release"' in html
+    manager_client.post(
+        reverse("salesorders:release", args=[order.pk]),
+        {"version": order.version, "reason": "Paid in advance"},
+    )
+    order.refresh_from_db()
+    assert order.status == "issued"
+    assert order.events.filter(message="Released from hold: Paid in advance").exists()
+
+
+def test_a_line_too_large_to_store_is_refused_at_the_field_not_a_server_error(
+    sales_client, order, part
+):
+    response = sales_client.post(
+        reverse("salesorders:line-add", args=[order.pk]),
+        {
+            "version": order.version,
+            "part": part.pk,
+            "quantity": "99999999",
+            "unit_price": "9999999",
+            "discount_percent": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "more than a line can hold" in response.content.decode()
+    assert not order.lines.exists()
 
 
 def test_line_edit_keeps_the_suggested_price_when_only_quantity_changes(

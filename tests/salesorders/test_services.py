@@ -275,6 +275,138 @@ def test_pending_orders_may_change_customer_and_currency_but_issued_ones_may_not
     services.salesorder_update(order=order, user=clerk, notes="ring first")
 
 
+def test_a_new_customer_on_a_pending_order_brings_its_addresses_and_currency(order, clerk):
+    other = CustomerFactory(name="Beta", currency="USD")
+    AddressFactory(customer=other, line1="1 Beta Way", is_default_shipping=True)
+    services.salesorder_update(order=order, user=clerk, customer=other, ship_to=order.ship_to)
+    order.refresh_from_db()
+    assert order.currency == "USD"
+    assert "1 Beta Way" in order.ship_to and "1 Beta Way" in order.bill_to
+
+
+def test_an_address_typed_in_the_same_edit_as_a_new_customer_is_kept(order, clerk):
+    other = CustomerFactory(name="Beta")
+    AddressFactory(customer=other, line1="1 Beta Way", is_default_shipping=True)
+    services.salesorder_update(order=order, user=clerk, customer=other, ship_to="Dock 4")
+    order.refresh_from_db()
+    assert order.ship_to == "Dock 4" and "1 Beta Way" in order.bill_to
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"target_date": datetime.date(2000, 1, 1)}, "target_date", "before the order date"),
+        ({"currency": "XYZ"}, "currency", "not an ISO 4217 currency code"),
+    ],
+)
+def test_bad_header_edit_is_refused_at_its_field(order, clerk, changes, field, message):
+    with pytest.raises(SalesOrderError, match=message) as caught:
+        services.salesorder_update(order=order, user=clerk, **changes)
+    assert field in caught.value.message_dict
+    order.refresh_from_db()
+    assert order.version == 1 and order.currency == "EUR"
+
+
+def test_contact_of_another_customer_is_refused(order, clerk):
+    from tests.factories import ContactFactory
+
+    stranger = ContactFactory(customer=CustomerFactory(name="Other Co"))
+    with pytest.raises(SalesOrderError, match="is not a contact of Acme Tools"):
+        services.salesorder_update(order=order, user=clerk, contact=stranger)
+    order.refresh_from_db()
+    assert order.contact_id is None
+
+
+def test_changing_to_an_inactive_customer_is_refused(order, clerk):
+    with pytest.raises(CustomerError, match="is inactive"):
+        services.salesorder_update(
+            order=order, user=clerk, customer=CustomerFactory(name="Gone", active=False)
+        )
+    order.refresh_from_db()
+    assert order.customer_name == "Acme Tools"
+
+
+def test_a_line_worth_more_than_an_amount_can_hold_is_refused(order, part, clerk):
+    with pytest.raises(LineError, match="more than a line can hold") as caught:
+        services.salesorder_line_add(
+            order=order, part=part, quantity="99999999", unit_price="9999999", user=clerk
+        )
+    assert "quantity" in caught.value.message_dict
+    order.refresh_from_db()
+    assert order.line_count == 0 and order.total == 0
+
+
+def test_an_order_total_beyond_what_it_can_hold_is_refused_and_nothing_lands(order, part, clerk):
+    big = {"quantity": "99999999", "unit_price": "6000"}  # 599,999,994,000.00 each
+    services.salesorder_line_add(order=order, part=part, user=clerk, **big)
+    with pytest.raises(LineError, match="more than an order can hold"):
+        services.salesorder_line_add(order=order, part=PartFactory(), user=clerk, **big)
+    with pytest.raises(LineError, match="more than an order can hold"):
+        services.salesorder_extra_line_add(
+            order=order, description="Freight", unit_price="9000000000", quantity=100, user=clerk
+        )
+    order.refresh_from_db()
+    assert order.line_count == 1 and order.extra_lines.count() == 0
+    assert order.subtotal == Decimal("599999994000.00")
+
+
+def test_a_typed_reference_with_a_number_too_large_to_store_is_refused(customer, clerk):
+    with pytest.raises(OrderReferenceError, match="too large"):
+        services.salesorder_create(customer=customer, user=clerk, reference="SO-3000000000")
+    assert not SalesOrder.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda order, line, extra, version, user: services.salesorder_line_update(
+            line=line, user=user, expected_version=version, quantity=5
+        ),
+        lambda order, line, extra, version, user: services.salesorder_line_delete(
+            line=line, user=user, expected_version=version
+        ),
+        lambda order, line, extra, version, user: services.salesorder_extra_line_update(
+            extra=extra, user=user, expected_version=version, unit_price=1
+        ),
+        lambda order, line, extra, version, user: services.salesorder_issue(
+            order=order, user=user, expected_version=version
+        ),
+        lambda order, line, extra, version, user: services.salesorder_cancel(
+            order=order, user=user, expected_version=version
+        ),
+    ],
+    ids=["line-update", "line-delete", "extra-update", "issue", "cancel"],
+)
+def test_stale_version_is_refused_by_line_and_transition_services(order, part, clerk, call):
+    line = services.salesorder_line_add(order=order, part=part, quantity=1, user=clerk)
+    extra = services.salesorder_extra_line_add(
+        order=order, description="Freight", unit_price=10, user=clerk
+    )
+    stale = order.version
+    services.salesorder_update(order=order, user=clerk, notes="someone else")
+    order.refresh_from_db()
+    before = (order.version, order.status, order.total)
+    with pytest.raises(StaleOrderError, match="reload"):
+        call(order, line, extra, stale, clerk)
+    order.refresh_from_db()
+    assert (order.version, order.status, order.total) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"description": "  ", "unit_price": 5}, "description", "Say what the charge"),
+        ({"description": "Freight", "unit_price": 5, "quantity": "x"}, "quantity", "number"),
+        ({"description": "Freight", "unit_price": 5, "quantity": 0}, "quantity", "above zero"),
+    ],
+)
+def test_bad_extra_line_input_is_refused_at_its_field(order, clerk, kwargs, field, message):
+    with pytest.raises(LineError, match=message) as caught:
+        services.salesorder_extra_line_add(order=order, user=clerk, **kwargs)
+    assert field in caught.value.message_dict
+    assert not order.extra_lines.exists()
+
+
 def test_issued_line_quantity_cannot_go_below_shipped_and_cancelled(order, part, clerk):
     line = services.salesorder_line_add(order=order, part=part, quantity=10, user=clerk)
     services.salesorder_issue(order=order, user=clerk)
