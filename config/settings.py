@@ -215,10 +215,13 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request lines carry the calendar feed's secret token: every line written is redacted.
+    "filters": {"redact_feed_tokens": {"()": "config.logfilters.RedactFeedTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_feed_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Request lines would carry the calendar feed's secret token: keep them out of the log.
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

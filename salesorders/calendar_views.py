@@ -158,7 +158,8 @@ def feed(request, user_id: int, token: str):
     details += [str(SalesOrder.Status(s).label) for s in statuses if s in SalesOrder.Status]
     if details:
         name += f" ({', '.join(details)})"
-    variant = "|".join([str(include_completed), ",".join(statuses), customer])
+    # The name is part of the text (X-WR-CALNAME): a renamed customer changes the ETag too.
+    variant = "|".join([str(include_completed), ",".join(statuses), customer, name])
     state = feeds.fingerprint(orders)
     etag = state.etag(variant)
     headers = {

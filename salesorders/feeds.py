@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, When
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, Timezone, vDuration
 
 from salesorders.models import (
     CalendarFeedToken,
@@ -162,6 +162,7 @@ class Fingerprint:
                 FEED_FORMAT,
                 settings.SITE_URL,
                 settings.COMPANY_NAME,
+                settings.TIME_ZONE,
                 variant,
                 str(self.count),
                 str(self.version_sum),
@@ -405,6 +406,16 @@ def calendar_shell(name: str) -> tuple[bytes, bytes]:
     cal.add("x-wr-timezone", settings.TIME_ZONE)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))  # not a known property: say its type
+    # The company's time zone as a component: names what "today" and "overdue" mean, and
+    # keeps a feed with no orders valid (RFC 5545 wants at least one component).
+    year = timezone.localdate().year
+    cal.add_component(
+        Timezone.from_tzid(
+            settings.TIME_ZONE,
+            first_date=datetime.date(year - 1, 1, 1),
+            last_date=datetime.date(year + 3, 1, 1),
+        )
+    )
     text = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
     assert text.endswith(end)

@@ -363,6 +363,20 @@ def test_etag_differs_per_filter(client, sales_user):
     assert client.get(url)["ETag"] != client.get(url + "?include_completed=true")["ETag"]
 
 
+def test_renaming_the_filtered_customer_renames_the_feed(client, sales_user):
+    """The calendar's name shows the customer of a customer filter; a rename reaches clients."""
+    customer = CustomerFactory(code="C-00077", name="Old Name")
+    SalesOrderFactory(reference="SO-0001", customer=customer)
+    url = path_for(sales_user) + "?customer=C-00077"
+    first = client.get(url)
+    assert "Old Name" in str(Calendar.from_ical(first.content)["X-WR-CALNAME"])
+    customer.name = "New Name"
+    customer.save()
+    second = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert second.status_code == 200
+    assert "New Name" in str(Calendar.from_ical(second.content)["X-WR-CALNAME"])
+
+
 # --- Queries ---------------------------------------------------------------------------------
 
 
@@ -674,3 +688,35 @@ def test_concurrent_fills_of_the_same_rows_do_not_fail():
         thread.join(timeout=120)
     assert errors == []
     assert stored_versions() == order_versions()
+
+
+def test_dev_server_request_lines_do_not_carry_the_feed_token(sales_user):
+    """`make run` logs each refused request with its path; the token in it is redacted."""
+    import io
+
+    from config.logfilters import RedactFeedTokens
+
+    server_log = logging.getLogger("django.server")
+    (handler,) = [
+        h for h in server_log.handlers if any(isinstance(f, RedactFeedTokens) for f in h.filters)
+    ]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        path = path_for(sales_user) + "?include_completed=maybe"
+        server_log.warning('"GET %s HTTP/1.1" %s %s', path, 400, 52)
+    finally:
+        handler.setStream(previous)
+    written = stream.getvalue()
+    assert feeds.feed_token(sales_user) not in written
+    assert f"/calendar/feed/{sales_user.pk}/<token>/orders.ics?include_completed=maybe" in written
+
+
+def test_a_feed_with_no_orders_is_still_a_valid_calendar(client, sales_user, settings):
+    """RFC 5545 wants at least one component: the company's time zone is always there."""
+    response = client.get(path_for(sales_user))
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.content)
+    assert calendar.walk("VEVENT") == []
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == settings.TIME_ZONE == str(calendar["X-WR-TIMEZONE"])
