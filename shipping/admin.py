@@ -3,6 +3,7 @@ shipping.services; allocations are read-only here."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from salesorders.models import SalesOrder
 from shipping import services
@@ -60,6 +61,10 @@ def mark_delivered(modeladmin, request, queryset):
 )
 def delete_pending_shipments(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, services.shipment_delete, "deleted")
+
+
+class EditRefused(Exception):
+    """A service refused the admin's save; carries the reason."""
 
 
 class ShipmentAdminForm(forms.ModelForm):
@@ -154,24 +159,35 @@ class ShipmentAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            created = services.shipment_create(
-                order=obj.order,
-                user=request.user,
-                reference=obj.reference,
-                carrier=obj.carrier,
-                address=obj.address or None,
-                notes=obj.notes,
-            )
-            obj.pk = created.pk
-            obj.refresh_from_db()
-            return
-        data = {name: getattr(obj, name) for name in form.changed_data}
+        """Adds go through shipment_create, changes through shipment_update. A refusal
+        (e.g. a reference taken meanwhile) raises EditRefused; see changeform_view."""
         try:
+            if not change:
+                created = services.shipment_create(
+                    order=obj.order,
+                    user=request.user,
+                    reference=obj.reference,
+                    carrier=obj.carrier,
+                    address=obj.address or None,
+                    notes=obj.notes,
+                )
+                obj.pk = created.pk
+                obj.refresh_from_db()
+                return
+            data = {name: getattr(obj, name) for name in form.changed_data}
             services.shipment_update(shipment=obj, user=request.user, **data)
         except ShippingError as error:
-            # The rule refused (e.g. a reference taken meanwhile): say why, keep the shipment.
-            self.message_user(request, str(error), messages.ERROR)
+            raise EditRefused(str(error)) from error
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refused save leaves the admin's transaction, so nothing of it lands (log entry
+        included), and comes back to the form with the reason instead of "added/changed
+        successfully"."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditRefused as refused:
+            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def delete_model(self, request, obj):
         services.shipment_delete(shipment=obj, user=request.user)

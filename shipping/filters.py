@@ -23,6 +23,40 @@ class StyledFilterSet(django_filters.FilterSet):
             field.widget.attrs.setdefault("class", css)
 
 
+class YesNoField(forms.Field):
+    """Yes, no or blank (any). Accepts true/false, 1/0 and yes/no in any case; refuses the rest
+    instead of ignoring it, so a mistyped link does not silently show every row."""
+
+    widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+    default_error_messages = {"invalid": "Enter yes or no (true/false, 1/0), or leave it blank."}
+    YES, NO = {"true", "1", "yes"}, {"false", "0", "no"}
+
+    def to_python(self, value):
+        if isinstance(value, bool):
+            return value
+        text = str(value or "").strip().lower()
+        if not text:
+            return None
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class YesNoFilter(django_filters.Filter):
+    field_class = YesNoField
+
+
+def filter_errors(filterset: django_filters.FilterSet) -> str:
+    """A filterset's errors as one sentence per field, labelled as on the page."""
+    form = filterset.form
+    return " ".join(
+        f"{form[name].label if name in form.fields else 'Filter'}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
+
+
 class BackorderFilter(StyledFilterSet):
     part = MatchFilter(queryset=Part.objects.all(), placeholder="SKU or name")
     customer = MatchFilter(
@@ -34,11 +68,7 @@ class BackorderFilter(StyledFilterSet):
     target_before = django_filters.DateFilter(
         field_name="order__target_date", lookup_expr="lte", label="Target to", widget=DATE
     )
-    fillable = django_filters.BooleanFilter(
-        label="Can be filled now",
-        method="filter_fillable",
-        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
-    )
+    fillable = YesNoFilter(label="Can be filled now", method="filter_fillable")
 
     def filter_fillable(self, queryset, name, value):
         """Available stock covers what is not yet allocated (allocated lines can ship now)."""

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from inventory.models import StockItem
@@ -25,13 +26,39 @@ def stock_choice_label(item: StockItem) -> str:
     return f"#{item.pk} · " + " · ".join(bits)
 
 
+class AcceptingChoiceField(forms.ModelChoiceField):
+    """Shows the choices of `queryset` but accepts any row of `accepted`.
+
+    Someone who chose a row that dropped out of the choices meanwhile (another person took the
+    last units, completed the shipment) reaches the service, which says what happened, instead
+    of reading "Select a valid choice"."""
+
+    def __init__(self, *args, **kwargs):
+        self.accepted = None
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        accepted = self.accepted if self.accepted is not None else self.queryset
+        self.validate_no_null_characters(value)
+        try:
+            return accepted.get(pk=value.pk if isinstance(value, accepted.model) else value)
+        except (ValueError, TypeError, accepted.model.DoesNotExist, ValidationError):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
 class LineChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, line: SalesOrderLine) -> str:
         need = format(line.unallocated_quantity.normalize(), "f")
         return f"{line.part_sku} {line.part_name} ({need} {line.unit} to allocate)"
 
 
-class StockItemChoiceField(forms.ModelChoiceField):
+class StockItemChoiceField(AcceptingChoiceField):
     def label_from_instance(self, item: StockItem) -> str:
         return stock_choice_label(item)
 
@@ -59,19 +86,22 @@ class AllocationForm(forms.Form):
         required=False,
         help_text="Left blank: as much as the line still needs and the item can give.",
     )
-    shipment = forms.ModelChoiceField(queryset=Shipment.objects.none(), empty_label=None)
+    shipment = AcceptingChoiceField(queryset=Shipment.objects.none(), empty_label=None)
 
     def __init__(self, *args, order: SalesOrder, line: SalesOrderLine, **kwargs):
         super().__init__(*args, **kwargs)
         self.order, self.line = order, line
         self.fields["line"].queryset = order.lines.all()
         self.fields["line"].initial = line.pk
-        self.fields["stock_item"].queryset = StockItem.objects.allocatable(
-            part=line.part
-        ).select_related("location")
-        self.fields["shipment"].queryset = order.shipments.filter(
-            status=Shipment.Status.PENDING
-        ).order_by("pk")
+        # Offered: what can be allocated now. Accepted: any stock of the line's part and any
+        # shipment of this order, so allocation_create gives the reason for a refusal.
+        stock_item, shipment = self.fields["stock_item"], self.fields["shipment"]
+        stock_item.queryset = StockItem.objects.allocatable(part=line.part).select_related(
+            "location"
+        )
+        stock_item.accepted = StockItem.objects.filter(part=line.part).with_available()
+        shipment.queryset = order.shipments.filter(status=Shipment.Status.PENDING).order_by("pk")
+        shipment.accepted = order.shipments.all()
 
     def clean(self):
         data = super().clean()
@@ -79,9 +109,12 @@ class AllocationForm(forms.Form):
         if line is not None and line.pk != self.line.pk:
             raise forms.ValidationError("The line changed; choose it again.")
         if item is not None and data.get("quantity") is None:
-            data["quantity"] = max(
-                min(self.line.unallocated_quantity, item.available), Decimal("0")
-            )
+            need, available = self.line.unallocated_quantity, item.available
+            data["quantity"] = min(need, available)
+            if data["quantity"] <= 0:
+                # Nothing can be taken: ask for what the free side wants, so the service
+                # refuses with the reason (the line is covered, or the item has none left).
+                data["quantity"] = max(need, available, Decimal("0"))
         return data
 
 
@@ -90,6 +123,17 @@ class CompleteShipmentForm(forms.Form):
     tracking_number = forms.CharField(max_length=100, required=False)
     shipped_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Today if blank."
+    )
+
+
+class NewShipmentForm(forms.Form):
+    """New Shipment: both fields optional; the lengths are the model's."""
+
+    reference = forms.CharField(
+        max_length=Shipment._meta.get_field("reference").max_length, required=False
+    )
+    carrier = forms.CharField(
+        max_length=Shipment._meta.get_field("carrier").max_length, required=False
     )
 
 

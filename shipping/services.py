@@ -153,14 +153,30 @@ def _as_quantity(value) -> Decimal:
 # --- shipments ---------------------------------------------------------------------------------
 
 
+REFERENCE_LENGTH = Shipment._meta.get_field("reference").max_length
+CARRIER_LENGTH = Shipment._meta.get_field("carrier").max_length
+
+
 def next_shipment_reference(order: SalesOrder) -> str:
-    """The next free number ("1", "2", ...) among the order's shipment references."""
+    """The number after the highest numeric reference of the order's shipments ("1", "2", ...).
+
+    Only ASCII digits count ("²" or "٣" are not numbers here). Should that number no longer
+    fit the reference field, the lowest free number is used instead."""
     taken = set(Shipment.objects.filter(order=order).values_list("reference", flat=True))
-    numbers = [int(ref) for ref in taken if ref.isdigit()]
+    numbers = [int(ref) for ref in taken if ref.isascii() and ref.isdecimal()]
     number = max(numbers, default=0) + 1
+    if len(str(number)) > REFERENCE_LENGTH:
+        number = 1
     while str(number) in taken:
         number += 1
     return str(number)
+
+
+def _check_length(label: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ShipmentStateError(
+            f"A shipment {label} has at most {limit} characters, not {len(value)}."
+        )
 
 
 @transaction.atomic
@@ -176,16 +192,20 @@ def shipment_create(
     """Open a pending shipment on an issued order. Locks the order row.
 
     The reference defaults to the next number, the address to the order's ship-to snapshot.
-    Raises OrderNotIssuedError, ShipmentStateError (reference already used)."""
+    Raises OrderNotIssuedError, ShipmentStateError (reference already used, or longer than
+    the field)."""
     order = _lock_order(order.pk)
     _require_issued(order, "shipments can be created")
     reference = (reference or "").strip() or next_shipment_reference(order)
+    carrier = (carrier or "").strip()
+    _check_length("reference", reference, REFERENCE_LENGTH)
+    _check_length("carrier", carrier, CARRIER_LENGTH)
     if Shipment.objects.filter(order=order, reference=reference).exists():
         raise ShipmentStateError(f"{order} already has a shipment with reference {reference}.")
     shipment = Shipment.objects.create(
         order=order,
         reference=reference,
-        carrier=carrier.strip(),
+        carrier=carrier,
         address=order.ship_to if address is None else address,
         notes=notes,
         created_by=user,
@@ -229,6 +249,10 @@ def shipment_update(
     }
     if not changes:
         return shipment
+    for name in ("reference", "carrier", "tracking_number"):
+        if name in changes:
+            limit = Shipment._meta.get_field(name).max_length
+            _check_length(name.replace("_", " "), changes[name], limit)
     if shipment.status != Shipment.Status.PENDING and set(changes) - EDITABLE_WHEN_SHIPPED:
         fixed = ", ".join(sorted(set(changes) - EDITABLE_WHEN_SHIPPED))
         raise ShipmentStateError(
@@ -653,8 +677,9 @@ def order_auto_allocate(
     """Fill every unallocated remainder of the order (or one line, or the lines of `parts`,
     part pks) into a pending shipment.
 
-    Takes available OK, unexpired stock in `StockItem.objects.allocatable()` order (soonest
-    expiring, then oldest received first), partially where stock is short. Locks the order, its
+    Takes available OK, unexpired stock in `StockItem.objects.allocatable()` order (oldest
+    received first, then soonest expiring, items without an expiry date last, then pk),
+    partially where stock is short. Locks the order, its
     lines, the candidate stock items (by pk) and the shipment; availability is re-read under the
     locks. Raises OrderNotIssuedError, ShipmentStateError."""
     order = _lock_order(order.pk)

@@ -4,25 +4,36 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
+from django_tables2.export.views import ExportMixin
 
 from config.lists import CsvExportMixin, FilteredTableView
 from inventory.models import QUANTITY, Part, StockItem, usable_stock_q
 from salesorders.models import BACKORDER_STATUSES, OPEN_LINE, SalesOrder, SalesOrderLine
 from shipping import services
 from shipping.exceptions import ShippingError
-from shipping.filters import BackorderFilter, ShipmentFilter
+from shipping.filters import BackorderFilter, ShipmentFilter, filter_errors
 from shipping.forms import (
     AllocationForm,
     ChooseLineForm,
     CompleteShipmentForm,
     DeliveredForm,
+    NewShipmentForm,
     ShipmentForm,
 )
 from shipping.models import Allocation, Shipment
@@ -56,12 +67,14 @@ class ShipmentCreateView(OrderShipmentMixin, View):
     permission_required = "shipping.add_shipment"
 
     def post(self, request, *args, **kwargs):
+        form = NewShipmentForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                messages.error(request, f"{form[field].label}: {' '.join(errors)}")
+            return back_to_order(self.order)
         try:
             shipment = services.shipment_create(
-                order=self.order,
-                user=request.user,
-                carrier=request.POST.get("carrier", ""),
-                reference=request.POST.get("reference", ""),
+                order=self.order, user=request.user, **form.cleaned_data
             )
         except ShippingError as error:
             messages.error(request, str(error))
@@ -92,11 +105,14 @@ class ShipmentActionView(OrderShipmentMixin, View):
                 services.shipment_delete(shipment=shipment, user=user)
                 messages.success(request, f"Shipment {shipment.reference} deleted.")
             elif self.action == "auto_allocate":
+                line = self.get_line(request.POST)
                 result = services.order_auto_allocate(
-                    order=self.order, shipment=shipment, user=user
+                    order=self.order, shipment=shipment, user=user, line=line
                 )
                 level = messages.SUCCESS if result.complete else messages.WARNING
                 messages.add_message(request, level, result.summary())
+                if line is not None:
+                    return redirect(shipment)  # the per-line buttons are on the shipment page
             elif self.action == "complete":
                 form = CompleteShipmentForm(request.POST)
                 if not form.is_valid():
@@ -107,13 +123,29 @@ class ShipmentActionView(OrderShipmentMixin, View):
                 messages.success(request, f"Shipment {done.reference} shipped{tracking}.")
             elif self.action == "deliver":
                 form = DeliveredForm(request.POST)
-                date = form.cleaned_data.get("delivery_date") if form.is_valid() else None
+                if not form.is_valid():
+                    messages.error(
+                        request,
+                        "Enter the delivery date as a date (YYYY-MM-DD), or leave it blank for "
+                        "today.",
+                    )
+                    return redirect(shipment)
+                date = form.cleaned_data["delivery_date"]
                 services.shipment_mark_delivered(shipment=shipment, user=user, delivery_date=date)
                 messages.success(request, f"Shipment {shipment.reference} marked delivered.")
                 return redirect(shipment)
         except ShippingError as error:
             messages.error(request, str(error))
         return back_to_order(self.order)
+
+    def get_line(self, data) -> SalesOrderLine | None:
+        """The optional `line` of Auto Allocate: blank is every line; another order's is a 404."""
+        value = (data.get("line") or "").strip()
+        if not value:
+            return None
+        if not value.isascii() or not value.isdecimal():
+            raise Http404("No such line on this order.")
+        return get_object_or_404(SalesOrderLine, pk=int(value), order=self.order)
 
 
 class AllocationDeleteView(OrderShipmentMixin, View):
@@ -274,18 +306,35 @@ class BackorderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableVi
     def get_queryset(self):
         return backorder_lines()
 
+    def render_to_response(self, context, **response_kwargs):
+        """A filter that does not parse is a 400 saying why, not a quietly empty list (or CSV)."""
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            messages.error(self.request, f"Check the filter. {filter_errors(self.filterset)}")
+            response_kwargs["status"] = 400
+            # Skip the CSV export: render the page with the message.
+            return super(ExportMixin, self).render_to_response(context, **response_kwargs)
+        return super().render_to_response(context, **response_kwargs)
+
 
 class BackordersAutoAllocateView(PermissionRequiredMixin, View):
-    """Auto Allocate the orders the Backorders filter shows, in priority order."""
+    """Auto Allocate the orders the Backorders filter shows, in priority order.
+
+    It may open shipments, so it needs both permissions."""
 
     http_method_names = ["post"]
-    permission_required = "shipping.add_allocation"
+    permission_required = ["shipping.add_allocation", "shipping.add_shipment"]
 
     def post(self, request, *args, **kwargs):
         filterset = BackorderFilter(request.POST, queryset=backorder_lines())
-        lines = filterset.qs if filterset.is_valid() else backorder_lines()
-        order_pks = list(lines.values_list("order_id", flat=True).distinct())
-        part_text = filterset.form.cleaned_data.get("part") if filterset.is_valid() else ""
+        query = request.POST.copy()
+        query.pop("csrfmiddlewaretoken", None)
+        back = redirect(reverse("shipping:backorders") + (f"?{query.urlencode()}" if query else ""))
+        if not filterset.is_valid():
+            # The list it goes back to says what is wrong with the filter.
+            messages.error(request, "Nothing was allocated: fix the filter first.")
+            return back
+        order_pks = list(filterset.qs.values_list("order_id", flat=True).distinct())
+        part_text = filterset.form.cleaned_data.get("part")
         parts = (
             list(Part.objects.matching(part_text).values_list("pk", flat=True))
             if part_text
@@ -304,9 +353,7 @@ class BackordersAutoAllocateView(PermissionRequiredMixin, View):
                 f"Allocated {services.qty(total)} to {len(results)} order(s) in priority order"
                 + (f"; {short} still short of stock." if short else "."),
             )
-        query = filterset.form.data.urlencode() if hasattr(filterset.form.data, "urlencode") else ""
-        query = "&".join(p for p in query.split("&") if not p.startswith("csrfmiddlewaretoken"))
-        return redirect(reverse("shipping:backorders") + (f"?{query}" if query else ""))
+        return back
 
 
 class ShipmentListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableView):
@@ -330,6 +377,9 @@ def shipment_page_queryset():
     )
 
 
+OPEN_LINES_SHOWN = 100
+
+
 class ShipmentDetailView(PermissionRequiredMixin, DetailView):
     permission_required = "shipping.view_shipment"
     template_name = "shipping/shipment_detail.html"
@@ -346,8 +396,21 @@ class ShipmentDetailView(PermissionRequiredMixin, DetailView):
             allocations=allocations,
             total=sum((a.quantity for a in allocations), ZERO),
             delivered_form=DeliveredForm(),
+            open_lines=self.open_lines(),
         )
         return context
+
+    def open_lines(self) -> list[SalesOrderLine]:
+        """Lines still to allocate, for the per-line Auto Allocate of a pending shipment."""
+        shipment = self.object
+        if shipment.status != Shipment.Status.PENDING:
+            return []
+        unallocated = Q(
+            quantity__gt=F("shipped_quantity") + F("cancelled_quantity") + F("allocated_quantity")
+        )
+        # A page's worth: a 1,000-line order uses Auto Allocate on the order page for the rest.
+        lines = shipment.order.lines.filter(unallocated).order_by("sort_order", "pk")
+        return list(lines[:OPEN_LINES_SHOWN])
 
 
 class PackingSlipView(ShipmentDetailView):

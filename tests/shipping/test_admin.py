@@ -1,8 +1,10 @@
 """Admin: shipments and allocations are registered; what the rules protect is read-only."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from salesorders.models import SalesOrder
 from shipping import services
 from shipping.models import Allocation, Shipment
 from tests.shipping.helpers import assert_invariants, issued_order, new_shipment, order_line, stock
@@ -81,3 +83,53 @@ def test_admin_release_action_and_delete_pending_shipment_keep_counters(manager_
     )
     assert not Shipment.objects.exists()
     assert_invariants()
+
+
+def admin_form(**data):
+    """What the admin's shipment form posts (no allocation rows)."""
+    return {
+        "reference": "",
+        "carrier": "",
+        "tracking_number": "",
+        "address": "",
+        "notes": "",
+        "allocations-TOTAL_FORMS": "0",
+        "allocations-INITIAL_FORMS": "0",
+        **data,
+    }
+
+
+def test_admin_add_refused_by_the_service_says_not_saved_and_writes_nothing(
+    manager_client, monkeypatch
+):
+    """The order is put on hold between the form's check and the save: no server error."""
+    order = issued_order()
+    real_create = services.shipment_create
+
+    def held_meanwhile(**kwargs):
+        SalesOrder.objects.filter(pk=order.pk).update(status=SalesOrder.Status.ON_HOLD)
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(services, "shipment_create", held_meanwhile)
+    add = reverse("admin:shipping_shipment_add")
+    response = manager_client.post(add, admin_form(order=order.pk, carrier="DHL"))
+    assert response.status_code == 302 and response["Location"] == add
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert shown == [
+        f"Not saved: {order} is On Hold: shipments can be created only on an issued order."
+    ]
+    assert not Shipment.objects.exists()
+
+
+def test_admin_change_refused_by_the_service_says_not_saved_and_not_changed(manager_client):
+    order = issued_order()
+    new_shipment(order, "1")
+    second = new_shipment(order, "2")
+    change = reverse("admin:shipping_shipment_change", args=[second.pk])
+    response = manager_client.post(change, admin_form(reference="1", carrier="DHL"), follow=True)
+    assert response.redirect_chain[0] == (change, 302)
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == [f"Not saved: {order} already has a shipment with reference 1."]
+    assert "changed successfully" not in response.content.decode()
+    second.refresh_from_db()
+    assert (second.reference, second.carrier) == ("2", "")

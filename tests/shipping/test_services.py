@@ -79,6 +79,34 @@ def test_shipment_create_refused_unless_the_order_is_issued(clerk, status):
     assert not Shipment.objects.exists()
 
 
+def test_next_reference_counts_only_ascii_numbers(clerk):
+    """ "²" and "٣" pass str.isdigit() but are not shipment numbers: they are skipped."""
+    order = issued_order()
+    for reference in ("²", "٣", "2", "B-7"):
+        new_shipment(order, reference)
+    assert services.next_shipment_reference(order) == "3"
+    assert services.shipment_create(order=order, user=clerk).reference == "3"
+
+
+def test_next_reference_stays_within_the_reference_length(clerk):
+    """After a 30-digit reference the next number would not fit: the lowest free one is used."""
+    order = issued_order()
+    new_shipment(order, "9" * services.REFERENCE_LENGTH)
+    new_shipment(order, "1")
+    shipment = services.shipment_create(order=order, user=clerk)
+    assert shipment.reference == "2"
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("reference", 30), ("carrier", 100)], ids=["reference", "carrier"]
+)
+def test_shipment_create_refuses_a_reference_or_carrier_longer_than_the_field(clerk, field, limit):
+    order = issued_order()
+    with pytest.raises(ShipmentStateError, match=f"at most {limit} characters, not {limit + 1}"):
+        services.shipment_create(order=order, user=clerk, **{field: "x" * (limit + 1)})
+    assert not order.shipments.exists()
+
+
 def test_shipment_update_changes_details_and_refuses_reference_change_after_shipping(clerk):
     order = issued_order()
     line = order_line(order)

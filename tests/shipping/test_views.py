@@ -1,9 +1,11 @@
 """Shipping pages: the order page's shipment section, Allocate Stock, transitions, lists."""
 
+import html
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from inventory.models import StockItem
@@ -29,6 +31,20 @@ def url(name, *args):
 
 def messages_of(response):
     return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def page_text(response):
+    return html.unescape(response.content.decode())
+
+
+def user_with(*codenames):
+    """A user holding exactly these shipping permissions (plus seeing shipments)."""
+    user = UserFactory()
+    for codename in ("view_shipment", *codenames):
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="shipping", codename=codename)
+        )
+    return user
 
 
 @pytest.fixture
@@ -199,6 +215,92 @@ def test_auto_allocate_button_reports_what_it_could_not_cover(warehouse_client, 
     assert line.allocated_quantity == 10
 
 
+@pytest.mark.parametrize(
+    ("field", "label", "limit"), [("reference", "Reference", 30), ("carrier", "Carrier", 100)]
+)
+def test_new_shipment_refuses_a_too_long_reference_or_carrier_and_writes_nothing(
+    warehouse_client, field, label, limit
+):
+    order = issued_order()
+    response = warehouse_client.post(
+        url("shipment-create", order.pk), {field: "x" * (limit + 1)}, follow=True
+    )
+    assert response.redirect_chain[-1][0].startswith(order.get_absolute_url())
+    assert messages_of(response) == [
+        f"{label}: Ensure this value has at most {limit} characters (it has {limit + 1})."
+    ]
+    assert not order.shipments.exists()
+
+
+def test_new_shipment_takes_a_reference_and_carrier_from_the_form(warehouse_client):
+    order = issued_order()
+    data = {"reference": " A-1 ", "carrier": "UPS"}
+    warehouse_client.post(url("shipment-create", order.pk), data)
+    shipment = order.shipments.get()
+    assert (shipment.reference, shipment.carrier) == ("A-1", "UPS")
+
+
+def test_mark_delivered_refuses_a_date_that_is_not_a_date_and_writes_nothing(
+    warehouse_client, setup
+):
+    order, line, first, _, shipment = setup
+    services.allocation_create(
+        line=line, stock_item=first, shipment=shipment, quantity=2, user=actor()
+    )
+    services.shipment_complete(shipment=shipment, user=actor())
+    response = warehouse_client.post(
+        url("shipment-deliver", order.pk, shipment.pk), {"delivery_date": "31/02/2025"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == shipment.get_absolute_url()
+    assert messages_of(response) == [
+        "Enter the delivery date as a date (YYYY-MM-DD), or leave it blank for today."
+    ]
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.SHIPPED and shipment.delivery_date is None
+    shipped_on = shipment.shipped_date.isoformat()
+    warehouse_client.post(
+        url("shipment-deliver", order.pk, shipment.pk), {"delivery_date": shipped_on}
+    )
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.DELIVERED
+
+
+def test_auto_allocate_one_line_from_the_shipment_page(warehouse_client, setup):
+    """The shipment page offers Auto Allocate per open line; it fills only that line."""
+    order, line, first, second, shipment = setup
+    other_line = order_line(order, quantity="3")
+    stock(other_line.part, quantity="5")
+    page = page_text(warehouse_client.get(shipment.get_absolute_url()))
+    assert f'name="line" value="{line.pk}"' in page
+    assert f'name="line" value="{other_line.pk}"' in page
+    response = warehouse_client.post(
+        url("shipment-auto-allocate", order.pk, shipment.pk), {"line": other_line.pk}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == shipment.get_absolute_url()
+    assert any("allocated 3" in m and "1 line(s)" in m for m in messages_of(response))
+    line.refresh_from_db()
+    other_line.refresh_from_db()
+    assert other_line.allocated_quantity == 3 and line.allocated_quantity == 0
+    page = page_text(response)
+    assert f'name="line" value="{other_line.pk}"' not in page  # nothing left to allocate
+    assert_invariants()
+
+
+@pytest.mark.parametrize("value", ["foreign", "999999", "abc", "²"])
+def test_auto_allocate_a_line_of_another_order_or_no_line_is_404_and_writes_nothing(
+    warehouse_client, setup, value
+):
+    order, line, first, _, shipment = setup
+    if value == "foreign":
+        other = issued_order()
+        value = order_line(other, first.part, "2").pk
+    response = warehouse_client.post(
+        url("shipment-auto-allocate", order.pk, shipment.pk), {"line": value}
+    )
+    assert response.status_code == 404
+    assert not Allocation.objects.exists()
+
+
 def test_remove_allocation_and_delete_shipment_buttons(warehouse_client, setup):
     order, line, first, _, shipment = setup
     allocation = services.allocation_create(
@@ -248,14 +350,74 @@ def test_allocate_form_refuses_another_orders_shipment_and_another_parts_item(
     order, line, first, _, shipment = setup
     other_shipment = new_shipment(issued_order())
     wrong_item = stock(PartFactory(), quantity="5")
-    for data in (
-        {"line": line.pk, "stock_item": first.pk, "quantity": "1", "shipment": other_shipment.pk},
-        {"line": line.pk, "stock_item": wrong_item.pk, "quantity": "1", "shipment": shipment.pk},
+    for field, changed in (
+        ("shipment", {"shipment": other_shipment.pk}),
+        ("stock_item", {"stock_item": wrong_item.pk}),
     ):
-        response = warehouse_client.post(url("shipment-allocate", order.pk, shipment.pk), data)
+        data = {"line": line.pk, "stock_item": first.pk, "quantity": "1", "shipment": shipment.pk}
+        response = warehouse_client.post(
+            url("shipment-allocate", order.pk, shipment.pk), {**data, **changed}
+        )
         assert response.status_code == 200
-        assert response.context["form"].errors
+        # Not this order's shipment, not this line's part: the field says so, next to it.
+        assert list(response.context["form"].errors) == [field]
+        assert "Select a valid choice" in response.context["form"].errors[field][0]
     assert not Allocation.objects.exists()
+
+
+@pytest.mark.parametrize("quantity", ["6", ""], ids=["quantity-given", "quantity-blank"])
+def test_allocate_stock_loser_of_the_last_units_reads_which_line_item_and_quantities(
+    warehouse_client, setup, quantity
+):
+    """Someone else took the item's last units after the page opened: the refusal is the
+    service's sentence, not "Select a valid choice", and nothing is written."""
+    order, line, first, _, shipment = setup
+    rival = issued_order()
+    services.allocation_create(
+        line=order_line(rival, first.part, "6"),
+        stock_item=first,
+        shipment=new_shipment(rival),
+        quantity=6,
+        user=actor(),
+    )
+    response = warehouse_client.post(
+        url("shipment-allocate", order.pk, shipment.pk),
+        {"line": line.pk, "stock_item": first.pk, "quantity": quantity, "shipment": shipment.pk},
+    )
+    assert response.status_code == 200
+    wanted = "6" if quantity else "10"  # blank: the whole remainder, which cannot be had
+    sentence = (
+        f"Cannot allocate {wanted} to line {line.part_sku} ({line.part_name}) of "
+        f"{order.reference} from stock item #{first.pk}"
+    )
+    assert sentence in page_text(response)
+    assert "only 0 available (6 on hand, 6 allocated to pending shipments)" in page_text(response)
+    assert "Select a valid choice" not in page_text(response)
+    line.refresh_from_db()
+    assert line.allocated_quantity == 0 and not shipment.allocations.exists()
+    assert_invariants()
+
+
+def test_allocate_stock_into_a_shipment_completed_meanwhile_says_it_has_shipped(
+    warehouse_client, setup
+):
+    order, line, first, second, shipment = setup
+    services.allocation_create(
+        line=line, stock_item=second, shipment=shipment, quantity=2, user=actor()
+    )
+    services.shipment_complete(shipment=shipment, user=actor())
+    response = warehouse_client.post(
+        url("shipment-allocate", order.pk, shipment.pk),
+        {"line": line.pk, "stock_item": first.pk, "quantity": "3", "shipment": shipment.pk},
+    )
+    assert response.status_code == 200
+    assert (
+        f"Shipment {shipment.reference} of {order.reference} is Shipped: stock can be allocated "
+        "only on a pending shipment." in page_text(response)
+    )
+    assert "Select a valid choice" not in page_text(response)
+    assert Allocation.objects.count() == 1
+    assert_invariants()
 
 
 # --- Allocate Stock ----------------------------------------------------------------------------
@@ -332,6 +494,67 @@ def test_backorders_auto_allocate_button(warehouse_client):
     assert any("Allocated 4 to 2 order(s)" in m for m in messages_of(response))
     assert second.lines.get().allocated_quantity == 3
     assert first.lines.get().allocated_quantity == 1
+
+
+def test_backorders_auto_allocate_with_a_bad_filter_writes_nothing_and_says_why(
+    warehouse_client,
+):
+    """A target date that is not a date used to fall back to every backorder line."""
+    part = PartFactory()
+    stock(part, quantity="4")
+    order = issued_order()
+    order_line(order, part, "3")
+    response = warehouse_client.post(
+        url("backorders-auto-allocate"), {"target_after": "not-a-date"}, follow=True
+    )
+    assert response.redirect_chain[0][0] == url("backorders") + "?target_after=not-a-date"
+    shown = messages_of(response)
+    assert "Nothing was allocated: fix the filter first." in shown
+    assert any("Target from: Enter a valid date." in message for message in shown)
+    assert response.status_code == 400
+    assert not Allocation.objects.exists() and not Shipment.objects.exists()
+
+
+def test_backorders_auto_allocate_needs_add_shipment_as_well(client):
+    """It opens shipments: allocating alone is not enough, and the button is not offered."""
+    part = PartFactory()
+    stock(part, quantity="4")
+    order_line(issued_order(), part, "3")
+    client.force_login(user_with("add_allocation"))
+    assert "Auto Allocate" not in client.get(url("backorders")).content.decode()
+    assert client.post(url("backorders-auto-allocate")).status_code == 403
+    assert not Allocation.objects.exists() and not Shipment.objects.exists()
+    client.force_login(user_with("add_allocation", "add_shipment"))
+    assert "Auto Allocate" in client.get(url("backorders")).content.decode()
+    client.post(url("backorders-auto-allocate"))
+    assert Allocation.objects.count() == 1
+
+
+def test_backorders_fillable_filter_reads_yes_no_in_any_case_and_refuses_the_rest(sales_client):
+    part = PartFactory()
+    stock(part, quantity="3")
+    fits, short = issued_order(), issued_order()
+    order_line(fits, part, "2")
+    order_line(short, part, "5")
+
+    def shown(value):
+        page = sales_client.get(url("backorders"), {"fillable": value})
+        assert page.status_code == 200, value
+        return {r.record.order_id for r in page.context["table"].rows}
+
+    for value in ("true", "TRUE", "1", "yes", "Yes"):
+        assert shown(value) == {fits.pk}, value
+    for value in ("false", "False", "0", "no", "NO"):
+        assert shown(value) == {short.pk}, value
+    assert shown("") == {fits.pk, short.pk}
+    for params in ({"fillable": "maybe"}, {"fillable": "2", "_export": "csv"}):
+        response = sales_client.get(url("backorders"), params)
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("text/html")
+        assert messages_of(response) == [
+            "Check the filter. Can be filled now: Enter yes or no (true/false, 1/0), or leave it "
+            "blank."
+        ]
 
 
 def test_backorders_filter_by_part_sku_or_name_and_customer_code(sales_client):
