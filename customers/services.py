@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -77,24 +78,7 @@ def customer_create(*, user: Any = None, **fields: Any) -> Customer:
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
-    customer = Customer(**fields)
-    customer.code = (customer.code or "").strip()
-    _check_customer(customer)
-    if customer.code:
-        customer.save()
-        return customer
-    for _attempt in range(CODE_ATTEMPTS):
-        customer.code = next_customer_code()
-        try:
-            with transaction.atomic():
-                customer.save()
-        except IntegrityError:
-            customer.pk = None
-            if not Customer.objects.filter(code=customer.code).exists():
-                raise
-            continue
-        return customer
-    raise CustomerError("Could not find a free customer code; please enter one.")
+    return customer_save(customer=Customer(**fields), user=user)
 
 
 @transaction.atomic
@@ -108,11 +92,37 @@ def customer_update(*, customer: Customer, user: Any = None, **fields: Any) -> C
         raise TypeError(f"Unknown customer fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(customer, name, value)
-    if not (customer.code or "").strip():
-        customer.code = next_customer_code()
+    return customer_save(customer=customer, user=user)
+
+
+@transaction.atomic
+def customer_save(*, customer: Customer, user: Any = None) -> Customer:
+    """Insert or update this customer instance as it is (the admin's form builds it).
+
+    A blank code gets the next C-00000, race-safe: a save that loses the race on the unique
+    code retries with the next number (in a savepoint). Raises CustomerError (at the fields)
+    for bad input, and when no free code is found.
+    """
+    customer.code = (customer.code or "").strip()
     _check_customer(customer)
-    customer.save()
-    return customer
+    if customer.code:
+        customer.save()
+        return customer
+    adding = customer.pk is None
+    for _attempt in range(CODE_ATTEMPTS):
+        customer.code = next_customer_code()
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError:
+            if adding:
+                customer.pk = None
+            if not Customer.objects.filter(code=customer.code).exists():
+                raise
+            continue
+        return customer
+    customer.code = ""
+    raise CustomerError({"code": "Could not find a free customer code; please enter one."})
 
 
 @transaction.atomic
@@ -187,6 +197,36 @@ def address_update(*, address: Address, user: Any = None, **fields: Any) -> Addr
     for name, value in fields.items():
         setattr(address, name, value)
     return _save_address(address)
+
+
+@transaction.atomic
+def addresses_save(
+    *,
+    customer: Customer,
+    addresses: Iterable[Address],
+    deleted: Iterable[Address] = (),
+    user: Any = None,
+) -> list[Address]:
+    """Save several addresses of one customer at once, as the admin's inline does.
+
+    Removes `deleted` first, then clears the default flags the saved addresses give up, then
+    saves each (new or changed) address with the usual checks, so a default can move from one
+    address to another in one go. Locks the customer row. Raises DefaultAddressError when the
+    customer would still end up with two default shipping (or billing) addresses, CustomerError
+    for other bad input; nothing is written then.
+    """
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    addresses = list(addresses)
+    for address in [*addresses, *deleted]:
+        if address.customer_id != customer.pk:
+            raise CustomerError(f"{address} is not an address of {customer}.")
+    for address in deleted:
+        address.delete()
+    for flag in ("is_default_shipping", "is_default_billing"):
+        giving_up = [a.pk for a in addresses if a.pk is not None and not getattr(a, flag)]
+        if giving_up:
+            Address.objects.filter(pk__in=giving_up, **{flag: True}).update(**{flag: False})
+    return [_save_address(address) for address in addresses]
 
 
 @transaction.atomic

@@ -3,9 +3,14 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
 from inventory import services
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement, TaxRate
+
+
+class EditRefused(Exception):
+    """A service refused the admin's save; carries the reason."""
 
 
 @admin.register(TaxRate)
@@ -146,18 +151,34 @@ class StockItemAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        """Writes only the descriptive fields, on the locked row (quantity, allocation and
+        status belong to the stock services); a refused adjustment undoes the whole save."""
+        details = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.DETAIL_FIELDS
+        }
         new_quantity = form.cleaned_data.get("adjust_to")
-        if new_quantity is not None and new_quantity != obj.quantity:
-            try:
+        try:
+            services.stock_update_details(item=obj, user=request.user, **details)
+            if new_quantity is not None and new_quantity != obj.quantity:
                 services.stock_adjust(
                     item=obj,
                     new_quantity=new_quantity,
                     reason=form.cleaned_data["adjust_reason"],
                     user=request.user,
                 )
-            except ValidationError as error:
-                self.message_user(request, f"Quantity not changed: {error}", messages.ERROR)
+        except ValidationError as error:
+            raise EditRefused(" ".join(error.messages)) from error
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refused edit leaves the transaction, so nothing of it lands (details, log entry),
+        and comes back to the form with the reason instead of "changed successfully"."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditRefused as refused:
+            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def _set_status(self, request, queryset, status):
         changed = 0

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -178,13 +179,41 @@ class StockLocation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """A location cannot sit inside itself or inside one of its own sub-locations."""
+        super().clean()
+        if self.pk is None or self.parent_id is None:
+            return
+        if self.parent_id == self.pk:
+            raise ValidationError({"parent": "A location cannot be its own parent."})
+        # Walk up from the chosen parent; meeting this location means the parent is inside it.
+        seen = set()
+        ancestor_pk = self.parent_id
+        while ancestor_pk is not None and ancestor_pk not in seen:
+            if ancestor_pk == self.pk:
+                raise ValidationError(
+                    {
+                        "parent": f"{self.parent} is inside {self.name}, so it cannot be its "
+                        "parent. Choose a location outside this one."
+                    }
+                )
+            seen.add(ancestor_pk)
+            ancestor_pk = (
+                StockLocation.objects.filter(pk=ancestor_pk)
+                .values_list("parent_id", flat=True)
+                .first()
+            )
+
 
 class StockItemQuerySet(models.QuerySet):
     def with_available(self) -> "StockItemQuerySet":
-        """Annotate `available` = quantity - allocated_quantity."""
+        """Annotate `available`: quantity - allocated_quantity for OK, unexpired stock, and 0
+        for stock that cannot be allocated (Damaged, Quarantined or expired), like the part's
+        figure in `PartQuerySet.with_stock`."""
         return self.annotate(
-            available=models.ExpressionWrapper(
-                F("quantity") - F("allocated_quantity"),
+            available=models.Case(
+                models.When(usable_stock_q(), then=F("quantity") - F("allocated_quantity")),
+                default=models.Value(ZERO),
                 output_field=models.DecimalField(**QUANTITY),
             )
         )
@@ -273,9 +302,16 @@ class StockItem(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("inventory:stockitem-detail", args=[self.pk])
 
+    def is_usable(self) -> bool:
+        """OK and not expired as of today: the stock allocation may take from."""
+        return self.status == self.Status.OK and (
+            self.expiry_date is None or self.expiry_date >= timezone.localdate()
+        )
+
     @property
     def available_quantity(self) -> Decimal:
-        return self.quantity - self.allocated_quantity
+        """What could still be allocated: 0 for stock that is not usable (see with_available)."""
+        return self.quantity - self.allocated_quantity if self.is_usable() else ZERO
 
 
 class StockMovement(models.Model):

@@ -226,6 +226,38 @@ def stock_adjust(*, item: StockItem, new_quantity: Decimal, reason: str, user: A
     return locked
 
 
+DETAIL_FIELDS = ["batch_code", "expiry_date", "received_date"]
+
+
+@transaction.atomic
+def stock_update_details(*, item: StockItem, user: Any, **fields: Any) -> StockItem:
+    """Change a stock item's descriptive fields (see DETAIL_FIELDS), nothing else.
+
+    Locks the stock item row and writes only the given fields, so a concurrent shipment's or
+    allocation's quantity, allocated quantity and status are never written back stale; the
+    caller's instance gets the current ones. Raises InventoryError (at the field) for bad input.
+    """
+    unknown = set(fields) - set(DETAIL_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown stock item fields: {', '.join(sorted(unknown))}")
+    locked = _lock(item)
+    if "batch_code" in fields:
+        fields["batch_code"] = (fields["batch_code"] or "").strip()
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    others = [field.name for field in StockItem._meta.fields if field.name not in fields]
+    try:
+        locked.clean_fields(exclude=others)
+    except ValidationError as error:
+        raise InventoryError(error.error_dict) from None
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+    _refresh_caller_copy(item, locked)
+    for name in fields:
+        setattr(item, name, getattr(locked, name))
+    return locked
+
+
 @transaction.atomic
 def stock_move(
     *, item: StockItem, location: StockLocation, user: Any, reason: str = ""

@@ -150,3 +150,61 @@ def test_database_refuses_two_default_shipping_addresses():
     AddressFactory(customer=customer, is_default_shipping=True)
     with pytest.raises(IntegrityError):
         AddressFactory(customer=customer, is_default_shipping=True)
+
+
+def test_database_refuses_two_default_billing_addresses():
+    """The constraint holds even when code bypasses the services."""
+    customer = CustomerFactory()
+    AddressFactory(customer=customer, is_default_billing=True)
+    with pytest.raises(IntegrityError):
+        AddressFactory(customer=customer, is_default_billing=True)
+
+
+def test_database_refuses_duplicate_customer_code():
+    """The unique code holds even when code bypasses the form and the services."""
+    Customer.objects.create(code="C-00001", name="First")
+    with pytest.raises(IntegrityError):
+        Customer.objects.create(code="C-00001", name="Second")
+
+
+def test_blanked_code_on_update_retries_with_next_number(monkeypatch):
+    """An edit that blanks the code gets the next free number, even if another save took the
+    first one it was offered."""
+    customer = CustomerFactory(code="OLD-1")
+    Customer.objects.create(code="C-00005", name="Taken")
+    calls = iter(["C-00005", "C-00006"])
+    monkeypatch.setattr(services, "next_customer_code", lambda: next(calls))
+    services.customer_update(customer=customer, code="  ")
+    customer.refresh_from_db()
+    assert customer.code == "C-00006"
+    assert Customer.objects.count() == 2
+
+
+def test_no_free_code_refused_at_code_field(monkeypatch):
+    Customer.objects.create(code="C-00005", name="Taken")
+    monkeypatch.setattr(services, "next_customer_code", lambda: "C-00005")
+    with pytest.raises(CustomerError) as error:
+        services.customer_create(name="Unlucky")
+    assert "please enter one" in " ".join(error.value.message_dict["code"])
+    assert Customer.objects.count() == 1
+
+
+def test_addresses_save_moves_default_in_one_call():
+    """The flag one address gives up is cleared before another address takes it."""
+    customer = CustomerFactory()
+    old = AddressFactory(customer=customer, is_default_shipping=True)
+    new = AddressFactory(customer=customer)
+    new.is_default_shipping, old.is_default_shipping = True, False
+    services.addresses_save(customer=customer, addresses=[new, old])
+    assert list(customer.addresses.filter(is_default_shipping=True)) == [new]
+
+
+def test_addresses_save_refuses_second_default_and_writes_nothing():
+    customer = CustomerFactory()
+    AddressFactory(customer=customer, is_default_billing=True)
+    other = AddressFactory(customer=customer, city="Bonn")
+    other.city, other.is_default_billing = "Köln", True
+    with pytest.raises(DefaultAddressError):
+        services.addresses_save(customer=customer, addresses=[other])
+    other.refresh_from_db()
+    assert (other.city, other.is_default_billing) == ("Bonn", False)

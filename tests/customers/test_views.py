@@ -225,3 +225,41 @@ def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("customers:list"))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+CONTACT_POST = {"name": "Ann Buyer", "role": "Buyer", "email": "ann@example.com", "phone": ""}
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "may_write"),
+    [("sales_client", True), ("warehouse_client", False), ("manager_client", True)],
+)
+def test_address_and_contact_writes_per_group(request, client_fixture, may_write):
+    """The warehouse reads addresses and contacts but gets 403 adding or editing one, and
+    nothing is written; sales and managers may (config/roles.py)."""
+    client = request.getfixturevalue(client_fixture)
+    customer = CustomerFactory()
+    address = AddressFactory(customer=customer, city="Bonn")
+    contact = ContactFactory(customer=customer, role="Buyer")
+    expected = 302 if may_write else 403
+    writes = [
+        (reverse("customers:address-create", args=[customer.pk]), ADDRESS_POST),
+        (
+            reverse("customers:address-update", args=[customer.pk, address.pk]),
+            {**ADDRESS_POST, "city": "Köln"},
+        ),
+        (reverse("customers:contact-create", args=[customer.pk]), CONTACT_POST),
+        (
+            reverse("customers:contact-update", args=[customer.pk, contact.pk]),
+            {**CONTACT_POST, "role": "Head of purchasing"},
+        ),
+    ]
+    for url, data in writes:
+        assert client.get(url).status_code == (200 if may_write else 403), url
+        assert client.post(url, data).status_code == expected, url
+    address.refresh_from_db()
+    contact.refresh_from_db()
+    assert customer.addresses.count() == (2 if may_write else 1)
+    assert customer.contacts.count() == (2 if may_write else 1)
+    assert address.city == ("Köln" if may_write else "Bonn")
+    assert contact.role == ("Head of purchasing" if may_write else "Buyer")

@@ -51,6 +51,36 @@ def test_with_available_annotates_each_item():
     assert StockItem.objects.with_available().get().available == Decimal("6")
 
 
+def test_with_available_is_zero_for_stock_that_cannot_be_allocated():
+    """Damaged, quarantined and expired items show 0 available, as the part's figure counts
+    them; an item expiring today is still usable."""
+    part = PartFactory()
+    ok = StockItemFactory(part=part, quantity=Decimal("10"), allocated_quantity=Decimal("3"))
+    damaged = StockItemFactory(part=part, quantity=Decimal("5"), status=StockItem.Status.DAMAGED)
+    quarantined = StockItemFactory(
+        part=part, quantity=Decimal("4"), status=StockItem.Status.QUARANTINED
+    )
+    expired = StockItemFactory(
+        part=part, quantity=Decimal("7"), expiry_date=TODAY - datetime.timedelta(days=1)
+    )
+    today = StockItemFactory(part=part, quantity=Decimal("2"), expiry_date=TODAY)
+    available = {item.pk: item.available for item in StockItem.objects.with_available()}
+    assert available == {
+        ok.pk: Decimal("7"),
+        damaged.pk: 0,
+        quarantined.pk: 0,
+        expired.pk: 0,
+        today.pk: Decimal("2"),
+    }
+    assert sum(available.values()) == Part.objects.with_stock().get(pk=part.pk).available
+    assert [item.available_quantity for item in (ok, damaged, expired, today)] == [
+        Decimal("7"),
+        0,
+        0,
+        Decimal("2"),
+    ]
+
+
 def test_allocatable_order_and_exclusions():
     """Oldest received first, then soonest expiry; no damaged, expired or fully allocated."""
     part = PartFactory()

@@ -383,3 +383,38 @@ def test_receive_form_prefills_received_date_as_iso(warehouse_client):
 
     page = warehouse_client.get(reverse("inventory:stock-receive"))
     assert f'value="{timezone.localdate().isoformat()}"' in page.text
+
+
+def test_damaged_item_page_shows_nothing_available(sales_client):
+    """A damaged item's page says 0 available, however much is on hand."""
+    item = StockItemFactory(quantity=Decimal("12"), status=StockItem.Status.DAMAGED)
+    page = sales_client.get(item.get_absolute_url())
+    assert '<dd class="col-7" data-testid="available">0</dd>' in page.text
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "may_write"), [("sales_client", False), ("warehouse_client", True)]
+)
+def test_receiving_and_adjusting_stock_per_group(request, client_fixture, may_write):
+    """Sales may look at stock but gets 403 booking it in or counting it, and nothing is
+    written; the warehouse may (config/roles.py)."""
+    client = request.getfixturevalue(client_fixture)
+    item = StockItemFactory(quantity=Decimal("5"))
+    receive = {
+        "part": item.part.pk,
+        "location": item.location.pk,
+        "quantity": "3",
+        "status": "ok",
+        "received_date": "2024-05-01",
+    }
+    expected = 302 if may_write else 403
+    response = client.post(reverse("inventory:stock-receive"), receive)
+    assert response.status_code == expected
+    response = client.post(
+        reverse("inventory:stock-adjust", args=[item.pk]), {"new_quantity": "1", "reason": "Count"}
+    )
+    assert response.status_code == expected
+    item.refresh_from_db()
+    assert StockItem.objects.count() == (2 if may_write else 1)
+    assert item.quantity == (Decimal("1") if may_write else Decimal("5"))
+    assert StockMovement.objects.count() == (2 if may_write else 0)
