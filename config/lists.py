@@ -3,6 +3,7 @@
 import django_filters
 import django_tables2 as tables
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -56,6 +57,16 @@ class CsvExportMixin(ExportMixin):
     """`?_export=csv` downloads every filtered row; `export_query` links to it."""
 
     export_formats = ("csv",)
+
+    def render_to_response(self, context, **response_kwargs):
+        """Another `?_export=` is a 400 saying so. django-tables2 would try any format tablib
+        names (xlsx, whose package is not installed, is a server error)."""
+        export_format = self.request.GET.get(self.export_trigger_param)
+        if export_format and export_format not in self.export_formats:
+            messages.error(self.request, "This list exports as CSV only.")
+            response_kwargs["status"] = 400
+            return super(ExportMixin, self).render_to_response(context, **response_kwargs)
+        return super().render_to_response(context, **response_kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -110,6 +110,10 @@ class BasePriceBreakFormSet(forms.BaseInlineFormSet):
         return breaks
 
 
+# More than any price list needs. Also the most forms a posted TOTAL_FORMS builds: Django's
+# default of 2,000 turned one tampered POST into seconds of rendering.
+MAX_PRICE_BREAKS = 50
+
 PriceBreakFormSet = forms.inlineformset_factory(
     Part,
     PriceBreak,
@@ -117,6 +121,9 @@ PriceBreakFormSet = forms.inlineformset_factory(
     formset=BasePriceBreakFormSet,
     extra=3,
     can_delete=True,
+    max_num=MAX_PRICE_BREAKS,
+    absolute_max=MAX_PRICE_BREAKS,
+    validate_max=True,
 )
 
 

@@ -6,7 +6,7 @@ from django.utils.functional import cached_property
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 from django_tables2 import RequestConfig
 
-from config.lists import FilteredTableView
+from config.lists import CappedPaginator, FilteredTableView
 from inventory import services
 from inventory.filters import PartFilter, StockItemFilter
 from inventory.forms import (
@@ -136,7 +136,8 @@ class StockItemDetailView(PermissionRequiredMixin, DetailView):
             "from_location", "to_location", "user"
         ).order_by("-created_at", "-pk")
         table = StockMovementTable(movements, orderable=False)
-        RequestConfig(self.request, paginate={"per_page": 25}).configure(table)
+        paginate = {"per_page": 25, "paginator_class": CappedPaginator}
+        RequestConfig(self.request, paginate=paginate).configure(table)
         return super().get_context_data(
             movement_table=table,
             holding_orders=services.holding_orders(self.object)

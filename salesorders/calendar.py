@@ -31,7 +31,7 @@ def parse_month(value: str | None, today: datetime.date) -> datetime.date:
     if not match:
         raise ValueError(message)
     year, month = int(match[1]), int(match[2])
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or not FIRST_MONTH.year <= year <= LAST_MONTH.year:
         raise ValueError(message)
     first = datetime.date(year, month, 1)
     if not FIRST_MONTH <= first <= LAST_MONTH:

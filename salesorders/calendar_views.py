@@ -195,7 +195,9 @@ class FeedTokenRegenerateView(PermissionRequiredMixin, View):
             "subscribe again with the new one wherever you used it.",
         )
         target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(
+        # Our pages send their own path. redirect() would take other text ("list") for a view
+        # name and fail to reverse it.
+        if not target.startswith("/") or not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             target = reverse("calendar:month")

@@ -13,6 +13,7 @@ from salesorders.exceptions import OrderReferenceError
 _formatter = string.Formatter()
 # reference_number is an IntegerField: the largest value every database stores.
 MAX_REFERENCE_NUMBER = 2_147_483_647
+MAX_REFERENCE_LENGTH = 50  # SalesOrder.reference
 # What a strftime code may render as, for matching a reference typed by a user.
 _DATE_CODE_PATTERNS = {
     "Y": r"\d{4}",
@@ -53,6 +54,12 @@ def validate_pattern(pattern: str) -> None:
             raise OrderReferenceError(f"The reference pattern may not use !{conversion}.")
         if field == "ref":
             ref_count += 1
+            # Before format(): {ref:099999999999d} would build a 100 GB string.
+            if any(int(width) > MAX_REFERENCE_LENGTH for width in re.findall("[0-9]+", spec)):
+                raise OrderReferenceError(
+                    f"{{ref:{spec}}} is wider than a reference may be "
+                    f"({MAX_REFERENCE_LENGTH} characters)."
+                )
             try:
                 format(1, spec or "d")
             except ValueError:
@@ -75,7 +82,7 @@ def validate_pattern(pattern: str) -> None:
             )
     if ref_count != 1:
         raise OrderReferenceError("The reference pattern must contain {ref} exactly once.")
-    if len(format_reference(pattern, 1, datetime.date(2000, 1, 1))) > 50:
+    if len(format_reference(pattern, 1, datetime.date(2000, 1, 1))) > MAX_REFERENCE_LENGTH:
         raise OrderReferenceError("References made by this pattern would be too long.")
 
 

@@ -103,8 +103,9 @@ class SalesOrderCreateView(PermissionRequiredMixin, FormView):
 
     def get_initial(self):
         initial = {"salesperson": self.request.user.pk, "priority": 0}
-        if self.request.GET.get("customer", "").isdigit():
-            initial["customer"] = int(self.request.GET["customer"])
+        customer = self.request.GET.get("customer", "")
+        if customer.isascii() and customer.isdecimal():  # "²".isdigit() is true, int() fails
+            initial["customer"] = int(customer)
         return initial
 
     def form_valid(self, form):

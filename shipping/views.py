@@ -194,7 +194,7 @@ class AllocateStockView(OrderShipmentMixin, TemplateView):
         if line is not None:
             initial = {"shipment": self.shipment.pk}
             item_pk = request.GET.get("stock_item")
-            if item_pk and item_pk.isdigit():
+            if item_pk and item_pk.isascii() and item_pk.isdecimal():  # not "²"
                 item = StockItem.objects.allocatable(part=line.part).filter(pk=item_pk).first()
                 if item is not None:
                     initial["stock_item"] = item.pk

@@ -162,6 +162,16 @@ def test_create_part_with_two_price_breaks(warehouse_client):
     ]
 
 
+def test_a_tampered_price_break_count_is_refused_without_building_the_forms(warehouse_client):
+    response = warehouse_client.post(
+        reverse("inventory:part-create"), part_post(**{"breaks-TOTAL_FORMS": "99999999"})
+    )
+    assert response.status_code == 200
+    assert "Please submit at most 50 forms." in response.text
+    assert len(response.context["formset"].forms) == 50
+    assert not Part.objects.exists()
+
+
 def test_duplicate_price_break_quantity_refused_at_field(warehouse_client):
     data = part_post(
         **{
@@ -325,6 +335,15 @@ def test_stock_list_filters(sales_client):
     assert "BATCH-B" in page.text and "BATCH-A" not in page.text
     page = sales_client.get(reverse("inventory:stockitem-list"), {"part": a.part.sku.lower()})
     assert "BATCH-A" in page.text and "BATCH-B" not in page.text
+
+
+def test_stock_item_page_caps_the_rows_per_page_of_its_movements(sales_client):
+    """?per_page= as on the lists: at least 1, at most 100; -5 is no server error."""
+    item = StockItemFactory()
+    for per_page, shown in (("-5", 1), ("100000", 100)):
+        page = sales_client.get(item.get_absolute_url(), {"per_page": per_page})
+        assert page.status_code == 200
+        assert page.context["movement_table"].paginator.per_page == shown
 
 
 def test_part_filter_takes_a_sku_exactly_else_part_of_a_name(sales_client):

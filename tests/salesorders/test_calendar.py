@@ -65,7 +65,9 @@ def test_parse_month_defaults_to_this_month(value):
     assert parse_month(value, datetime.date(2026, 5, 17)) == datetime.date(2026, 5, 1)
 
 
-@pytest.mark.parametrize("value", ["2026-13", "2026-00", "2026-1", "nov", "26-11", "0001-01"])
+@pytest.mark.parametrize(
+    "value", ["2026-13", "2026-00", "2026-1", "nov", "26-11", "0001-01", "0000-01", "1899-12"]
+)
 def test_parse_month_refuses_what_is_not_a_month(value):
     with pytest.raises(ValueError, match="YYYY-MM"):
         parse_month(value, datetime.date(2026, 5, 17))
@@ -264,6 +266,12 @@ def test_regenerate_does_not_redirect_off_site(sales_client):
         reverse("calendar:feed-regenerate"), {"next": "https://evil.example.com/"}
     )
     assert response["Location"] == URL
+
+
+def test_regenerate_with_a_next_that_is_not_a_path_goes_to_the_calendar(sales_client):
+    """Not a server error trying to find a view named "list"."""
+    response = sales_client.post(reverse("calendar:feed-regenerate"), {"next": "list"})
+    assert response.status_code == 302 and response["Location"] == URL
 
 
 @pytest.mark.parametrize("count", [3, 60])

@@ -75,6 +75,12 @@ def test_list_exports_csv(sales_client, order):
     assert "Pending,Not shipped" in body
 
 
+def test_list_refuses_an_export_format_other_than_csv(sales_client, order):
+    response = sales_client.get(reverse("salesorders:list"), {"_export": "xlsx"})
+    assert response.status_code == 400
+    assert "This list exports as CSV only." in response.content.decode()
+
+
 def test_list_query_count_does_not_grow_with_rows(sales_client, django_assert_max_num_queries):
     SalesOrderFactory.create_batch(3)
     with django_assert_max_num_queries(12) as small:
@@ -99,6 +105,14 @@ def test_new_order_form_offers_only_active_customers_and_creates(sales_client, c
     )
     order = SalesOrder.objects.get()
     assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+
+
+def test_new_order_form_preselects_the_customer_of_the_link(sales_client, customer):
+    """?customer=<pk> comes from the customer page; "²" (a digit to str.isdigit) is ignored."""
+    page = sales_client.get(reverse("salesorders:create"), {"customer": customer.pk})
+    assert page.context["form"]["customer"].value() == customer.pk
+    page = sales_client.get(reverse("salesorders:create"), {"customer": "²"})
+    assert page.status_code == 200 and page.context["form"]["customer"].value() is None
 
 
 def test_new_order_refuses_bad_reference_and_target_before_order_date(sales_client, customer):

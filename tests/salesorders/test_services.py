@@ -91,6 +91,7 @@ def test_a_deleted_orders_number_is_not_reused(customer, clerk):
         ("{date}-{ref}", "strftime"),
         ("{date:%Q}-{ref}", "strftime"),
         ("{ref!r}", "may not use"),
+        ("SO-{ref:099999999999d}", "wider than a reference"),  # not a 100 GB string
     ],
 )
 def test_an_invalid_pattern_is_refused_when_saved(pattern, message, clerk):

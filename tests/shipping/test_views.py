@@ -455,6 +455,15 @@ def test_allocate_stock_prefills_the_smaller_of_remainder_and_availability(wareh
     assert page.context["form"]["quantity"].value() == 6
 
 
+def test_allocate_stock_ignores_a_stock_item_that_is_not_a_number(warehouse_client, setup):
+    order, line, _, _, shipment = setup
+    page = warehouse_client.get(
+        url("shipment-allocate", order.pk, shipment.pk), {"line": line.pk, "stock_item": "²"}
+    )
+    assert page.status_code == 200
+    assert page.context["form"]["stock_item"].value() is None
+
+
 def test_allocate_stock_lists_only_available_ok_stock(warehouse_client, setup):
     order, line, first, _, shipment = setup
     damaged = stock(line.part, status=StockItem.Status.DAMAGED)
