@@ -63,10 +63,14 @@ class CsvExportMixin(ExportMixin):
         names (xlsx, whose package is not installed, is a server error)."""
         export_format = self.request.GET.get(self.export_trigger_param)
         if export_format and export_format not in self.export_formats:
-            messages.error(self.request, "This list exports as CSV only.")
-            response_kwargs["status"] = 400
-            return super(ExportMixin, self).render_to_response(context, **response_kwargs)
+            return self.refuse(context, "This list exports as CSV only.", **response_kwargs)
         return super().render_to_response(context, **response_kwargs)
+
+    def refuse(self, context, message: str, **response_kwargs):
+        """The list page (never the export) as a 400, with `message` at the top."""
+        messages.error(self.request, message)
+        response_kwargs["status"] = 400
+        return super(ExportMixin, self).render_to_response(context, **response_kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

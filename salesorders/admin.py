@@ -146,6 +146,19 @@ class EditRefused(Exception):
     """A service refused the admin's save; carries the reason."""
 
 
+class RefusedEditMixin:
+    """For a ModelAdmin whose save_model raises EditRefused when a service refuses: the
+    refusal leaves the admin's transaction, so nothing of the save lands (inlines, log entry),
+    and the form comes back with "Not saved: <reason>" instead of "changed successfully"."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditRefused as refused:
+            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+
 class SalesOrderAdminForm(forms.ModelForm):
     """Carries the version the order had when the form was opened, like the order pages: a
     save after someone else's change is refused instead of silently reverting it."""
@@ -160,7 +173,7 @@ class SalesOrderAdminForm(forms.ModelForm):
 
 
 @admin.register(SalesOrder)
-class SalesOrderAdmin(admin.ModelAdmin):
+class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "customer_name",
@@ -290,15 +303,6 @@ class SalesOrderAdmin(admin.ModelAdmin):
             )
         except ValidationError as error:
             raise EditRefused(" ".join(error.messages)) from error
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A refused edit leaves the transaction, so nothing of it lands (inlines, log entry),
-        and comes back to the form with the reason instead of "changed successfully"."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditRefused as refused:
-            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
-            return HttpResponseRedirect(request.path)
 
 
 @admin.register(SalesOrderLine)

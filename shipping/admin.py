@@ -3,8 +3,8 @@ shipping.services; allocations are read-only here."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
 
+from salesorders.admin import EditRefused, RefusedEditMixin
 from salesorders.models import SalesOrder
 from shipping import services
 from shipping.exceptions import ShippingError
@@ -63,10 +63,6 @@ def delete_pending_shipments(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, services.shipment_delete, "deleted")
 
 
-class EditRefused(Exception):
-    """A service refused the admin's save; carries the reason."""
-
-
 class ShipmentAdminForm(forms.ModelForm):
     """Checks up front what shipment_create would refuse, so the admin shows it on the form."""
 
@@ -94,7 +90,7 @@ class ShipmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(RefusedEditMixin, admin.ModelAdmin):
     form = ShipmentAdminForm
     list_display = [
         "__str__",
@@ -160,7 +156,7 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Adds go through shipment_create, changes through shipment_update. A refusal
-        (e.g. a reference taken meanwhile) raises EditRefused; see changeform_view."""
+        (e.g. a reference taken meanwhile) raises EditRefused; RefusedEditMixin says "Not saved"."""
         try:
             if not change:
                 created = services.shipment_create(
@@ -178,16 +174,6 @@ class ShipmentAdmin(admin.ModelAdmin):
             services.shipment_update(shipment=obj, user=request.user, **data)
         except ShippingError as error:
             raise EditRefused(str(error)) from error
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A refused save leaves the admin's transaction, so nothing of it lands (log entry
-        included), and comes back to the form with the reason instead of "added/changed
-        successfully"."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditRefused as refused:
-            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
-            return HttpResponseRedirect(request.path)
 
     def delete_model(self, request, obj):
         services.shipment_delete(shipment=obj, user=request.user)

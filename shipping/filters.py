@@ -7,6 +7,7 @@ from django.db.models import F
 from config.lists import MatchFilter
 from customers.models import Customer
 from inventory.models import Part
+from salesorders.feeds import parse_bool
 from shipping.models import Shipment
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -24,24 +25,21 @@ class StyledFilterSet(django_filters.FilterSet):
 
 
 class YesNoField(forms.Field):
-    """Yes, no or blank (any). Accepts true/false, 1/0 and yes/no in any case; refuses the rest
-    instead of ignoring it, so a mistyped link does not silently show every row."""
+    """Yes, no or blank (any), read like the calendar feed's flags (feeds.parse_bool); the rest
+    is refused instead of ignored, so a mistyped link does not silently show every row."""
 
     widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
     default_error_messages = {"invalid": "Enter yes or no (true/false, 1/0), or leave it blank."}
-    YES, NO = {"true", "1", "yes"}, {"false", "0", "no"}
 
     def to_python(self, value):
         if isinstance(value, bool):
             return value
-        text = str(value or "").strip().lower()
-        if not text:
+        if not str(value or "").strip():
             return None
-        if text in self.YES:
-            return True
-        if text in self.NO:
-            return False
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return parse_bool(str(self.label), str(value))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class YesNoFilter(django_filters.Filter):

@@ -20,7 +20,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
-from django_tables2.export.views import ExportMixin
 
 from config.lists import CsvExportMixin, FilteredTableView
 from inventory.models import QUANTITY, Part, StockItem, usable_stock_q
@@ -309,10 +308,8 @@ class BackorderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableVi
     def render_to_response(self, context, **response_kwargs):
         """A filter that does not parse is a 400 saying why, not a quietly empty list (or CSV)."""
         if self.filterset.is_bound and not self.filterset.is_valid():
-            messages.error(self.request, f"Check the filter. {filter_errors(self.filterset)}")
-            response_kwargs["status"] = 400
-            # Skip the CSV export: render the page with the message.
-            return super(ExportMixin, self).render_to_response(context, **response_kwargs)
+            message = f"Check the filter. {filter_errors(self.filterset)}"
+            return self.refuse(context, message, **response_kwargs)
         return super().render_to_response(context, **response_kwargs)
 
 
