@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_include_bootstrap",
+    "core",
     "customers",
     "inventory",
     "salesorders",

@@ -9,11 +9,19 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from core.numbers import MAX_AMOUNT, MONEY, QUANTITY, UNIT_PRICE, ZERO, line_amounts
 from customers.models import Contact, Customer, validate_currency_code
-from inventory.models import QUANTITY, UNIT_PRICE, Part, TaxRate
+from inventory.models import Part, TaxRate
+from inventory.pricing import suggest_unit_price
+from salesorders.exceptions import LineError
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-ZERO = Decimal("0")
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()  # "leave as it is" / "the default" for optional arguments
 
 
 class SalesOrderSettings(models.Model):
@@ -319,6 +327,29 @@ class SalesOrder(models.Model):
         return DeliveryState(state).label
 
 
+def apply_tax(line, tax_rate: TaxRate | None, *, overridden: bool) -> None:
+    """Snapshot a tax rate onto a line or extra line (None: untaxed)."""
+    line.tax_rate = tax_rate
+    line.tax_name = tax_rate.name if tax_rate else ""
+    line.tax_percent = tax_rate.percent if tax_rate else ZERO
+    if hasattr(line, "tax_overridden"):
+        line.tax_overridden = overridden
+
+
+def check_amount(line) -> None:
+    """Refuse a line (or extra line) whose amount a stored money field cannot hold."""
+    if abs(line.total) > MAX_AMOUNT or abs(line.subtotal) > MAX_AMOUNT:
+        raise LineError(
+            {
+                "quantity": (
+                    f"{line.quantity.normalize():f} x {line.unit_price.normalize():f} comes to "
+                    f"{line.total:,}, more than a line can hold ({MAX_AMOUNT:,}); "
+                    "lower the quantity or the unit price."
+                )
+            }
+        )
+
+
 class SalesOrderLine(models.Model):
     class PriceSource(models.TextChoices):
         LIST = "list", "List price"
@@ -394,6 +425,78 @@ class SalesOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.part_sku} x {self.quantity.normalize()}"
+
+    @classmethod
+    def from_part(
+        cls,
+        *,
+        order: "SalesOrder",
+        part: Part,
+        quantity: Decimal,
+        unit_price: Decimal | None = None,
+        discount_percent: Decimal = ZERO,
+        tax_rate=UNSET,
+        target_date=None,
+        notes: str = "",
+        sort_order: int = 0,
+    ) -> "SalesOrderLine":
+        """The one snapshot constructor: an unsaved line of `part` on `order`.
+
+        Copies the part's name, SKU and unit; prices it for `quantity` by the part's price
+        breaks unless `unit_price` differs from that suggestion (a manual override); taxes it
+        at the part's default rate unless `tax_rate` is given (None: untaxed); stores the
+        rounded amounts. Reads `part.price_breaks.all()` and `part.default_tax_rate`: prefetch
+        them to build many lines without a query each. Raises LineError when an amount is too
+        large to store."""
+        line = cls(
+            order=order,
+            part=part,
+            part_name=part.name,
+            part_sku=part.sku,
+            unit=part.unit,
+            quantity=quantity,
+            discount_percent=discount_percent,
+            target_date=target_date,
+            notes=notes,
+            sort_order=sort_order,
+        )
+        line.apply_price(part, unit_price)
+        if tax_rate is UNSET:
+            line.apply_tax(part.default_tax_rate, overridden=False)
+        else:
+            line.apply_tax(tax_rate, overridden=tax_rate != part.default_tax_rate)
+        line.apply_amounts()
+        return line
+
+    def apply_price(self, part: Part, unit_price: Decimal | None) -> None:
+        """Set the unit price: the suggestion for the line's quantity unless a price is given
+        that differs from it (then it is a manual override)."""
+        suggestion = suggest_unit_price(part, self.quantity)
+        self.list_unit_price = part.list_price
+        if unit_price is None or unit_price == suggestion.unit_price:
+            self.unit_price = suggestion.unit_price
+            self.price_source = suggestion.source
+            self.price_source_label = suggestion.label
+            self.price_overridden = False
+        else:
+            self.unit_price = unit_price
+            self.price_source = self.PriceSource.MANUAL
+            self.price_source_label = self.PriceSource.MANUAL.label
+            self.price_overridden = True
+
+    def apply_tax(self, tax_rate: TaxRate | None, *, overridden: bool) -> None:
+        """Snapshot the tax rate's name and percent (None: untaxed)."""
+        apply_tax(self, tax_rate, overridden=overridden)
+
+    def apply_amounts(self) -> None:
+        """Store subtotal, tax and total from quantity, price, discount and tax percent."""
+        self.subtotal, self.tax_amount, self.total = line_amounts(
+            quantity=self.quantity,
+            unit_price=self.unit_price,
+            discount_percent=self.discount_percent,
+            tax_percent=self.tax_percent,
+        )
+        check_amount(self)
 
     @property
     def remaining_quantity(self) -> Decimal:

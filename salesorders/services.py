@@ -7,7 +7,7 @@ sentence a person can act on, and writes nothing when it raises.
 
 import datetime
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,9 +17,9 @@ from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.numbers import MAX_AMOUNT, ZERO, line_amounts, money
 from customers.models import Customer
 from inventory.models import Part, StockItem, TaxRate
-from inventory.pricing import suggest_unit_price
 from salesorders.exceptions import (
     CustomerError,
     DuplicateLineError,
@@ -31,12 +31,14 @@ from salesorders.exceptions import (
 )
 from salesorders.feeds import refresh_calendar_events
 from salesorders.models import (
-    ZERO,
+    UNSET,
     SalesOrder,
     SalesOrderEvent,
     SalesOrderExtraLine,
     SalesOrderLine,
     SalesOrderSettings,
+    apply_tax,
+    check_amount,
     delivery_state_of,
 )
 from salesorders.numbering import format_reference, parse_reference
@@ -47,15 +49,6 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 MAX_QUANTITY = Decimal("99999999.9999")
 MAX_PRICE = Decimal("9999999999.9999")
-MAX_AMOUNT = Decimal("999999999999.99")  # what a stored amount (14 digits, 2 dp) holds
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = _Unset()  # "leave as it is" for optional service arguments
 
 
 # --- history and version -------------------------------------------------------------------
@@ -87,23 +80,6 @@ def touch_order(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
 
 
 # --- money ---------------------------------------------------------------------------------
-
-
-def money(value: Decimal) -> Decimal:
-    """Round an amount half-up to cents."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_amounts(
-    *, quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_percent: Decimal
-) -> tuple[Decimal, Decimal, Decimal]:
-    """(subtotal, tax, total) of a line, each rounded half-up to 2 dp.
-
-    subtotal = quantity x unit price x (1 - discount/100); tax = subtotal x rate/100.
-    """
-    subtotal = money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
-    tax = money(subtotal * tax_percent / HUNDRED)
-    return subtotal, tax, subtotal + tax
 
 
 def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
@@ -445,54 +421,6 @@ def _fresh_part(part: Part) -> Part:
     )
 
 
-def _apply_price(line: SalesOrderLine, part: Part, unit_price) -> None:
-    """Set the line's unit price: the suggestion for its quantity unless a price is given
-    that differs from it (then it is a manual override)."""
-    suggestion = suggest_unit_price(part, line.quantity)
-    line.list_unit_price = part.list_price
-    if unit_price is None or unit_price == suggestion.unit_price:
-        line.unit_price = suggestion.unit_price
-        line.price_source = suggestion.source
-        line.price_source_label = suggestion.label
-        line.price_overridden = False
-    else:
-        line.unit_price = unit_price
-        line.price_source = SalesOrderLine.PriceSource.MANUAL
-        line.price_source_label = SalesOrderLine.PriceSource.MANUAL.label
-        line.price_overridden = True
-
-
-def _apply_tax(line, tax_rate: TaxRate | None, *, overridden: bool) -> None:
-    line.tax_rate = tax_rate
-    line.tax_name = tax_rate.name if tax_rate else ""
-    line.tax_percent = tax_rate.percent if tax_rate else ZERO
-    line.tax_overridden = overridden
-
-
-def _apply_amounts(line) -> None:
-    line.subtotal, line.tax_amount, line.total = line_amounts(
-        quantity=line.quantity,
-        unit_price=line.unit_price,
-        discount_percent=getattr(line, "discount_percent", ZERO),
-        tax_percent=line.tax_percent,
-    )
-    _check_amount(line)
-
-
-def _check_amount(line) -> None:
-    """Refuse a line (or extra line) whose amount a stored money field cannot hold."""
-    if abs(line.total) > MAX_AMOUNT or abs(line.subtotal) > MAX_AMOUNT:
-        raise LineError(
-            {
-                "quantity": (
-                    f"{line.quantity.normalize():f} x {line.unit_price.normalize():f} comes to "
-                    f"{line.total:,}, more than a line can hold ({MAX_AMOUNT:,}); "
-                    "lower the quantity or the unit price."
-                )
-            }
-        )
-
-
 def _describe_line(line: SalesOrderLine) -> str:
     return (
         f"{line.part_sku} x {line.quantity.normalize():f} at {line.unit_price.normalize():f}"
@@ -534,24 +462,17 @@ def salesorder_line_add(
         raise DuplicateLineError(
             {"part": f"{part} is already on this order; edit that line instead."}, line=existing
         )
-    line = SalesOrderLine(
+    line = SalesOrderLine.from_part(
         order=order,
         part=part,
-        part_name=part.name,
-        part_sku=part.sku,
-        unit=part.unit,
         quantity=quantity,
+        unit_price=unit_price,
         discount_percent=discount,
+        tax_rate=tax_rate,
         target_date=target_date,
         notes=notes,
         sort_order=order.line_count + 1,
     )
-    _apply_price(line, part, unit_price)
-    if tax_rate is UNSET:
-        _apply_tax(line, part.default_tax_rate, overridden=False)
-    else:
-        _apply_tax(line, tax_rate, overridden=tax_rate != part.default_tax_rate)
-    _apply_amounts(line)
     line.save()
     _refresh_totals(order=order, user=user)
     record_event(
@@ -622,20 +543,20 @@ def salesorder_line_update(
     if unit_price is not UNSET or (quantity_changed and not line.price_overridden):
         part = _fresh_part(line.part)
         if unit_price is UNSET:
-            _apply_price(line, part, None)
+            line.apply_price(part, None)
         else:
             price = None if unit_price in (None, "") else _unit_price(unit_price)
-            _apply_price(line, part, price)
+            line.apply_price(part, price)
     if tax_rate is not UNSET:
         default = (
             TaxRate.objects.filter(parts=line.part_id).first() if tax_rate is not None else None
         )
-        _apply_tax(line, tax_rate, overridden=tax_rate is None or tax_rate != default)
+        line.apply_tax(tax_rate, overridden=tax_rate is None or tax_rate != default)
     if target_date is not UNSET:
         line.target_date = target_date
     if notes is not UNSET:
         line.notes = notes
-    _apply_amounts(line)
+    line.apply_amounts()
     line.save()
     _refresh_totals(order=order, user=user)
     after = _describe_line(line)
@@ -686,14 +607,14 @@ def _apply_extra(extra, *, description, quantity, unit_price, tax_rate) -> None:
     if unit_price is not UNSET:
         extra.unit_price = _unit_price(unit_price, allow_negative=True)
     if tax_rate is not UNSET:
-        _apply_tax(extra, tax_rate, overridden=False)
+        apply_tax(extra, tax_rate, overridden=False)
     extra.subtotal, extra.tax_amount, extra.total = line_amounts(
         quantity=extra.quantity,
         unit_price=extra.unit_price,
         discount_percent=ZERO,
         tax_percent=extra.tax_percent,
     )
-    _check_amount(extra)
+    check_amount(extra)
 
 
 @transaction.atomic

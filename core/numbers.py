@@ -1,0 +1,55 @@
+"""Money and quantity arithmetic and formatting: Decimal only, never float.
+
+Unit prices have 4 decimal places, amounts 2, rounded half-up per line; quantities have 4.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+QUANTITY_STEP = Decimal("0.0001")
+
+# Column shapes shared by every app's models.
+QUANTITY = {"max_digits": 12, "decimal_places": 4}
+UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
+MONEY = {"max_digits": 14, "decimal_places": 2}
+MAX_AMOUNT = Decimal("999999999999.99")  # what a MONEY column holds
+
+
+def money(value) -> Decimal:
+    """Round an amount half-up to cents."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amounts(
+    *, quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_percent: Decimal
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(subtotal, tax, total) of a priced line, each rounded half-up to 2 dp.
+
+    subtotal = quantity x unit price x (1 - discount/100); tax = subtotal x rate/100.
+    """
+    subtotal = money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+    tax = money(subtotal * tax_percent / HUNDRED)
+    return subtotal, tax, subtotal + tax
+
+
+def format_quantity(value) -> str:
+    """A quantity as people write it: 10.0000 -> "10", 2.5000 -> "2.5", never 1E+1.
+
+    None and "" give "" (an empty cell)."""
+    if value in (None, ""):
+        return ""
+    return format(Decimal(value).normalize(), "f")
+
+
+def plain(value) -> Decimal:
+    """The same number without trailing zeros or an exponent (10.0000 -> 10), for inputs."""
+    return Decimal(format_quantity(value))
+
+
+def format_amount(value) -> str:
+    """Money with thousands separators and 2 decimals: 1234.5 -> "1,234.50"; None -> ""."""
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(value):,.2f}"
