@@ -11,10 +11,10 @@ Django's test client, as a calendar client would, and reports:
                  VEVENT built with icalendar and written to the store (first request ever);
 - warm_calendar: `manage.py warm_calendar` filling the empty store (what a deploy runs);
 - cold process:  the store filled, Django's cache cleared (a restarted or another worker);
-- one changed:   one order edited (touch_order), nothing refreshed: the feed joins the stored
+- one changed:   one order edited (salesorder_touch), nothing refreshed: the feed joins the stored
                  VEVENTs, builds the changed one and writes it back;
 - one refreshed: one order edited and refresh_calendar_events() run for it (as on_commit after
-                 touch_order will): the feed only joins stored text;
+                 salesorder_touch will): the feed only joins stored text;
 - warm:          the whole feed cached under its ETag;
 - 304:           a conditional GET with the ETag.
 
@@ -154,7 +154,7 @@ def main() -> None:
 
     from salesorders import feeds
     from salesorders.models import OrderCalendarEvent, SalesOrder
-    from salesorders.services import touch_order
+    from salesorders.services import salesorder_touch
 
     call_command("migrate", verbosity=0)
     seed(args.orders)
@@ -204,13 +204,13 @@ def main() -> None:
     changed = []
     order = SalesOrder.objects.open().filter(target_date__isnull=False).first()
     for _ in range(args.repeat):
-        touch_order(order=order, user=None)
+        salesorder_touch(order=order, user=None)
         _, _, ms, queries = timed(client, path)
         changed.append((ms, queries))
 
     refreshed = []
     for _ in range(args.repeat):
-        touch_order(order=order, user=None)
+        salesorder_touch(order=order, user=None)
         feeds.refresh_calendar_events([order.pk])
         _, _, ms, queries = timed(client, path)
         refreshed.append((ms, queries))

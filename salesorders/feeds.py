@@ -176,7 +176,7 @@ class Fingerprint:
 def fingerprint(orders: QuerySet) -> Fingerprint:
     """One aggregate over the feed's orders.
 
-    Every change of an order bumps its `version` and `updated_at` (services.touch_order), so an
+    Every change of an order bumps its `version` and `updated_at` (services.salesorder_touch), so an
     edit moves the sums and the latest time, an order that leaves the set changes the count,
     and one that enters brings a newer `updated_at`."""
     row = orders.order_by().aggregate(

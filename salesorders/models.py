@@ -63,6 +63,10 @@ BACKORDER_STATUSES = ("issued", "on_hold")
 # A line with something still to ship or cancel; the partial index `salesorderline_open`
 # holds exactly these lines, so a query must spell the condition this way to use it.
 OPEN_LINE = Q(quantity__gt=F("shipped_quantity") + F("cancelled_quantity"))
+# A line with a remainder that no pending shipment has reserved stock for.
+UNALLOCATED_LINE = Q(
+    quantity__gt=F("shipped_quantity") + F("cancelled_quantity") + F("allocated_quantity")
+)
 
 
 class SalesOrderQuerySet(models.QuerySet):
@@ -350,6 +354,22 @@ def check_amount(line) -> None:
         )
 
 
+class SalesOrderLineQuerySet(models.QuerySet):
+    def open(self) -> "SalesOrderLineQuerySet":
+        """Lines with something still to ship or cancel (served by the partial index
+        `salesorderline_open`, which holds exactly these lines)."""
+        return self.filter(OPEN_LINE)
+
+    def unallocated(self) -> "SalesOrderLineQuerySet":
+        """Lines with a remainder that no pending shipment has stock reserved for."""
+        return self.filter(UNALLOCATED_LINE)
+
+    def backordered(self) -> "SalesOrderLineQuerySet":
+        """Open lines of orders waiting for stock (Issued or On Hold), unallocated or not:
+        the Backorders page and the allocation queue."""
+        return self.open().filter(order__status__in=BACKORDER_STATUSES)
+
+
 class SalesOrderLine(models.Model):
     class PriceSource(models.TextChoices):
         LIST = "list", "List price"
@@ -387,6 +407,8 @@ class SalesOrderLine(models.Model):
     subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
     total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+
+    objects = SalesOrderLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "sort_order", "pk"]
@@ -543,8 +565,33 @@ class SalesOrderExtraLine(models.Model):
 class SalesOrderEvent(models.Model):
     """History: who changed what on an order, and when."""
 
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Changed"
+        NOTE = "note", "Note"
+        LINE_ADDED = "line_added", "Line added"
+        LINE_CHANGED = "line_changed", "Line changed"
+        LINE_REMOVED = "line_removed", "Line removed"
+        EXTRA_ADDED = "extra_added", "Extra line added"
+        EXTRA_CHANGED = "extra_changed", "Extra line changed"
+        EXTRA_REMOVED = "extra_removed", "Extra line removed"
+        ISSUED = "issued", "Issued"
+        HELD = "held", "Put on hold"
+        RELEASED = "released", "Released"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        REMAINING_CANCELLED = "remaining_cancelled", "Remaining cancelled"
+        SHIPMENT_CREATED = "shipment_created", "Shipment created"
+        SHIPMENT_CHANGED = "shipment_changed", "Shipment changed"
+        SHIPMENT_DELETED = "shipment_deleted", "Shipment deleted"
+        SHIPMENT_SHIPPED = "shipment_shipped", "Shipment shipped"
+        SHIPMENT_DELIVERED = "shipment_delivered", "Shipment delivered"
+        ALLOCATED = "allocated", "Stock allocated"
+        ALLOCATION_REMOVED = "allocation_removed", "Allocation removed"
+        AUTO_ALLOCATED = "auto_allocated", "Auto allocated"
+
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     message = models.TextField()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -54,14 +54,14 @@ MAX_PRICE = Decimal("9999999999.9999")
 # --- history and version -------------------------------------------------------------------
 
 
-def record_event(
+def salesorder_event_record(
     *, order: SalesOrder, kind: str, message: str, user: AbstractBaseUser | None
 ) -> SalesOrderEvent:
     """Append a line to the order's history. Call inside the transaction of the change."""
     return SalesOrderEvent.objects.create(order=order, kind=kind, message=message, user=user)
 
 
-def touch_order(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
+def salesorder_touch(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
     """Mark the order as changed: bump its version and who/when changed it.
 
     Any write that changes what the order shows (header, lines, totals, status, shipped or
@@ -338,7 +338,7 @@ def salesorder_create(
     except ValidationError as error:
         raise SalesOrderError(error.message_dict) from None
     order.save()
-    record_event(
+    salesorder_event_record(
         order=order, kind="created", message=f"Order created for {customer.name}.", user=user
     )
     return order
@@ -402,11 +402,11 @@ def salesorder_update(
     except ValidationError as error:
         raise SalesOrderError(error.message_dict) from None
     order.save(update_fields=changed)
-    touch_order(order=order, user=user)
+    salesorder_touch(order=order, user=user)
     labels = ", ".join(
         str(SalesOrder._meta.get_field(f).verbose_name) for f in changed if f != "customer_name"
     )
-    record_event(order=order, kind="updated", message=f"Changed {labels}.", user=user)
+    salesorder_event_record(order=order, kind="updated", message=f"Changed {labels}.", user=user)
     return order
 
 
@@ -475,7 +475,7 @@ def salesorder_line_add(
     )
     line.save()
     _refresh_totals(order=order, user=user)
-    record_event(
+    salesorder_event_record(
         order=order, kind="line_added", message=f"Added {_describe_line(line)}.", user=user
     )
     return line
@@ -561,7 +561,7 @@ def salesorder_line_update(
     _refresh_totals(order=order, user=user)
     after = _describe_line(line)
     message = f"Changed line {before} to {after}." if before != after else f"Changed {after}."
-    record_event(order=order, kind="line_changed", message=message, user=user)
+    salesorder_event_record(order=order, kind="line_changed", message=message, user=user)
     return line
 
 
@@ -584,7 +584,9 @@ def salesorder_line_delete(
     description = _describe_line(line)
     line.delete()
     _refresh_totals(order=order, user=user)
-    record_event(order=order, kind="line_removed", message=f"Removed {description}.", user=user)
+    salesorder_event_record(
+        order=order, kind="line_removed", message=f"Removed {description}.", user=user
+    )
 
 
 # --- extra lines ---------------------------------------------------------------------------
@@ -639,7 +641,7 @@ def salesorder_extra_line_add(
     extra.sort_order = 0
     extra.save()
     _refresh_totals(order=order, user=user)
-    record_event(
+    salesorder_event_record(
         order=order, kind="extra_added", message=f"Added {_extra_description(extra)}.", user=user
     )
     return extra
@@ -668,7 +670,7 @@ def salesorder_extra_line_update(
     )
     extra.save()
     _refresh_totals(order=order, user=user)
-    record_event(
+    salesorder_event_record(
         order=order,
         kind="extra_changed",
         message=f"Changed {before} to {_extra_description(extra)}.",
@@ -689,7 +691,9 @@ def salesorder_extra_line_delete(
     description = _extra_description(extra)
     extra.delete()
     _refresh_totals(order=order, user=user)
-    record_event(order=order, kind="extra_removed", message=f"Removed {description}.", user=user)
+    salesorder_event_record(
+        order=order, kind="extra_removed", message=f"Removed {description}.", user=user
+    )
 
 
 # --- lifecycle -----------------------------------------------------------------------------
@@ -800,8 +804,8 @@ def salesorder_issue(
     order, target = _transition(order, "issue", user, expected_version)
     order.status, order.issued_at, order.issued_by = target, timezone.now(), user
     order.save(update_fields=["status", "issued_at", "issued_by"])
-    touch_order(order=order, user=user)
-    record_event(order=order, kind="issued", message="Order issued.", user=user)
+    salesorder_touch(order=order, user=user)
+    salesorder_event_record(order=order, kind="issued", message="Order issued.", user=user)
     return order
 
 
@@ -820,8 +824,8 @@ def salesorder_hold(
     order, target = _transition(order, "hold", user, expected_version)
     order.status, order.hold_reason = target, reason[:250]
     order.save(update_fields=["status", "hold_reason"])
-    touch_order(order=order, user=user)
-    record_event(order=order, kind="held", message=f"Put on hold: {reason}", user=user)
+    salesorder_touch(order=order, user=user)
+    salesorder_event_record(order=order, kind="held", message=f"Put on hold: {reason}", user=user)
     return order
 
 
@@ -844,10 +848,10 @@ def salesorder_release(
         order.issued_at, order.issued_by = timezone.now(), user
         fields += ["issued_at", "issued_by"]
     order.save(update_fields=fields)
-    touch_order(order=order, user=user)
+    salesorder_touch(order=order, user=user)
     reason = (reason or "").strip()
     message = f"Released from hold: {reason}" if reason else "Released from hold."
-    record_event(order=order, kind="released", message=message, user=user)
+    salesorder_event_record(order=order, kind="released", message=message, user=user)
     return order
 
 
@@ -860,8 +864,8 @@ def salesorder_complete(
     order, target = _transition(order, "complete", user, expected_version)
     order.status, order.completed_at, order.completed_by = target, timezone.now(), user
     order.save(update_fields=["status", "completed_at", "completed_by"])
-    touch_order(order=order, user=user)
-    record_event(order=order, kind="completed", message="Order completed.", user=user)
+    salesorder_touch(order=order, user=user)
+    salesorder_event_record(order=order, kind="completed", message="Order completed.", user=user)
     return order
 
 
@@ -890,14 +894,14 @@ def salesorder_cancel(
         Shipment.objects.filter(pk__in=pending_shipments).delete()
     order.status, order.cancelled_at, order.cancelled_by = target, timezone.now(), user
     order.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    touch_order(order=order, user=user)
+    salesorder_touch(order=order, user=user)
     reason = (reason or "").strip()
     message = "Order cancelled"
     if released:
         total = sum(released.values(), ZERO)
         message += f"; released {total.normalize():f} reserved"
     message += f": {reason}" if reason else "."
-    record_event(order=order, kind="cancelled", message=message, user=user)
+    salesorder_event_record(order=order, kind="cancelled", message=message, user=user)
     return order
 
 
@@ -923,9 +927,11 @@ def salesorder_line_cancel_remaining(
         raise LineError(f"Nothing is left to cancel on {line.part_sku}.")
     line.cancelled_quantity += rest
     line.save(update_fields=["cancelled_quantity"])
-    touch_order(order=order, user=user)
+    salesorder_touch(order=order, user=user)
     message = f"Cancelled the remaining {rest.normalize():f} of {line.part_sku}"
     if released:
         message += f" (released {released[line.pk].normalize():f} reserved)"
-    record_event(order=order, kind="remaining_cancelled", message=message + ".", user=user)
+    salesorder_event_record(
+        order=order, kind="remaining_cancelled", message=message + ".", user=user
+    )
     return line

@@ -8,6 +8,14 @@ from inventory.models import QUANTITY, StockItem
 from salesorders.models import SalesOrder, SalesOrderLine
 
 
+class ShipmentQuerySet(models.QuerySet):
+    def pending(self) -> "ShipmentQuerySet":
+        """Shipments not yet shipped: their allocations still reserve stock.
+
+        Lower apps reach this through the reverse relation (`order.shipments.pending()`)."""
+        return self.filter(status=Shipment.Status.PENDING)
+
+
 class Shipment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -32,6 +40,8 @@ class Shipment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = ShipmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "pk"]
         permissions = [("complete_shipment", "Can complete shipments")]
@@ -50,6 +60,15 @@ class Shipment(models.Model):
         return reverse("shipping:shipment-detail", args=[self.pk])
 
 
+class AllocationQuerySet(models.QuerySet):
+    def pending(self) -> "AllocationQuerySet":
+        """Allocations of pending shipments: what the `allocated_quantity` counters count.
+
+        Lower apps reach this through the reverse relation (`stock_item.allocations.pending()`,
+        `line.allocations.pending()`)."""
+        return self.filter(shipment__status=Shipment.Status.PENDING)
+
+
 class Allocation(models.Model):
     """Stock of one item reserved for one order line in one shipment.
 
@@ -65,6 +84,8 @@ class Allocation(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["shipment", "line", "pk"]

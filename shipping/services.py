@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from inventory.models import StockItem, StockMovement
 from salesorders.models import SalesOrder, SalesOrderLine
-from salesorders.services import record_event, touch_order
+from salesorders.services import salesorder_event_record, salesorder_touch
 from shipping.exceptions import (
     AllocationError,
     AlreadyShippedError,
@@ -210,7 +210,7 @@ def shipment_create(
         notes=notes,
         created_by=user,
     )
-    record_event(
+    salesorder_event_record(
         order=order, kind="shipment_created", message=f"Shipment {reference} created.", user=user
     )
     return shipment
@@ -270,7 +270,7 @@ def shipment_update(
     for name, value in changes.items():
         setattr(shipment, name, value)
     shipment.save(update_fields=list(changes))
-    record_event(
+    salesorder_event_record(
         order=order,
         kind="shipment_changed",
         message=f"Shipment {shipment.reference}: {', '.join(sorted(changes))} changed.",
@@ -304,7 +304,7 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
     _release_counters(shipment, line_pks, item_pks, ship=False)
     Allocation.objects.filter(shipment=shipment).delete()
     shipment.delete()
-    record_event(
+    salesorder_event_record(
         order=order,
         kind="shipment_deleted",
         message=f"Shipment {shipment.reference} deleted; its allocations were released.",
@@ -374,13 +374,13 @@ def shipment_complete(
 
     tracking = f", tracking {shipment.tracking_number}" if shipment.tracking_number else ""
     carried = f" with {shipment.carrier}" if shipment.carrier else ""
-    record_event(
+    salesorder_event_record(
         order=order,
         kind="shipment_shipped",
         message=f"Shipment {shipment.reference} shipped{carried}{tracking}.",
         user=user,
     )
-    touch_order(order=order, user=user)
+    salesorder_touch(order=order, user=user)
     return shipment
 
 
@@ -450,7 +450,7 @@ def shipment_mark_delivered(
     shipment.status = Shipment.Status.DELIVERED
     shipment.delivery_date = delivery_date
     shipment.save(update_fields=["status", "delivery_date"])
-    record_event(
+    salesorder_event_record(
         order=order,
         kind="shipment_delivered",
         message=f"Shipment {shipment.reference} delivered on {delivery_date:%d %b %Y}.",
@@ -576,7 +576,7 @@ def allocation_create(
     else:
         allocation.quantity += quantity
         Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
-    record_event(
+    salesorder_event_record(
         order=order,
         kind="allocated",
         message=(
@@ -613,7 +613,7 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
         allocated_quantity=F("allocated_quantity") - current.quantity
     )
     current.delete()
-    record_event(
+    salesorder_event_record(
         order=order,
         kind="allocation_removed",
         message=(
@@ -745,7 +745,9 @@ def order_auto_allocate(
 
     if result.allocated:
         _write_allocations(result, user)
-        record_event(order=order, kind="auto_allocated", message=result.summary(), user=user)
+        salesorder_event_record(
+            order=order, kind="auto_allocated", message=result.summary(), user=user
+        )
     return result
 
 

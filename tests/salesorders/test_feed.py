@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from salesorders import feeds
 from salesorders.models import OrderCalendarEvent, SalesOrder
-from salesorders.services import touch_order
+from salesorders.services import salesorder_touch
 from tests.factories import (
     CustomerFactory,
     SalesOrderFactory,
@@ -313,7 +313,7 @@ def test_uid_stays_and_sequence_grows_when_the_order_changes(client, sales_user)
     first = events_of(client.get(path_for(sales_user)))["SO-0005"]
 
     SalesOrder.objects.filter(pk=order.pk).update(customer_name="After")
-    touch_order(order=order, user=sales_user)
+    salesorder_touch(order=order, user=sales_user)
     second = events_of(client.get(path_for(sales_user)))["SO-0005"]
 
     assert second["UID"] == first["UID"]
@@ -342,14 +342,14 @@ def test_etag_changes_when_an_order_changes_enters_or_leaves(client, sales_user)
     url = path_for(sales_user)
     etags = [client.get(url)["ETag"]]
 
-    touch_order(order=order, user=sales_user)
+    salesorder_touch(order=order, user=sales_user)
     etags.append(client.get(url)["ETag"])
 
     SalesOrderFactory(reference="SO-0002")
     etags.append(client.get(url)["ETag"])
 
     SalesOrder.objects.filter(pk=order.pk).update(status=Status.COMPLETE)
-    touch_order(order=order, user=sales_user)
+    salesorder_touch(order=order, user=sales_user)
     response = client.get(url, headers={"If-None-Match": etags[-1]})
     assert response.status_code == 200
     assert set(events_of(response)) == {"SO-0002"}
@@ -407,7 +407,7 @@ def test_feed_queries_do_not_grow_with_orders(
     with django_assert_max_num_queries(7):
         cold = client.get(url)
     assert len(events_of(cold)) == count
-    touch_order(order=SalesOrder.objects.first(), user=None)
+    salesorder_touch(order=SalesOrder.objects.first(), user=None)
     with django_assert_max_num_queries(7):
         one_changed = client.get(url)
     assert len(events_of(one_changed)) == count
@@ -428,7 +428,7 @@ def test_cached_events_are_reused_and_a_changed_order_rebuilt(client, sales_user
     before = events_of(client.get(url))
     order = SalesOrder.objects.get(reference="SO-00003")
     SalesOrder.objects.filter(pk=order.pk).update(customer_name="Renamed Ltd")
-    touch_order(order=order, user=sales_user)
+    salesorder_touch(order=order, user=sales_user)
     after = events_of(client.get(url))
     assert str(after["SO-00003"]["SUMMARY"]) == "SO-00003 · Renamed Ltd"
     assert after["SO-00001"].to_ical() == before["SO-00001"].to_ical()
@@ -505,7 +505,7 @@ def test_an_edit_rebuilds_only_that_orders_stored_event(client, sales_user, buil
     built_at = dict(OrderCalendarEvent.objects.values_list("order_id", "built_at"))
     order = SalesOrder.objects.get(reference="SO-00003")
     SalesOrder.objects.filter(pk=order.pk).update(customer_name="Renamed Ltd")
-    touch_order(order=order, user=sales_user)
+    salesorder_touch(order=order, user=sales_user)
     builds.clear()
     cache.clear()
 
@@ -576,7 +576,7 @@ def test_refresh_calendar_events_stores_the_current_version(
     _orders(3)
     client.get(path_for(sales_user))
     order = SalesOrder.objects.get(reference="SO-00002")
-    touch_order(order=order, user=None)
+    salesorder_touch(order=order, user=None)
     builds.clear()
     with django_assert_max_num_queries(3):
         assert feeds.refresh_calendar_events([order.pk]) == 1
@@ -595,7 +595,7 @@ def test_a_committed_order_change_refreshes_its_stored_event(
     client.get(path_for(sales_user))
     order = SalesOrder.objects.get(reference="SO-00002")
     with django_capture_on_commit_callbacks(execute=True):
-        touch_order(order=order, user=None)
+        salesorder_touch(order=order, user=None)
     assert stored_versions() == order_versions()
     builds.clear()
     cache.clear()
@@ -644,7 +644,7 @@ def test_warm_calendar_fills_the_store(client, sales_user, builds):
     events_of(client.get(path_for(sales_user) + "?include_completed=true"))
     assert builds == []
 
-    touch_order(order=completed, user=None)
+    salesorder_touch(order=completed, user=None)
     call_command("warm_calendar", "--no-progress", verbosity=0)
     assert builds == [completed.pk]  # only the stale one
     call_command("warm_calendar", "--no-progress", "--all", verbosity=0)

@@ -146,7 +146,9 @@ def test_order_page_shows_lines_totals_and_only_allowed_actions(sales_client, or
 
 def test_order_page_shows_history_written_by_the_system(sales_client, order):
     """An event with no user (a background job, a data import) reads as "system"."""
-    services.record_event(order=order, kind="note", message="Imported from EDI.", user=None)
+    services.salesorder_event_record(
+        order=order, kind="note", message="Imported from EDI.", user=None
+    )
     response = sales_client.get(order.get_absolute_url())
     assert response.status_code == 200
     assert "system</span> — Imported from EDI." in response.content.decode()
