@@ -282,6 +282,10 @@ class SalesOrder(models.Model):
         """Complete and Cancelled orders cannot be changed anywhere, the admin included."""
         return self.status in (self.Status.COMPLETE, self.Status.CANCELLED)
 
+    def can_ship(self) -> bool:
+        """Stock may be allocated to it, shipments opened and completed: it is Issued."""
+        return self.status == self.Status.ISSUED
+
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return bool(self.is_open and self.target_date and self.target_date < today)

@@ -59,6 +59,11 @@ class Shipment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("shipping:shipment-detail", args=[self.pk])
 
+    @property
+    def is_pending(self) -> bool:
+        """Not shipped yet: its allocations reserve stock and may still change."""
+        return self.status == self.Status.PENDING
+
 
 class AllocationQuerySet(models.QuerySet):
     def pending(self) -> "AllocationQuerySet":
