@@ -13,7 +13,7 @@ Django's test client, as a calendar client would, and reports:
 - cold process:  the store filled, Django's cache cleared (a restarted or another worker);
 - one changed:   one order edited (salesorder_touch), nothing refreshed: the feed joins the stored
                  VEVENTs, builds the changed one and writes it back;
-- one refreshed: one order edited and refresh_calendar_events() run for it (as on_commit after
+- one refreshed: one order edited and calendar_events_refresh() run for it (as on_commit after
                  salesorder_touch will): the feed only joins stored text;
 - warm:          the whole feed cached under its ETag;
 - 304:           a conditional GET with the ETag.
@@ -152,15 +152,18 @@ def main() -> None:
     from django.urls import reverse
     from icalendar import Calendar
 
-    from salesorders import feeds
-    from salesorders.models import OrderCalendarEvent, SalesOrder
+    from order_calendar import selectors, services
+    from order_calendar.models import OrderCalendarEvent
+    from salesorders.models import SalesOrder
     from salesorders.services import salesorder_touch
 
     call_command("migrate", verbosity=0)
     seed(args.orders)
     user, _ = get_user_model().objects.get_or_create(username="bench-calendar")
     user.groups.add(Group.objects.get(name="Sales"))
-    path = reverse("calendar:feed", kwargs={"user_id": user.pk, "token": feeds.feed_token(user)})
+    path = reverse(
+        "calendar:feed", kwargs={"user_id": user.pk, "token": selectors.feed_token(user)}
+    )
     client = Client()
     open_orders = SalesOrder.objects.open().filter(target_date__isnull=False).count()
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
@@ -211,7 +214,7 @@ def main() -> None:
     refreshed = []
     for _ in range(args.repeat):
         salesorder_touch(order=order, user=None)
-        feeds.refresh_calendar_events([order.pk])
+        services.calendar_events_refresh([order.pk])
         _, _, ms, queries = timed(client, path)
         refreshed.append((ms, queries))
 

@@ -252,7 +252,7 @@ def calendar_month(b: Bench) -> Plan:
 
 
 def _feed_path(b: Bench) -> str:
-    feed_url = service("salesorders.feeds", "feed_url")
+    feed_url = service("order_calendar.selectors", "feed_url")
     try:
         return urlsplit(feed_url(b.user)).path
     except NoReverseMatch:
@@ -275,7 +275,7 @@ def ics_first_build(b: Bench) -> Plan:
     def setup():
         cache.clear()
         try:  # events the app stores per order (rolled back with the repetition)
-            from salesorders.models import OrderCalendarEvent
+            from order_calendar.models import OrderCalendarEvent
         except ImportError:
             return
         OrderCalendarEvent.objects.all().delete()

@@ -6,7 +6,7 @@ transactional test has emptied the tables.
 
 from django.contrib.auth.management import create_permissions
 
-DOMAIN_APPS = ["customers", "inventory", "salesorders", "shipping"]
+DOMAIN_APPS = ["customers", "inventory", "salesorders", "shipping", "order_calendar"]
 CRUD = ["add", "change", "delete", "view"]
 ALL = "__all__"
 

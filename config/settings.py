@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "inventory",
     "salesorders",
     "shipping",
+    "order_calendar",
     "config",
 ]
 

@@ -26,7 +26,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("inventory/", include("inventory.urls")),
     path("orders/", include("salesorders.urls")),
-    path("calendar/", include("salesorders.calendar_urls")),
+    path("calendar/", include("order_calendar.urls")),
     path("shipping/", include("shipping.urls")),
     path("admin/", admin.site.urls),
 ]

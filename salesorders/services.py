@@ -8,7 +8,6 @@ sentence a person can act on, and writes nothing when it raises.
 import datetime
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
-from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -29,7 +28,6 @@ from salesorders.exceptions import (
     SalesOrderError,
     StaleOrderError,
 )
-from salesorders.feeds import refresh_calendar_events
 from salesorders.models import (
     UNSET,
     SalesOrder,
@@ -42,6 +40,7 @@ from salesorders.models import (
     delivery_state_of,
 )
 from salesorders.numbering import format_reference, parse_reference
+from salesorders.signals import send_order_changed
 
 Status = SalesOrder.Status
 DeliveryState = SalesOrder.DeliveryState
@@ -66,8 +65,9 @@ def salesorder_touch(*, order: SalesOrder, user: AbstractBaseUser | None) -> Non
 
     Any write that changes what the order shows (header, lines, totals, status, shipped or
     cancelled quantities) calls this in its transaction, so stale edit forms are refused and
-    the calendar feed's SEQUENCE grows. Once the change commits, the order's stored calendar
-    event is rebuilt, so the feed never has to build it on a request.
+    the calendar feed's SEQUENCE grows. Once the change commits, `signals.order_changed` is
+    sent (the calendar rebuilds the order's stored event then, so the feed never has to build
+    it on a request).
     """
     now = timezone.now()
     SalesOrder.objects.filter(pk=order.pk).update(
@@ -75,8 +75,11 @@ def salesorder_touch(*, order: SalesOrder, user: AbstractBaseUser | None) -> Non
     )
     order.version += 1
     order.updated_at, order.updated_by = now, user
-    # robust: a failed refresh is logged; the feed rebuilds a stale event itself.
-    transaction.on_commit(partial(refresh_calendar_events, [order.pk]), robust=True)
+    # robust: a failing receiver is logged, never a failed request (the feed rebuilds a stale
+    # event itself). A named function or a lambda, not a partial: robust on_commit logs the
+    # callback's __qualname__, which a partial lacks.
+    order_pks = [order.pk]
+    transaction.on_commit(lambda: send_order_changed(order_pks), robust=True)
 
 
 # --- money ---------------------------------------------------------------------------------

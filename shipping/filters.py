@@ -5,9 +5,9 @@ from django import forms
 from django.db.models import F
 
 from config.lists import MatchFilter
+from core.parsing import parse_bool
 from customers.models import Customer
 from inventory.models import Part
-from salesorders.feeds import parse_bool
 from shipping.models import Shipment
 
 DATE = forms.DateInput(attrs={"type": "date"})

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from icalendar import Calendar
 
-from salesorders.calendar import add_months
+from order_calendar.grid import add_months
 from tests.browser.conftest import log_in
 from tests.factories import SalesOrderFactory
 

@@ -26,7 +26,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
-from salesorders import feeds
+from order_calendar import selectors, services
 from salesorders import services as order_services
 from salesorders.models import SalesOrder
 from shipping import services as shipping_services
@@ -246,7 +246,7 @@ def world(db, settings):
     draft_extra = order_services.salesorder_extra_line_add(
         order=draft, description="Handling", unit_price=Decimal("5"), user=admin
     )
-    feeds.regenerate_feed_token(user=admin)
+    services.feed_token_regenerate(user=admin)
     return SimpleNamespace(**locals())
 
 
@@ -269,7 +269,7 @@ def url_kwargs(name: str, world) -> list[dict]:
             {"order_pk": w.order.pk, "pk": w.pending.pk, "allocation_pk": w.allocation.pk},
             {"order_pk": w.order.pk, "pk": w.shipped.pk, "allocation_pk": w.shipped_allocation.pk},
         ]
-    return [{"user_id": w.admin.pk, "token": feeds.feed_token(w.admin)}]
+    return [{"user_id": w.admin.pk, "token": selectors.feed_token(w.admin)}]
 
 
 def to_path(route: str, kwargs: dict) -> str:

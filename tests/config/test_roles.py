@@ -53,5 +53,5 @@ def test_managers_hold_every_permission_of_the_apps_including_later_models():
         f"{p.content_type.app_label}.{p.codename}"
         for p in Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
     }
-    assert "salesorders.view_ordercalendarevent" in every
+    assert "order_calendar.view_ordercalendarevent" in every
     assert perms("Managers") == every

@@ -15,12 +15,14 @@ from django.utils.http import http_date, url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_safe
 
-from customers.models import Customer
-from salesorders import feeds
-from salesorders.calendar import build_grid, month_days, parse_month
+from core.parsing import parse_bool
+from order_calendar import feeds, selectors, services
+from order_calendar.grid import build_grid, month_days, parse_month
 from salesorders.filters import SalesOrderFilter
 from salesorders.models import SalesOrder
 
+# Who may see the calendar and its feed: whoever may see the orders.
+VIEW_PERMISSION = "salesorders.view_salesorder"
 FILTER_PARAMS = ("status", "customer")
 
 
@@ -32,12 +34,6 @@ def filter_data(query: QueryDict) -> QueryDict:
         if values:
             data.setlist(name, values)
     return data
-
-
-def customer_label(text: str) -> str:
-    """The customer's name when the filter text is a customer code, else the text."""
-    name = Customer.objects.filter(code__iexact=text).values_list("name", flat=True).first()
-    return name or text
 
 
 def _with(query: QueryDict, **params) -> str:
@@ -52,8 +48,8 @@ class CalendarMonthView(PermissionRequiredMixin, View):
 
     Queries: the orders of the grid's dates (one), plus what the filter form needs."""
 
-    permission_required = feeds.VIEW_PERMISSION
-    template_name = "salesorders/calendar_month.html"
+    permission_required = VIEW_PERMISSION
+    template_name = "order_calendar/calendar_month.html"
     http_method_names = ["get", "head"]
 
     def get(self, request, *args, **kwargs):
@@ -68,7 +64,7 @@ class CalendarMonthView(PermissionRequiredMixin, View):
                 "today_url": f"?{_with(filters, month=f'{today:%Y-%m}')}",
                 "filter": filterset,
             }
-            return render(request, "salesorders/calendar_bad_month.html", context, status=400)
+            return render(request, "order_calendar/calendar_bad_month.html", context, status=400)
 
         status = 200
         days = month_days(first)
@@ -99,7 +95,7 @@ class CalendarMonthView(PermissionRequiredMixin, View):
             "next_url": month_query(grid.next) if grid.next else "",
             "today_url": month_query(today),
             "list_url": f"{list_url}?{filters.urlencode()}" if filters else list_url,
-            "feed_url": feeds.feed_url(request.user, filters),
+            "feed_url": selectors.feed_url(request.user, filters),
             "feed_regenerated_at": token_row.created_at if token_row else None,
             "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
             "current_url": request.get_full_path(),
@@ -128,15 +124,13 @@ def feed(request, user_id: int, token: str):
     filter is given. Queries: the token's user (one), their permissions (two, none for a
     superuser), the feed's fingerprint (one); the orders (one) only when the feed is not cached.
     """
-    user = feeds.user_for_feed_token(user_id, token)
+    user = selectors.user_for_feed_token(user_id, token)
     if user is None:
         return _text("No calendar feed at this address. Copy the Subscribe link again.", 404)
-    if not user.has_perm(feeds.VIEW_PERMISSION):
+    if not user.has_perm(VIEW_PERMISSION):
         return _text("Your account may not view sales orders.", 403)
     try:
-        include_completed = feeds.parse_bool(
-            "include_completed", request.GET.get("include_completed")
-        )
+        include_completed = parse_bool("include_completed", request.GET.get("include_completed"))
     except ValueError as error:
         return _text(str(error), 400)
     filterset = SalesOrderFilter(
@@ -154,7 +148,7 @@ def feed(request, user_id: int, token: str):
         orders = orders.open()
 
     name = f"{settings.COMPANY_NAME} sales orders"
-    details = [customer_label(customer)] if customer else []
+    details = [selectors.customer_label(customer)] if customer else []
     details += [str(SalesOrder.Status(s).label) for s in statuses if s in SalesOrder.Status]
     if details:
         name += f" ({', '.join(details)})"
@@ -184,11 +178,11 @@ def feed(request, user_id: int, token: str):
 class FeedTokenRegenerateView(PermissionRequiredMixin, View):
     """Give the user a new feed URL; the old one stops working at once."""
 
-    permission_required = feeds.VIEW_PERMISSION
+    permission_required = VIEW_PERMISSION
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        feeds.regenerate_feed_token(user=request.user)
+        services.feed_token_regenerate(user=request.user)
         messages.success(
             request,
             "New calendar feed link created. The old link no longer works: "

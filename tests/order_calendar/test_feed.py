@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from salesorders import feeds
-from salesorders.models import OrderCalendarEvent, SalesOrder
+from order_calendar import feeds, selectors, services
+from order_calendar.models import OrderCalendarEvent
+from salesorders.models import SalesOrder
 from salesorders.services import salesorder_touch
 from tests.factories import (
     CustomerFactory,
@@ -38,7 +39,7 @@ def empty_cache():
 
 
 def path_for(user, token: str | None = None) -> str:
-    token = token or feeds.feed_token(user)
+    token = token or selectors.feed_token(user)
     return reverse("calendar:feed", kwargs={"user_id": user.pk, "token": token})
 
 
@@ -60,7 +61,7 @@ def test_feed_url_without_token_is_not_found(client, sales_user):
 
 def test_feed_with_wrong_token_is_not_found_and_shows_no_orders(client, sales_user):
     SalesOrderFactory(reference="SO-0042")
-    token = feeds.feed_token(sales_user)
+    token = selectors.feed_token(sales_user)
     wrong = ("A" if token[0] != "A" else "B") + token[1:]
     response = client.get(path_for(sales_user, wrong))
     assert response.status_code == 404
@@ -72,7 +73,7 @@ def test_feed_token_of_one_user_does_not_open_another_users_feed(client, sales_u
     other = UserFactory(username="other")
     other.groups.set(sales_user.groups.all())
     url = reverse(
-        "calendar:feed", kwargs={"user_id": other.pk, "token": feeds.feed_token(sales_user)}
+        "calendar:feed", kwargs={"user_id": other.pk, "token": selectors.feed_token(sales_user)}
     )
     assert client.get(url).status_code == 404
 
@@ -87,7 +88,7 @@ def test_feed_works_without_a_session(client, sales_user):
 def test_regenerated_token_retires_the_old_url_at_once(client, sales_user):
     old = path_for(sales_user)
     assert client.get(old).status_code == 200
-    feeds.regenerate_feed_token(user=sales_user)
+    services.feed_token_regenerate(user=sales_user)
     new = path_for(sales_user)
     assert new != old
     assert client.get(old).status_code == 404
@@ -134,15 +135,15 @@ def test_feed_token_is_not_logged(client, sales_user, user, caplog):
     assert client.get(path_for(user)).status_code == 403
     assert client.get(path_for(sales_user, "wrong-token")).status_code == 404
     logged = caplog.text
-    assert feeds.feed_token(sales_user) not in logged
-    assert feeds.feed_token(user) not in logged
+    assert selectors.feed_token(sales_user) not in logged
+    assert selectors.feed_token(user) not in logged
     assert "wrong-token" not in logged
 
 
 def test_database_holds_no_working_token(client, sales_user):
-    feeds.regenerate_feed_token(user=sales_user)
+    services.feed_token_regenerate(user=sales_user)
     stored = sales_user.calendar_feed_token.key
-    assert stored != feeds.feed_token(sales_user)
+    assert stored != selectors.feed_token(sales_user)
     assert client.get(path_for(sales_user, stored)).status_code == 404
 
 
@@ -570,7 +571,7 @@ def test_a_changed_site_url_rebuilds_the_stored_events(client, sales_user, setti
     }
 
 
-def test_refresh_calendar_events_stores_the_current_version(
+def test_calendar_events_refresh_stores_the_current_version(
     client, sales_user, builds, django_assert_max_num_queries
 ):
     _orders(3)
@@ -579,7 +580,7 @@ def test_refresh_calendar_events_stores_the_current_version(
     salesorder_touch(order=order, user=None)
     builds.clear()
     with django_assert_max_num_queries(3):
-        assert feeds.refresh_calendar_events([order.pk]) == 1
+        assert services.calendar_events_refresh([order.pk]) == 1
     assert builds == [order.pk]
     assert stored_versions() == order_versions()
     cache.clear()
@@ -606,20 +607,20 @@ def test_a_committed_order_change_refreshes_its_stored_event(
 def test_refresh_drops_the_event_of_an_order_without_target_date():
     _orders(2)
     first, second = SalesOrder.objects.order_by("pk")
-    assert feeds.refresh_calendar_events([first.pk, second.pk]) == 2
+    assert services.calendar_events_refresh([first.pk, second.pk]) == 2
     SalesOrder.objects.filter(pk=first.pk).update(target_date=None, version=5)
-    assert feeds.refresh_calendar_events([first.pk, second.pk, 999_999]) == 1
+    assert services.calendar_events_refresh([first.pk, second.pk, 999_999]) == 1
     assert set(stored_versions()) == {second.pk}
-    assert feeds.refresh_calendar_events([]) == 0
+    assert services.calendar_events_refresh([]) == 0
 
 
 def test_storing_the_same_events_twice_does_not_fail(client, sales_user):
     """Two requests filling the same rows: the upsert takes the second write."""
     _orders(3)
     rows = SalesOrder.objects.with_delivery_state().values(*feeds.EVENT_FIELDS)
-    events = list(feeds._build_events(rows, source=feeds.event_source_key()).values())
-    feeds._store_events(events)
-    feeds._store_events(events)
+    events = list(feeds.build_events(rows, source=feeds.event_source_key()).values())
+    feeds.store_events(events)
+    feeds.store_events(events)
     assert stored_versions() == order_versions()
     body = client.get(path_for(sales_user)).content
     assert body.count(b"BEGIN:VEVENT") == 3
@@ -630,7 +631,7 @@ def test_warm_calendar_fills_the_store(client, sales_user, builds):
     SalesOrderFactory(reference="SO-NODATE", target_date=None)
     completed = SalesOrderFactory(reference="SO-DONE", status=Status.COMPLETE)
     orphan = SalesOrderFactory(reference="SO-LOST")
-    feeds.refresh_calendar_events([orphan.pk])
+    services.calendar_events_refresh([orphan.pk])
     SalesOrder.objects.filter(pk=orphan.pk).update(target_date=None)
 
     call_command("warm_calendar", "--no-progress", "--batch-size", "2", verbosity=0)
@@ -673,7 +674,7 @@ def test_concurrent_fills_of_the_same_rows_do_not_fail():
             start.wait()
             for round_ in range(4):
                 if seed % 2:
-                    feeds.refresh_calendar_events(mine[: 100 + 50 * round_])
+                    services.calendar_events_refresh(mine[: 100 + 50 * round_])
                 else:
                     assert len(feeds.serialized_events(orders)) == 300
         except Exception as error:  # noqa: BLE001 - reported below
@@ -708,7 +709,7 @@ def test_dev_server_request_lines_do_not_carry_the_feed_token(sales_user):
     finally:
         handler.setStream(previous)
     written = stream.getvalue()
-    assert feeds.feed_token(sales_user) not in written
+    assert selectors.feed_token(sales_user) not in written
     assert f"/calendar/feed/{sales_user.pk}/<token>/orders.ics?include_completed=maybe" in written
 
 

@@ -5,8 +5,10 @@ from django.core.management.base import BaseCommand
 from django.db.models import Exists, OuterRef
 from tqdm import tqdm
 
-from salesorders.feeds import refresh_calendar_events, stale_event_orders
-from salesorders.models import OrderCalendarEvent, SalesOrder
+from order_calendar.models import OrderCalendarEvent
+from order_calendar.selectors import stale_event_orders
+from order_calendar.services import calendar_events_refresh
+from salesorders.models import SalesOrder
 
 
 class Command(BaseCommand):
@@ -47,7 +49,7 @@ class Command(BaseCommand):
         ) as progress:
             for start in range(0, len(pks), batch_size):
                 batch = pks[start : start + batch_size]
-                stored += refresh_calendar_events(batch)
+                stored += calendar_events_refresh(batch)
                 progress.update(len(batch))
         if options["verbosity"] < 1:
             return

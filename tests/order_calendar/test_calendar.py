@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from salesorders import feeds
-from salesorders.calendar import (
+from order_calendar import selectors
+from order_calendar.grid import (
     ORDERS_PER_DAY,
     add_months,
     build_grid,
@@ -243,13 +243,13 @@ def test_subscribe_link_is_the_full_feed_url_from_site_url(sales_client, sales_u
     settings.SITE_URL = "https://orders.example.com"
     html = sales_client.get(URL).content.decode()
     href = re.search(r'<a class="btn btn-primary" href="([^"]+)"[^>]*>Subscribe</a>', html)[1]
-    assert href == feeds.feed_url(sales_user)
+    assert href == selectors.feed_url(sales_user)
     assert href.startswith("https://orders.example.com/calendar/feed/")
     assert href.endswith("/orders.ics")
 
 
 def test_regenerate_button_gives_a_new_subscribe_link(sales_client, sales_user):
-    before = feeds.feed_url(sales_user)
+    before = selectors.feed_url(sales_user)
     response = sales_client.post(
         reverse("calendar:feed-regenerate"), {"next": f"{URL}?month=2026-11"}, follow=True
     )

@@ -7,115 +7,32 @@ shipments - so every process shares it and it survives restarts; only orders who
 text is missing or stale are built, and written back. The whole feed is also cached (Django's
 cache) under its ETag. A request first runs one aggregate query (the feed's fingerprint); a
 matching If-None-Match gets 304 and a known fingerprint gets the cached feed, without loading
-orders. `refresh_calendar_events` rebuilds given orders' events (after an order changes), and
-`manage.py warm_calendar` fills the store (after a deploy or a data load).
+orders. `services.calendar_events_refresh` rebuilds given orders' events (after an order
+changes), and `manage.py warm_calendar` fills the store (after a deploy or a data load).
 """
 
-import base64
 import datetime
 import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, vDuration
 
-from salesorders.models import (
-    CalendarFeedToken,
-    DeliveryState,
-    OrderCalendarEvent,
-    SalesOrder,
-)
+from order_calendar.models import OrderCalendarEvent
+from salesorders.models import DeliveryState, SalesOrder
 
 # Bump when the text of an event or of the calendar changes shape: old cache entries and
 # ETags then stop matching.
 FEED_FORMAT = "3"
 REFRESH = datetime.timedelta(hours=1)
 FEED_CACHE_SECONDS = 24 * 3600
-VIEW_PERMISSION = "salesorders.view_salesorder"
-
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
-
-
-def parse_bool(name: str, value: str | None, default: bool = False) -> bool:
-    """Read a boolean query parameter: true/false, 1/0, yes/no in any case.
-
-    Raises ValueError with a sentence for the person who wrote the URL."""
-    if value is None:
-        return default
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ValueError(f"{name} must be true or false (also 1/0, yes/no), not {value!r}.")
-
-
-# --- Tokens -----------------------------------------------------------------------------------
-
-
-def _token_for(user_pk: int, key: str, secret: str) -> str:
-    message = f"salesorders.calendar-feed:{user_pk}:{key}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def _key_of(user) -> str:
-    try:
-        return user.calendar_feed_token.key
-    except CalendarFeedToken.DoesNotExist:
-        return ""
-
-
-def feed_token(user) -> str:
-    """The user's current secret for the feed URL (derived, never stored)."""
-    return _token_for(user.pk, _key_of(user), settings.SECRET_KEY)
-
-
-def regenerate_feed_token(*, user) -> str:
-    """Give the user a new feed token; the old feed URL stops working at once."""
-    token, _ = CalendarFeedToken.objects.update_or_create(
-        user=user, defaults={"key": secrets.token_urlsafe(32), "created_at": timezone.now()}
-    )
-    user.calendar_feed_token = token  # refresh the cached relation
-    return feed_token(user)
-
-
-def user_for_feed_token(user_pk: int, token: str):
-    """The active user the token belongs to, or None. One query; constant-time comparison.
-
-    Tokens made with a retired SECRET_KEY still in SECRET_KEY_FALLBACKS keep working, so a key
-    rotation does not break every subscription at once."""
-    user = (
-        get_user_model()
-        .objects.select_related("calendar_feed_token")
-        .filter(pk=user_pk, is_active=True)
-        .first()
-    )
-    key = _key_of(user) if user is not None else secrets.token_urlsafe(32)
-    secrets_to_try = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    matched = False
-    for secret in secrets_to_try:
-        expected = _token_for(user_pk, key, secret)
-        matched |= hmac.compare_digest(expected.encode(), token.encode())
-    return user if matched and user is not None else None
-
-
-def feed_url(user, query: dict | None = None) -> str:
-    """The absolute feed URL for the user, built from SITE_URL, with optional filters."""
-    path = reverse("calendar:feed", kwargs={"user_id": user.pk, "token": feed_token(user)})
-    suffix = f"?{urlencode(query, doseq=True)}" if query else ""
-    return f"{settings.SITE_URL}{path}{suffix}"
 
 
 # --- Building the feed ------------------------------------------------------------------------
@@ -176,7 +93,7 @@ class Fingerprint:
 def fingerprint(orders: QuerySet) -> Fingerprint:
     """One aggregate over the feed's orders.
 
-    Every change of an order bumps its `version` and `updated_at` (services.salesorder_touch), so an
+    Every change of an order bumps its `version` and `updated_at` (salesorder_touch), so an
     edit moves the sums and the latest time, an order that leaves the set changes the count,
     and one that enters brings a newer `updated_at`."""
     row = orders.order_by().aggregate(
@@ -270,7 +187,7 @@ def event_source_key() -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _build_events(rows, *, source: str) -> dict[int, OrderCalendarEvent]:
+def build_events(rows, *, source: str) -> dict[int, OrderCalendarEvent]:
     """Build and serialize the VEVENT of each order row (a dict with EVENT_FIELDS)."""
     head, tail = _detail_url_template()
     host = _site_host()
@@ -291,7 +208,7 @@ def _build_events(rows, *, source: str) -> dict[int, OrderCalendarEvent]:
     return built
 
 
-def _store_events(events: list[OrderCalendarEvent], batch_size: int | None = None) -> None:
+def store_events(events: list[OrderCalendarEvent], batch_size: int | None = None) -> None:
     """Write the events to the store: one upsert (INSERT ... ON CONFLICT DO UPDATE).
 
     Two processes storing the same orders at once both succeed, the later write wins; rows go
@@ -309,45 +226,6 @@ def _store_events(events: list[OrderCalendarEvent], batch_size: int | None = Non
     )
 
 
-def refresh_calendar_events(order_pks: list[int], *, batch_size: int | None = None) -> int:
-    """(Re)build and store the calendar events of these orders; returns how many were stored.
-
-    Three queries whatever the number of orders (load, upsert, and removing the stored event
-    of orders without a target date). Meant for `transaction.on_commit` after an order
-    changes, and for `manage.py warm_calendar`. Idempotent; unknown pks are ignored."""
-    order_pks = list(order_pks)
-    if not order_pks:
-        return 0
-    rows = (
-        SalesOrder.objects.filter(pk__in=order_pks, target_date__isnull=False)
-        .with_delivery_state()
-        .order_by()
-        .values(*EVENT_FIELDS)
-    )
-    built = _build_events(rows, source=event_source_key())
-    _store_events(list(built.values()), batch_size=batch_size)
-    gone = set(order_pks) - set(built)
-    if gone:  # no target date (any more), or deleted: no event
-        OrderCalendarEvent.objects.filter(order_id__in=list(gone)).delete()
-    return len(built)
-
-
-def stale_event_orders() -> QuerySet:
-    """Orders with a target date whose stored event is missing or stale."""
-    return (
-        SalesOrder.objects.filter(target_date__isnull=False)
-        .alias(
-            stored_version=F("calendar_event__version"),
-            stored_source=F("calendar_event__source"),
-        )
-        .filter(
-            Q(stored_version__isnull=True)
-            | ~Q(stored_version=F("version"))
-            | ~Q(stored_source=event_source_key())
-        )
-    )
-
-
 def serialized_events(orders: QuerySet) -> list[str]:
     """The VEVENT text of every order, in target-date order.
 
@@ -358,7 +236,7 @@ def serialized_events(orders: QuerySet) -> list[str]:
 
     A GET writing to the database: acceptable here because it is only a cache fill,
     idempotent and holding no business state; concurrent fills of the same rows do not fail
-    (see _store_events)."""
+    (see store_events)."""
     source = event_source_key()
     fresh = Q(calendar_event__version=F("version"), calendar_event__source=source)
     rows = list(
@@ -375,7 +253,7 @@ def serialized_events(orders: QuerySet) -> list[str]:
     if missing:
         source_rows = orders if len(missing) > 500 else orders.filter(pk__in=missing)
         wanted = set(missing)
-        built = _build_events(
+        built = build_events(
             (
                 row
                 for row in source_rows.with_delivery_state().order_by().values(*EVENT_FIELDS)
@@ -383,7 +261,7 @@ def serialized_events(orders: QuerySet) -> list[str]:
             ),
             source=source,
         )
-        _store_events(list(built.values()))
+        store_events(list(built.values()))
     texts = []
     for pk, text in pairs:
         if text is None:
@@ -430,6 +308,7 @@ def build_feed(orders: QuerySet, *, name: str) -> bytes:
 
 def cached_feed(orders: QuerySet, *, etag: str, name: str) -> bytes:
     """The feed text, from the cache under its ETag or built (and then cached)."""
+    # The key from before the calendar left salesorders: cached feeds survive the deploy.
     key = f"salesorders:ics-feed:{etag.strip(chr(34))}"
     body = cache.get(key)
     if body is None:

@@ -1,0 +1,95 @@
+"""Reads of the calendar: the feed URL's secret token, the user a token belongs to, the feed
+URL, the orders whose stored event must be (re)built, a customer filter's label."""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+
+from customers.models import Customer
+from order_calendar.feeds import event_source_key
+from order_calendar.models import CalendarFeedToken
+from salesorders.models import SalesOrder
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+def _token_for(user_pk: int, key: str, secret: str) -> str:
+    # The message names the app the feed was born in. It must stay byte for byte as it is:
+    # every feed URL handed out so far is an HMAC of it.
+    message = f"salesorders.calendar-feed:{user_pk}:{key}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _key_of(user) -> str:
+    try:
+        return user.calendar_feed_token.key
+    except CalendarFeedToken.DoesNotExist:
+        return ""
+
+
+def feed_token(user) -> str:
+    """The user's current secret for the feed URL (derived, never stored)."""
+    return _token_for(user.pk, _key_of(user), settings.SECRET_KEY)
+
+
+def user_for_feed_token(user_pk: int, token: str):
+    """The active user the token belongs to, or None. One query; constant-time comparison.
+
+    Tokens made with a retired SECRET_KEY still in SECRET_KEY_FALLBACKS keep working, so a key
+    rotation does not break every subscription at once."""
+    user = (
+        get_user_model()
+        .objects.select_related("calendar_feed_token")
+        .filter(pk=user_pk, is_active=True)
+        .first()
+    )
+    key = _key_of(user) if user is not None else secrets.token_urlsafe(32)
+    secrets_to_try = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    matched = False
+    for secret in secrets_to_try:
+        expected = _token_for(user_pk, key, secret)
+        matched |= hmac.compare_digest(expected.encode(), token.encode())
+    return user if matched and user is not None else None
+
+
+def feed_url(user, query: dict | None = None) -> str:
+    """The absolute feed URL for the user, built from SITE_URL, with optional filters."""
+    path = reverse("calendar:feed", kwargs={"user_id": user.pk, "token": feed_token(user)})
+    suffix = f"?{urlencode(query, doseq=True)}" if query else ""
+    return f"{settings.SITE_URL}{path}{suffix}"
+
+
+# --- The event store --------------------------------------------------------------------------
+
+
+def stale_event_orders() -> QuerySet:
+    """Orders with a target date whose stored event is missing or stale."""
+    return (
+        SalesOrder.objects.filter(target_date__isnull=False)
+        .alias(
+            stored_version=F("calendar_event__version"),
+            stored_source=F("calendar_event__source"),
+        )
+        .filter(
+            Q(stored_version__isnull=True)
+            | ~Q(stored_version=F("version"))
+            | ~Q(stored_source=event_source_key())
+        )
+    )
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def customer_label(text: str) -> str:
+    """The customer's name when the filter text is a customer code, else the text."""
+    name = Customer.objects.filter(code__iexact=text).values_list("name", flat=True).first()
+    return name or text
