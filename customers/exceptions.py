@@ -1,13 +1,10 @@
 """Domain errors of the customer services (ValidationError, so forms show them at fields)."""
 
-from django.core.exceptions import ValidationError
+from core.exceptions import DomainError
 
 
-class CustomerError(ValidationError):
+class CustomerError(DomainError):
     """A customer change was refused; nothing was written."""
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
 
 
 class CustomerHasOrdersError(CustomerError):
@@ -16,3 +13,7 @@ class CustomerHasOrdersError(CustomerError):
 
 class DefaultAddressError(CustomerError):
     """The customer already has a default shipping (or billing) address."""
+
+
+class CustomerUnchangedError(CustomerError):
+    """The customer already is active (or inactive) as asked."""

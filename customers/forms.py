@@ -1,27 +1,11 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.forms import CrispyFormMixin
 from customers.models import Address, Contact, Customer
 
 
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's error at the form fields it names, the rest at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class BaseHelperForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class CustomerForm(BaseHelperForm):
+class CustomerForm(CrispyFormMixin, forms.ModelForm):
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
 
     class Meta:
@@ -58,7 +42,7 @@ class CustomerForm(BaseHelperForm):
         return limit
 
 
-class AddressForm(BaseHelperForm):
+class AddressForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = Address
         fields = [
@@ -74,7 +58,7 @@ class AddressForm(BaseHelperForm):
         ]
 
 
-class ContactForm(BaseHelperForm):
+class ContactForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "role", "email", "phone"]

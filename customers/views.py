@@ -7,10 +7,11 @@ from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
-from config.lists import FilteredTableView
+from core.forms import add_service_error
+from core.lists import FilteredTableView
 from customers import services
 from customers.filters import CustomerFilter
-from customers.forms import AddressForm, ContactForm, CustomerForm, add_service_error
+from customers.forms import AddressForm, ContactForm, CustomerForm
 from customers.models import Address, Contact, Customer
 from customers.tables import CustomerTable
 
@@ -82,11 +83,15 @@ class CustomerSetActiveView(PermissionRequiredMixin, SingleObjectMixin, View):
 
     def post(self, request, *args, **kwargs):
         customer = self.get_object()
-        services.customer_set_active(customer=customer, active=self.active, user=request.user)
-        if self.active:
-            messages.success(request, f"{customer} is active again.")
+        try:
+            services.customer_set_active(customer=customer, active=self.active, user=request.user)
+        except ValidationError as error:
+            messages.error(request, str(error))
         else:
-            messages.success(request, f"{customer} deactivated: it cannot get new orders.")
+            if self.active:
+                messages.success(request, f"{customer} is active again.")
+            else:
+                messages.success(request, f"{customer} deactivated: it cannot get new orders.")
         return redirect(customer)
 
 

@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from config.lists import MatchFilter
+from core.lists import MatchFilter
 from inventory.models import Part, StockItem, StockLocation
 
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]

@@ -6,7 +6,8 @@ from django.utils.functional import cached_property
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 from django_tables2 import RequestConfig
 
-from config.lists import CappedPaginator, FilteredTableView
+from core.forms import add_service_error
+from core.lists import CappedPaginator, FilteredTableView
 from inventory import services
 from inventory.filters import PartFilter, StockItemFilter
 from inventory.forms import (
@@ -16,7 +17,6 @@ from inventory.forms import (
     PartForm,
     PriceBreakFormSet,
     ReceiveStockForm,
-    add_service_error,
 )
 from inventory.models import Part, StockItem, StockMovement
 from inventory.tables import PartMovementTable, PartTable, StockItemTable, StockMovementTable

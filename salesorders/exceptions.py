@@ -5,14 +5,11 @@ They subclass Django's ValidationError so a form can show them where they belong
 message at the top of the form. `str(error)` is the sentence a person reads.
 """
 
-from django.core.exceptions import ValidationError
+from core.exceptions import DomainError
 
 
-class SalesOrderError(ValidationError):
+class SalesOrderError(DomainError):
     """A sales-order operation was refused; nothing was written."""
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
 
 
 class OrderStateError(SalesOrderError):
@@ -39,5 +36,5 @@ class DuplicateLineError(LineError):
         self.line = line
 
 
-class CustomerError(SalesOrderError):
+class InactiveCustomerError(SalesOrderError):
     """The customer cannot take a new order (inactive)."""

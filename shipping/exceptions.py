@@ -4,14 +4,11 @@ They subclass Django's ValidationError so forms and the admin show them like any
 validation message.
 """
 
-from django.core.exceptions import ValidationError
+from core.exceptions import DomainError
 
 
-class ShippingError(ValidationError):
+class ShippingError(DomainError):
     """Base of every refusal raised by shipping.services."""
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
 
 
 class OrderNotIssuedError(ShippingError):

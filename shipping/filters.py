@@ -4,10 +4,10 @@ import django_filters
 from django import forms
 from django.db.models import F
 
-from config.lists import MatchFilter
+from core.lists import MatchFilter
+from core.parsing import parse_bool
 from customers.models import Customer
 from inventory.models import Part
-from salesorders.feeds import parse_bool
 from shipping.models import Shipment
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -25,7 +25,7 @@ class StyledFilterSet(django_filters.FilterSet):
 
 
 class YesNoField(forms.Field):
-    """Yes, no or blank (any), read like the calendar feed's flags (feeds.parse_bool); the rest
+    """Yes, no or blank (any), read by core.parsing.parse_bool; the rest
     is refused instead of ignored, so a mistyped link does not silently show every row."""
 
     widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])

@@ -1,7 +1,7 @@
-"""The list pages' shared base: a filtered, sortable table that counts its rows once."""
+"""The list pages' shared base: a filtered, sortable table that counts its rows once, its
+capped paginator, the CSV export and the text filter that names a related record."""
 
 import django_filters
-import django_tables2 as tables
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -36,21 +36,6 @@ class FilteredTableView(SingleTableMixin, FilterView):
         table = super().get_table(**kwargs)
         table.page_sizes = PAGE_SIZES  # the "Rows per page" links of partials/table.html
         return table
-
-
-class IsoDateColumn(tables.Column):
-    """A date as YYYY-MM-DD. django-tables2's DateColumn renders a template per cell,
-    which cost more than all other cells of the order list together."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "text-nowrap"}})
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return value.isoformat()
-
-    def value(self, value):
-        return value.isoformat() if value else ""
 
 
 class CsvExportMixin(ExportMixin):
