@@ -66,6 +66,22 @@ class CsvExportMixin(ExportMixin):
         return context
 
 
+class StyledFilterSet(django_filters.FilterSet):
+    """A filter form with Bootstrap's classes on every widget (`compact`: the small ones)."""
+
+    compact = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        size = " form-select-sm" if self.compact else ""
+        for field in self.form.fields.values():
+            if isinstance(field.widget, forms.Select):
+                css = f"form-select{size}"
+            else:
+                css = "form-control" + (" form-control-sm" if self.compact else "")
+            field.widget.attrs.setdefault("class", css)
+
+
 class MatchFilter(django_filters.CharFilter):
     """A text box naming a related record by its code or part of its name.
 

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from core.forms import CrispyFormMixin
+from core.numbers import format_quantity
 from customers.models import Contact, Customer
 from inventory.models import Part, TaxRate
 from salesorders.models import SalesOrder, SalesOrderSettings
@@ -141,7 +142,7 @@ class LineAddForm(CrispyFormMixin, VersionFormMixin, forms.Form):
 
 def tax_choices(rates, *, blank: str):
     return [(TAX_DEFAULT, blank), (TAX_NONE, "No tax")] + [
-        (str(rate.pk), f"{rate.name} ({rate.percent.normalize():f}%)") for rate in rates
+        (str(rate.pk), f"{rate.name} ({format_quantity(rate.percent)}%)") for rate in rates
     ]
 
 
