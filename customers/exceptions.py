@@ -1,4 +1,5 @@
-"""Domain errors of the customer services (ValidationError, so forms show them at fields)."""
+"""Domain errors of the customer services (core.exceptions.DomainError, so forms show them
+at their fields)."""
 
 from core.exceptions import DomainError
 

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from core.forms import CrispyFormMixin
 from customers.models import Address, Contact, Customer
+from customers.services import ADDRESS_FIELDS, CONTACT_FIELDS
 
 
 class CustomerForm(CrispyFormMixin, forms.ModelForm):
@@ -45,20 +46,10 @@ class CustomerForm(CrispyFormMixin, forms.ModelForm):
 class AddressForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = Address
-        fields = [
-            "label",
-            "line1",
-            "line2",
-            "city",
-            "region",
-            "postcode",
-            "country",
-            "is_default_shipping",
-            "is_default_billing",
-        ]
+        fields = ADDRESS_FIELDS  # what address_create/address_update accept
 
 
 class ContactForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "role", "email", "phone"]
+        fields = CONTACT_FIELDS

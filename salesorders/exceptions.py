@@ -1,8 +1,7 @@
 """Domain errors of the sales-order services.
 
-They subclass Django's ValidationError so a form can show them where they belong:
-`form.add_error(None, error)` puts an error raised with a dict at the named fields and a plain
-message at the top of the form. `str(error)` is the sentence a person reads.
+They derive from core.exceptions.DomainError (a ValidationError), so a form shows them where
+they belong (core.forms.add_service_error) and `str(error)` is the sentence a person reads.
 """
 
 from core.exceptions import DomainError

@@ -1,7 +1,7 @@
 """Domain errors of shipping. Each carries a sentence a person can act on.
 
-They subclass Django's ValidationError so forms and the admin show them like any other
-validation message.
+They derive from core.exceptions.DomainError (a ValidationError), so forms and the admin
+show them like any other validation message.
 """
 
 from core.exceptions import DomainError
