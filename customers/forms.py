@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from core.forms import CrispyFormMixin
 from customers.models import Address, Contact, Customer
-from customers.services import ADDRESS_FIELDS, CONTACT_FIELDS
+from customers.services import ADDRESS_FIELDS, CONTACT_FIELDS, CUSTOMER_FIELDS
 
 
 class CustomerForm(CrispyFormMixin, forms.ModelForm):
@@ -11,18 +11,8 @@ class CustomerForm(CrispyFormMixin, forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "code",
-            "name",
-            "email",
-            "phone",
-            "website",
-            "currency",
-            "payment_terms_days",
-            "credit_limit",
-            "tax_number",
-            "notes",
-        ]
+        # What customer_create/customer_update accept, but `active`: Deactivate/Reactivate.
+        fields = [name for name in CUSTOMER_FIELDS if name != "active"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

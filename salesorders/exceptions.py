@@ -1,8 +1,4 @@
-"""Domain errors of the sales-order services.
-
-They derive from core.exceptions.DomainError (a ValidationError), so a form shows them where
-they belong (core.forms.add_service_error) and `str(error)` is the sentence a person reads.
-"""
+"""Domain errors of the sales-order services: DomainErrors, so forms show them at their fields."""
 
 from core.exceptions import DomainError
 
