@@ -49,7 +49,8 @@ def plain(value) -> Decimal:
 
 
 def format_amount(value) -> str:
-    """Money with thousands separators and 2 decimals: 1234.5 -> "1,234.50"; None -> ""."""
+    """Money with thousands separators and 2 decimals, rounded half-up like every amount:
+    1234.5 -> "1,234.50", 0.125 -> "0.13"; None -> ""."""
     if value in (None, ""):
         return ""
-    return f"{Decimal(value):,.2f}"
+    return f"{money(value):,.2f}"

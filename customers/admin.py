@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpResponseRedirect
 
+from core.admin import RefusedEditMixin, refuse_edit_on_error, run_each
 from customers import services
 from customers.models import Address, Contact, Customer
 
@@ -11,10 +11,6 @@ DEFAULT_FLAGS = {
     "is_default_shipping": "default shipping address",
     "is_default_billing": "default billing address",
 }
-
-
-class EditRefused(Exception):
-    """A service refused the admin's save; carries the reason."""
 
 
 class AddressInlineFormSet(forms.BaseInlineFormSet):
@@ -51,7 +47,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(RefusedEditMixin, admin.ModelAdmin):
     list_display = ["code", "name", "email", "phone", "currency", "payment_terms_days", "active"]
     list_filter = ["active", "currency"]
     search_fields = ["code", "name", "email", "tax_number"]
@@ -62,10 +58,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Through customer_save, so a blank code gets the next free C-00000 (race-safe)."""
-        try:
+        with refuse_edit_on_error():
             services.customer_save(customer=obj, user=request.user)
-        except ValidationError as error:
-            raise EditRefused(" ".join(error.messages)) from error
 
     def save_formset(self, request, form, formset, change):
         """Addresses are saved together by addresses_save, which clears a default flag an
@@ -74,25 +68,14 @@ class CustomerAdmin(admin.ModelAdmin):
         if formset.model is not Address:
             return super().save_formset(request, form, formset, change)
         addresses = formset.save(commit=False)
-        try:
+        with refuse_edit_on_error():
             services.addresses_save(
                 customer=form.instance,
                 addresses=addresses,
                 deleted=formset.deleted_objects,
                 user=request.user,
             )
-        except ValidationError as error:
-            raise EditRefused(" ".join(error.messages)) from error
         formset.save_m2m()
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A refused save leaves the transaction, so nothing of it lands (inlines, log entry),
-        and comes back to the form with the reason instead of "changed successfully"."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditRefused as refused:
-            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
-            return HttpResponseRedirect(request.path)
 
     def delete_model(self, request, obj):
         services.customer_delete(customer=obj, user=request.user)
@@ -106,13 +89,17 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deactivate selected customers", permissions=["change"])
     def deactivate(self, request, queryset):
-        count = queryset.update(active=False)
-        self.message_user(request, f"{count} customer(s) deactivated.")
+        self._set_active(request, queryset, active=False, done_verb="deactivated")
 
     @admin.action(description="Reactivate selected customers", permissions=["change"])
     def reactivate(self, request, queryset):
-        count = queryset.update(active=True)
-        self.message_user(request, f"{count} customer(s) reactivated.")
+        self._set_active(request, queryset, active=True, done_verb="reactivated")
+
+    def _set_active(self, request, queryset, *, active: bool, done_verb: str) -> None:
+        def set_active(customer):
+            services.customer_set_active(customer=customer, active=active, user=request.user)
+
+        run_each(self, request, queryset, set_active, done_verb, noun="customer")
 
 
 @admin.register(Address)

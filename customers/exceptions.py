@@ -1,13 +1,11 @@
-"""Domain errors of the customer services (ValidationError, so forms show them at fields)."""
+"""Domain errors of the customer services (core.exceptions.DomainError, so forms show them
+at their fields)."""
 
-from django.core.exceptions import ValidationError
+from core.exceptions import DomainError
 
 
-class CustomerError(ValidationError):
+class CustomerError(DomainError):
     """A customer change was refused; nothing was written."""
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
 
 
 class CustomerHasOrdersError(CustomerError):
@@ -16,3 +14,7 @@ class CustomerHasOrdersError(CustomerError):
 
 class DefaultAddressError(CustomerError):
     """The customer already has a default shipping (or billing) address."""
+
+
+class CustomerUnchangedError(CustomerError):
+    """The customer already is active (or inactive) as asked."""

@@ -2,10 +2,11 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from core.lists import StyledFilterSet
 from customers.models import Customer, currency_choices
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(StyledFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     active = django_filters.BooleanFilter(
         label="Status",
@@ -19,7 +20,6 @@ class CustomerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
         self.form.fields["q"].widget.attrs["placeholder"] = "Code, name or email"
 
     def search(self, queryset, name, value):
@@ -30,10 +30,3 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(code__icontains=value) | Q(name__icontains=value) | Q(email__icontains=value)
         )
-
-
-def style_filter_form(form) -> None:
-    """Bootstrap classes on a filter form's widgets (selects and inputs)."""
-    for field in form.fields.values():
-        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-        field.widget.attrs.setdefault("class", css)

@@ -1,43 +1,18 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.forms import CrispyFormMixin
 from customers.models import Address, Contact, Customer
+from customers.services import ADDRESS_FIELDS, CONTACT_FIELDS, CUSTOMER_FIELDS
 
 
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's error at the form fields it names, the rest at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class BaseHelperForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class CustomerForm(BaseHelperForm):
+class CustomerForm(CrispyFormMixin, forms.ModelForm):
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
 
     class Meta:
         model = Customer
-        fields = [
-            "code",
-            "name",
-            "email",
-            "phone",
-            "website",
-            "currency",
-            "payment_terms_days",
-            "credit_limit",
-            "tax_number",
-            "notes",
-        ]
+        # What customer_create/customer_update accept, but `active`: Deactivate/Reactivate.
+        fields = [name for name in CUSTOMER_FIELDS if name != "active"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -58,23 +33,13 @@ class CustomerForm(BaseHelperForm):
         return limit
 
 
-class AddressForm(BaseHelperForm):
+class AddressForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = Address
-        fields = [
-            "label",
-            "line1",
-            "line2",
-            "city",
-            "region",
-            "postcode",
-            "country",
-            "is_default_shipping",
-            "is_default_billing",
-        ]
+        fields = ADDRESS_FIELDS  # what address_create/address_update accept
 
 
-class ContactForm(BaseHelperForm):
+class ContactForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "role", "email", "phone"]
+        fields = CONTACT_FIELDS

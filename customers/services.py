@@ -9,7 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 
-from customers.exceptions import CustomerError, CustomerHasOrdersError, DefaultAddressError
+from customers.exceptions import (
+    CustomerError,
+    CustomerHasOrdersError,
+    CustomerUnchangedError,
+    DefaultAddressError,
+)
 from customers.models import Address, Contact, Customer
 
 CODE_PREFIX = "C-"
@@ -127,10 +132,16 @@ def customer_save(*, customer: Customer, user: Any = None) -> Customer:
 
 @transaction.atomic
 def customer_set_active(*, customer: Customer, active: bool, user: Any = None) -> Customer:
-    """Activate or deactivate a customer. An inactive customer cannot get new orders."""
-    customer.active = active
-    customer.save(update_fields=["active", "updated_at"])
-    return customer
+    """Activate or deactivate a customer. An inactive customer cannot get new orders.
+
+    Locks the customer row. Raises CustomerUnchangedError when the customer already is so
+    (someone else did it first, or it was selected by mistake)."""
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.active == active:
+        raise CustomerUnchangedError(f"{locked} is already {'active' if active else 'inactive'}.")
+    locked.active = customer.active = active
+    locked.save(update_fields=["active", "updated_at"])
+    return locked
 
 
 @transaction.atomic

@@ -1,16 +1,19 @@
 import django_tables2 as tables
 
+from core.badges import Badges
+from core.columns import BadgeColumn
 from customers.models import Customer
+
+ACTIVE_BADGES = Badges(
+    labels={True: "Active", False: "Inactive"},
+    css={True: "text-bg-success", False: "text-bg-secondary"},
+)
 
 
 class CustomerTable(tables.Table):
     code = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
-    active = tables.TemplateColumn(
-        '{% if value %}<span class="badge text-bg-success">Active</span>'
-        '{% else %}<span class="badge text-bg-secondary">Inactive</span>{% endif %}',
-        verbose_name="Status",
-    )
+    active = BadgeColumn(ACTIVE_BADGES, verbose_name="Status")
 
     class Meta:
         model = Customer

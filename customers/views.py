@@ -7,10 +7,11 @@ from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
-from config.lists import FilteredTableView
+from core.lists import FilteredTableView
+from core.views import ServiceFormMixin
 from customers import services
 from customers.filters import CustomerFilter
-from customers.forms import AddressForm, ContactForm, CustomerForm, add_service_error
+from customers.forms import AddressForm, ContactForm, CustomerForm
 from customers.models import Address, Contact, Customer
 from customers.tables import CustomerTable
 
@@ -27,25 +28,6 @@ class CustomerDetailView(PermissionRequiredMixin, DetailView):
     permission_required = "customers.view_customer"
     queryset = Customer.objects.prefetch_related("addresses", "contacts")
     template_name = "customers/customer_detail.html"
-
-
-class ServiceFormMixin:
-    """form_valid hands the cleaned data to a service; its refusal shows at the fields."""
-
-    success_message = ""
-
-    def call_service(self, form):
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            self.object = self.call_service(form)
-        except ValidationError as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
-        if self.success_message:
-            messages.success(self.request, self.success_message % {"object": self.object})
-        return redirect(self.get_success_url())
 
 
 class CustomerCreateView(PermissionRequiredMixin, ServiceFormMixin, CreateView):
@@ -82,11 +64,15 @@ class CustomerSetActiveView(PermissionRequiredMixin, SingleObjectMixin, View):
 
     def post(self, request, *args, **kwargs):
         customer = self.get_object()
-        services.customer_set_active(customer=customer, active=self.active, user=request.user)
-        if self.active:
-            messages.success(request, f"{customer} is active again.")
+        try:
+            services.customer_set_active(customer=customer, active=self.active, user=request.user)
+        except ValidationError as error:
+            messages.error(request, str(error))
         else:
-            messages.success(request, f"{customer} deactivated: it cannot get new orders.")
+            if self.active:
+                messages.success(request, f"{customer} is active again.")
+            else:
+                messages.success(request, f"{customer} deactivated: it cannot get new orders.")
         return redirect(customer)
 
 

@@ -1,16 +1,11 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
 from inventory import services
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement, TaxRate
-
-
-class EditRefused(Exception):
-    """A service refused the admin's save; carries the reason."""
 
 
 @admin.register(TaxRate)
@@ -51,10 +46,9 @@ class PriceBreakAdmin(admin.ModelAdmin):
     autocomplete_fields = ["part"]
 
 
-class StockMovementInline(admin.TabularInline):
+class StockMovementInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = StockMovement
     extra = 0
-    can_delete = False
     fields = [
         "created_at",
         "kind",
@@ -68,12 +62,6 @@ class StockMovementInline(admin.TabularInline):
     ]
     readonly_fields = fields
     ordering = ["-created_at", "-pk"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class StockItemAdminForm(forms.ModelForm):
@@ -101,7 +89,7 @@ class StockItemAdminForm(forms.ModelForm):
 
 
 @admin.register(StockItem)
-class StockItemAdmin(admin.ModelAdmin):
+class StockItemAdmin(RefusedEditMixin, admin.ModelAdmin):
     form = StockItemAdminForm
     list_display = [
         "pk",
@@ -159,7 +147,7 @@ class StockItemAdmin(admin.ModelAdmin):
             if name in services.DETAIL_FIELDS
         }
         new_quantity = form.cleaned_data.get("adjust_to")
-        try:
+        with refuse_edit_on_error():
             services.stock_update_details(item=obj, user=request.user, **details)
             if new_quantity is not None and new_quantity != obj.quantity:
                 services.stock_adjust(
@@ -168,30 +156,14 @@ class StockItemAdmin(admin.ModelAdmin):
                     reason=form.cleaned_data["adjust_reason"],
                     user=request.user,
                 )
-        except ValidationError as error:
-            raise EditRefused(" ".join(error.messages)) from error
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A refused edit leaves the transaction, so nothing of it lands (details, log entry),
-        and comes back to the form with the reason instead of "changed successfully"."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditRefused as refused:
-            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
-            return HttpResponseRedirect(request.path)
 
     def _set_status(self, request, queryset, status):
-        changed = 0
-        for item in queryset.order_by("pk"):
-            try:
-                services.stock_set_status(
-                    item=item, status=status, user=request.user, reason="Admin action"
-                )
-            except ValidationError as error:
-                self.message_user(request, f"{item}: {error}", messages.WARNING)
-            else:
-                changed += 1
-        self.message_user(request, f"{changed} stock item(s) marked {status.label}.")
+        def set_status(item):
+            services.stock_set_status(
+                item=item, status=status, user=request.user, reason="Admin action"
+            )
+
+        run_each(self, request, queryset, set_status, f"marked {status.label}")
 
     @admin.action(description="Mark selected stock OK", permissions=["change"])
     def mark_ok(self, request, queryset):
@@ -207,7 +179,7 @@ class StockItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger is append-only: readable here, written only by the stock services."""
 
     list_display = [
@@ -223,12 +195,3 @@ class StockMovementAdmin(admin.ModelAdmin):
     list_select_related = ["stock_item__part", "stock_item__location", "user"]
     search_fields = ["part__sku", "reference", "reason"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

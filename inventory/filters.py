@@ -2,20 +2,13 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from config.lists import MatchFilter
+from core.lists import MatchFilter, StyledFilterSet
 from inventory.models import Part, StockItem, StockLocation
 
 ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
-def style_filter_form(form) -> None:
-    """Bootstrap classes on a filter form's widgets (selects and inputs)."""
-    for field in form.fields.values():
-        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-        field.widget.attrs.setdefault("class", css)
-
-
-class PartFilter(django_filters.FilterSet):
+class PartFilter(StyledFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     salable = django_filters.BooleanFilter(widget=forms.Select(choices=ANY_YES_NO))
     active = django_filters.BooleanFilter(widget=forms.Select(choices=ANY_YES_NO))
@@ -27,7 +20,6 @@ class PartFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
         self.form.fields["q"].widget.attrs["placeholder"] = "SKU or name"
 
     def search(self, queryset, name, value):
@@ -37,7 +29,7 @@ class PartFilter(django_filters.FilterSet):
         return queryset.filter(Q(sku__icontains=value) | Q(name__icontains=value))
 
 
-class StockItemFilter(django_filters.FilterSet):
+class StockItemFilter(StyledFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     part = MatchFilter(queryset=Part.objects.all(), placeholder="SKU or name")
     location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
@@ -49,7 +41,6 @@ class StockItemFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
         self.form.fields["q"].widget.attrs["placeholder"] = "SKU, batch or serial"
 
     def search(self, queryset, name, value):

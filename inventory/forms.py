@@ -1,33 +1,16 @@
 from decimal import Decimal
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from core.forms import CrispyFormMixin
+from core.numbers import ZERO
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, TaxRate
 
-ZERO = Decimal("0")
 
-
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's error at the form fields it names, the rest at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class HelperMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class PartForm(HelperMixin, forms.ModelForm):
+class PartForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = Part
         fields = [
@@ -127,7 +110,7 @@ PriceBreakFormSet = forms.inlineformset_factory(
 )
 
 
-class ReceiveStockForm(HelperMixin, forms.Form):
+class ReceiveStockForm(CrispyFormMixin, forms.Form):
     part = forms.ModelChoiceField(queryset=Part.objects.filter(active=True))
     location = forms.ModelChoiceField(queryset=StockLocation.objects.all())
     quantity = forms.DecimalField(max_digits=12, decimal_places=4)
@@ -154,7 +137,7 @@ class ReceiveStockForm(HelperMixin, forms.Form):
         return quantity
 
 
-class AdjustQuantityForm(HelperMixin, forms.Form):
+class AdjustQuantityForm(CrispyFormMixin, forms.Form):
     new_quantity = forms.DecimalField(
         label="New quantity", max_digits=12, decimal_places=4, min_value=0
     )
@@ -163,11 +146,11 @@ class AdjustQuantityForm(HelperMixin, forms.Form):
     )
 
 
-class MoveStockForm(HelperMixin, forms.Form):
+class MoveStockForm(CrispyFormMixin, forms.Form):
     location = forms.ModelChoiceField(label="To location", queryset=StockLocation.objects.all())
     reason = forms.CharField(max_length=500, required=False)
 
 
-class ChangeStatusForm(HelperMixin, forms.Form):
+class ChangeStatusForm(CrispyFormMixin, forms.Form):
     status = forms.ChoiceField(choices=StockItem.Status.choices)
     reason = forms.CharField(max_length=500, required=False)

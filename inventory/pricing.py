@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.numbers import format_quantity
 from inventory.models import Part, PriceBreak
 
 
@@ -14,12 +15,6 @@ class PriceSuggestion:
     source: str  # "list" or "break"
     label: str  # e.g. "List price", "Price break: min qty 10"
     price_break: PriceBreak | None = None
-
-
-def format_quantity(quantity: Decimal) -> str:
-    """10.0000 -> "10", 2.5000 -> "2.5" (never scientific notation)."""
-    text = format(Decimal(quantity).normalize(), "f")
-    return text
 
 
 def suggest_unit_price(part: Part, quantity: Decimal | int | str) -> PriceSuggestion:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.numbers import format_quantity
 from inventory.exceptions import (
     DuplicateSerialError,
     InventoryError,
@@ -24,7 +25,6 @@ from inventory.exceptions import (
     StockUnchangedError,
 )
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement
-from inventory.pricing import format_quantity
 
 ZERO = Decimal("0")
 

@@ -1,55 +1,29 @@
 import django_tables2 as tables
-from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import floatformat
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.html import format_html, format_html_join
 
+from core.badges import Badges, badge
+from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn
+from core.numbers import format_quantity
 from inventory.models import Part, StockItem, StockMovement
 
-# Cells render in Python: a TemplateColumn (django-tables2's DateColumn is one) compiles its
-# template again for every cell, which was most of the time a part page took to render.
-STATUS_BADGES = {
-    StockItem.Status.OK: "text-bg-success",
-    StockItem.Status.DAMAGED: "text-bg-danger",
-    StockItem.Status.QUARANTINED: "text-bg-warning",
-}
-END = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
-
-
-class QuantityColumn(tables.Column):
-    """A quantity with up to 4 decimals and no trailing zeros, right-aligned."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("attrs", END)
-        super().__init__(**kwargs)
-
-    def render(self, value):
-        return floatformat(value, "-4")
+STATUS_BADGES = Badges(
+    StockItem.Status,
+    css={
+        StockItem.Status.OK: "text-bg-success",
+        StockItem.Status.DAMAGED: "text-bg-danger",
+        StockItem.Status.QUARANTINED: "text-bg-warning",
+    },
+)
 
 
 class QuantityChangeColumn(QuantityColumn):
     """A signed change: +5, -2.5, 0."""
 
     def render(self, value):
-        return f"{'+' if value > 0 else ''}{floatformat(value, '-4')}"
+        return f"{'+' if value > 0 else ''}{format_quantity(value)}"
 
-
-class DateColumn(tables.Column):
-    """A date, or a datetime in the current time zone, in a `date` filter format."""
-
-    def __init__(self, format: str = "SHORT_DATE_FORMAT", **kwargs):
-        super().__init__(**kwargs)
-        self.format = format
-
-    def render(self, value):
-        return date_filter(template_localtime(value), self.format)
-
-
-class StatusColumn(tables.Column):
-    def render(self, record):
-        status = StockItem.Status(record.status)
-        return format_html('<span class="badge {}">{}</span>', STATUS_BADGES[status], status.label)
+    def value(self, value):
+        return self.render(value)
 
 
 class WhereColumn(tables.Column):
@@ -69,17 +43,18 @@ class PartFlagsColumn(tables.Column):
     empty_values = ()
 
     def render(self, record):
-        inactive = '<span class="badge text-bg-secondary">Inactive</span>'
-        not_salable = ' <span class="badge text-bg-light border">Not salable</span>'
-        return mark_safe(
-            ("" if record.active else inactive) + ("" if record.salable else not_salable)
-        )
+        flags = []
+        if not record.active:
+            flags.append(badge("Inactive", "text-bg-secondary"))
+        if not record.salable:
+            flags.append(badge("Not salable", "text-bg-light border"))
+        return format_html_join(" ", "{}", ((flag,) for flag in flags))
 
 
 class PartTable(tables.Table):
     sku = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
-    list_price = tables.Column(attrs=END)
+    list_price = tables.Column(attrs=NUMBER)
     on_hand = QuantityColumn(verbose_name="On hand")
     available = QuantityColumn(verbose_name="Available")
     flags = PartFlagsColumn(verbose_name="", orderable=False)
@@ -99,9 +74,9 @@ class StockItemTable(tables.Table):
     quantity = QuantityColumn()
     allocated_quantity = QuantityColumn(verbose_name="Allocated")
     available = QuantityColumn(verbose_name="Available")
-    status = StatusColumn()
-    expiry_date = DateColumn()
-    received_date = DateColumn()
+    status = BadgeColumn(STATUS_BADGES)
+    expiry_date = IsoDateColumn()
+    received_date = IsoDateColumn()
 
     class Meta:
         model = StockItem
@@ -122,7 +97,7 @@ class StockItemTable(tables.Table):
 
 
 class StockMovementTable(tables.Table):
-    created_at = DateColumn(verbose_name="When", format="Y-m-d H:i")
+    created_at = IsoDateColumn(verbose_name="When")
     kind = tables.Column(verbose_name="Movement")
     quantity_delta = QuantityChangeColumn(verbose_name="Change")
     quantity_after = QuantityColumn(verbose_name="Quantity after")

@@ -6,7 +6,9 @@ from django.utils.functional import cached_property
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 from django_tables2 import RequestConfig
 
-from config.lists import CappedPaginator, FilteredTableView
+from core.forms import add_service_error
+from core.lists import CappedPaginator, FilteredTableView
+from core.numbers import format_quantity, plain
 from inventory import services
 from inventory.filters import PartFilter, StockItemFilter
 from inventory.forms import (
@@ -16,7 +18,6 @@ from inventory.forms import (
     PartForm,
     PriceBreakFormSet,
     ReceiveStockForm,
-    add_service_error,
 )
 from inventory.models import Part, StockItem, StockMovement
 from inventory.tables import PartMovementTable, PartTable, StockItemTable, StockMovementTable
@@ -168,7 +169,7 @@ class StockReceiveView(PermissionRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(
             self.request,
-            f"Received {item.quantity.normalize():f} {item.part.unit} of {item.part} "
+            f"Received {format_quantity(item.quantity)} {item.part.unit} of {item.part} "
             f"at {item.location}.",
         )
         return redirect(item)
@@ -211,11 +212,11 @@ class StockAdjustView(StockItemActionView):
     title = "Adjust Quantity"
 
     def get_initial(self):
-        return {"new_quantity": self.item.quantity.normalize()}
+        return {"new_quantity": plain(self.item.quantity)}
 
     def run(self, form) -> str:
         services.stock_adjust(item=self.item, user=self.request.user, **form.cleaned_data)
-        return f"Quantity set to {self.item.quantity.normalize():f} {self.item.part.unit}."
+        return f"Quantity set to {format_quantity(self.item.quantity)} {self.item.part.unit}."
 
 
 class StockMoveView(StockItemActionView):

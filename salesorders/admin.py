@@ -3,10 +3,9 @@ actions that call the same services as the pages; Complete and Cancelled orders 
 read-only here too."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
 from salesorders import services
 from salesorders.models import (
     SalesOrder,
@@ -34,37 +33,15 @@ LINE_COMPUTED = (
 )
 
 
-class ReadOnlyWhenClosedMixin:
-    """No changes to lines of a Complete or Cancelled order."""
-
-    def _closed(self, obj) -> bool:
-        return obj is not None and obj.is_read_only
-
-    def has_add_permission(self, request, obj=None):
-        return not self._closed(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return not self._closed(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not self._closed(obj) and super().has_delete_permission(request, obj)
-
-
-class SalesOrderLineInline(ReadOnlyWhenClosedMixin, admin.TabularInline):
-    """Lines are shown here; the order page (services) adds and prices them."""
+class SalesOrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Lines are shown here, read-only for every order; the order page (services) adds and
+    prices them."""
 
     model = SalesOrderLine
     extra = 0
     fields = ("part", "quantity", *LINE_COMPUTED)
     readonly_fields = ("part", "quantity", *LINE_COMPUTED)
-    can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SalesOrderExtraLineInline(SalesOrderLineInline):
@@ -81,19 +58,12 @@ class SalesOrderExtraLineInline(SalesOrderLineInline):
     readonly_fields = fields
 
 
-class SalesOrderEventInline(admin.TabularInline):
+class SalesOrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SalesOrderEvent
     extra = 0
     fields = ("created_at", "user", "kind", "message")
     readonly_fields = fields
-    can_delete = False
     ordering = ("-created_at", "-pk")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _run_action(modeladmin, request, queryset, action: str, **extra):
@@ -104,17 +74,14 @@ def _run_action(modeladmin, request, queryset, action: str, **extra):
         "complete": services.salesorder_complete,
         "cancel": services.salesorder_cancel,
     }[action]
-    done = 0
-    for order in queryset.order_by("pk"):
-        try:
-            service(order=order, user=request.user, **extra)
-        except ValidationError as error:
-            modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
-        else:
-            done += 1
-    if done:
-        verb = SalesOrder.ACTION_VERBS[action]
-        modeladmin.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+    run_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda order: service(order=order, user=request.user, **extra),
+        SalesOrder.ACTION_VERBS[action],
+        noun="order",
+    )
 
 
 @admin.action(description="Issue Order", permissions=["change"])
@@ -140,23 +107,6 @@ def complete_orders(modeladmin, request, queryset):
 @admin.action(description="Cancel Order", permissions=["cancel"])
 def cancel_orders(modeladmin, request, queryset):
     _run_action(modeladmin, request, queryset, "cancel", reason="Cancelled in the admin.")
-
-
-class EditRefused(Exception):
-    """A service refused the admin's save; carries the reason."""
-
-
-class RefusedEditMixin:
-    """For a ModelAdmin whose save_model raises EditRefused when a service refuses: the
-    refusal leaves the admin's transaction, so nothing of the save lands (inlines, log entry),
-    and the form comes back with "Not saved: <reason>" instead of "changed successfully"."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditRefused as refused:
-            self.message_user(request, f"Not saved: {refused}", messages.ERROR)
-            return HttpResponseRedirect(request.path)
 
 
 class SalesOrderAdminForm(forms.ModelForm):
@@ -294,36 +244,25 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
             for field in form.changed_data
             if field in services.HEADER_FIELDS
         }
-        try:
+        with refuse_edit_on_error():
             services.salesorder_update(
                 order=obj,
                 user=request.user,
                 expected_version=form.cleaned_data.get("seen_version"),
                 **changes,
             )
-        except ValidationError as error:
-            raise EditRefused(" ".join(error.messages)) from error
 
 
 @admin.register(SalesOrderLine)
-class SalesOrderLineAdmin(admin.ModelAdmin):
+class SalesOrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("order", "part_sku", "part_name", "quantity", "unit_price", "total")
     search_fields = ("order__reference", "part_sku", "part_name")
     list_select_related = ("order",)
     readonly_fields = ("order", "part", "quantity", "discount_percent", *LINE_COMPUTED)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SalesOrderExtraLine)
-class SalesOrderExtraLineAdmin(admin.ModelAdmin):
+class SalesOrderExtraLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only list of charges and rebates; the order page (services) edits them."""
 
     list_display = ("order", "description", "quantity", "unit_price", "tax_name", "total")
@@ -331,37 +270,29 @@ class SalesOrderExtraLineAdmin(admin.ModelAdmin):
     list_select_related = ("order",)
     readonly_fields = SalesOrderExtraLineInline.fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SalesOrderEvent)
-class SalesOrderEventAdmin(admin.ModelAdmin):
+class SalesOrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "order", "kind", "user", "message")
     list_filter = ("kind",)
     search_fields = ("order__reference", "message")
     list_select_related = ("order", "user")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SalesOrderSettings)
-class SalesOrderSettingsAdmin(admin.ModelAdmin):
+class SalesOrderSettingsAdmin(RefusedEditMixin, admin.ModelAdmin):
     list_display = ("__str__", "reference_pattern", "last_reference_number")
     readonly_fields = ("last_reference_number",)
+
+    def save_model(self, request, obj, form, change):
+        """Through settings_update, which checks the pattern under the settings row's lock (a
+        new order takes its number under the same lock); a refusal says "Not saved"."""
+        with refuse_edit_on_error():
+            saved = services.settings_update(
+                reference_pattern=obj.reference_pattern, user=request.user
+            )
+        obj.pk = saved.pk
+        obj.last_reference_number = saved.last_reference_number
 
     def has_add_permission(self, request):
         return not SalesOrderSettings.objects.exists()

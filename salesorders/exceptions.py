@@ -1,18 +1,10 @@
-"""Domain errors of the sales-order services.
+"""Domain errors of the sales-order services: DomainErrors, so forms show them at their fields."""
 
-They subclass Django's ValidationError so a form can show them where they belong:
-`form.add_error(None, error)` puts an error raised with a dict at the named fields and a plain
-message at the top of the form. `str(error)` is the sentence a person reads.
-"""
-
-from django.core.exceptions import ValidationError
+from core.exceptions import DomainError
 
 
-class SalesOrderError(ValidationError):
+class SalesOrderError(DomainError):
     """A sales-order operation was refused; nothing was written."""
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
 
 
 class OrderStateError(SalesOrderError):
@@ -39,5 +31,5 @@ class DuplicateLineError(LineError):
         self.line = line
 
 
-class CustomerError(SalesOrderError):
+class InactiveCustomerError(SalesOrderError):
     """The customer cannot take a new order (inactive)."""

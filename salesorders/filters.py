@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from config.lists import MatchFilter
+from core.lists import MatchFilter
 from customers.models import Customer
 from salesorders.models import SalesOrder
 

@@ -1,12 +1,11 @@
 """Input shapes of the sales-order pages. Saving is the services' job (see views.py)."""
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from core.forms import CrispyFormMixin
+from core.numbers import format_quantity
 from customers.models import Contact, Customer
 from inventory.models import Part, TaxRate
 from salesorders.models import SalesOrder, SalesOrderSettings
@@ -14,15 +13,6 @@ from salesorders.models import SalesOrder, SalesOrderSettings
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TAX_DEFAULT = ""
 TAX_NONE = "none"
-
-
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError at the fields it names, else at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _users():
@@ -49,7 +39,9 @@ class VersionFormMixin(forms.Form):
         return super().clean()
 
 
-class SalesOrderCreateForm(forms.Form):
+class SalesOrderCreateForm(CrispyFormMixin, forms.Form):
+    submit_label = "Create Sales Order"
+
     customer = forms.ModelChoiceField(
         queryset=Customer.objects.active().order_by("name"),
         help_text="Only active customers. Type in the search box to narrow the list.",
@@ -73,8 +65,6 @@ class SalesOrderCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["salesperson"].queryset = _users()
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Create Sales Order"))
 
     def clean(self):
         data = super().clean()
@@ -84,7 +74,9 @@ class SalesOrderCreateForm(forms.Form):
         return data
 
 
-class SalesOrderUpdateForm(VersionFormMixin, forms.Form):
+class SalesOrderUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
+    submit_label = "Save"
+
     customer = forms.ModelChoiceField(
         queryset=Customer.objects.active().order_by("name"),
         help_text="Only while the order is Pending.",
@@ -118,11 +110,11 @@ class SalesOrderUpdateForm(VersionFormMixin, forms.Form):
             self.fields["customer"].queryset = Customer.objects.filter(
                 Q(active=True) | Q(pk=order.customer_id)
             ).order_by("name")
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Save"))
 
 
-class LineAddForm(VersionFormMixin, forms.Form):
+class LineAddForm(CrispyFormMixin, VersionFormMixin, forms.Form):
+    submit_label = "Add Line Item"
+
     part = forms.ModelChoiceField(
         queryset=Part.objects.none(), widget=forms.Select(attrs={"data-searchable": "1"})
     )
@@ -146,13 +138,11 @@ class LineAddForm(VersionFormMixin, forms.Form):
         self.fields["part"].queryset = Part.objects.salable().order_by("sku")
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Part's default")
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Add Line Item"))
 
 
 def tax_choices(rates, *, blank: str):
     return [(TAX_DEFAULT, blank), (TAX_NONE, "No tax")] + [
-        (str(rate.pk), f"{rate.name} ({rate.percent.normalize():f}%)") for rate in rates
+        (str(rate.pk), f"{rate.name} ({format_quantity(rate.percent)}%)") for rate in rates
     ]
 
 
@@ -165,7 +155,9 @@ def chosen_tax_rate(value: str, rates):
     return next(rate for rate in rates if str(rate.pk) == value)
 
 
-class LineUpdateForm(VersionFormMixin, forms.Form):
+class LineUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
+    submit_label = "Save line"
+
     quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0.0001)
     unit_price = forms.DecimalField(
         max_digits=14,
@@ -185,11 +177,11 @@ class LineUpdateForm(VersionFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Keep current")
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Save line"))
 
 
-class ExtraLineForm(VersionFormMixin, forms.Form):
+class ExtraLineForm(CrispyFormMixin, VersionFormMixin, forms.Form):
+    submit_label = "Save extra line"
+
     description = forms.CharField(max_length=200, help_text="e.g. Shipping, Handling, Rebate")
     quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0.0001, initial=1)
     unit_price = forms.DecimalField(
@@ -199,22 +191,14 @@ class ExtraLineForm(VersionFormMixin, forms.Form):
         queryset=TaxRate.objects.filter(active=True), required=False, empty_label="No tax"
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Save extra line"))
-
 
 class ReasonForm(VersionFormMixin, forms.Form):
     reason = forms.CharField(max_length=250, required=False)
 
 
-class SalesOrderSettingsForm(forms.ModelForm):
+class SalesOrderSettingsForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Save settings"
+
     class Meta:
         model = SalesOrderSettings
         fields = ["reference_pattern"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Save settings"))

@@ -20,8 +20,8 @@ from core.numbers import MAX_AMOUNT, ZERO, line_amounts, money
 from customers.models import Customer
 from inventory.models import Part, StockItem, TaxRate
 from salesorders.exceptions import (
-    CustomerError,
     DuplicateLineError,
+    InactiveCustomerError,
     LineError,
     OrderReferenceError,
     OrderStateError,
@@ -302,11 +302,11 @@ def salesorder_create(
     """Create a Pending order for an active customer, numbered by the reference pattern.
 
     Copies the customer's name, currency and default addresses unless given. Locks the
-    settings row (numbering). Raises CustomerError, OrderReferenceError, SalesOrderError.
+    settings row (numbering). Raises InactiveCustomerError, OrderReferenceError, SalesOrderError.
     """
     customer = Customer.objects.get(pk=customer.pk)
     if not customer.active:
-        raise CustomerError(
+        raise InactiveCustomerError(
             {"customer": f"{customer.name} is inactive; new orders need an active customer."}
         )
     order_date = order_date or timezone.localdate()
@@ -383,7 +383,7 @@ def salesorder_update(
         return order
     if "customer" in changed:
         if not order.customer.active:
-            raise CustomerError(
+            raise InactiveCustomerError(
                 {"customer": f"{order.customer.name} is inactive; choose an active customer."}
             )
         order.customer_name = order.customer.name

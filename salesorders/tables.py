@@ -4,47 +4,28 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
 
-from config.lists import IsoDateColumn
+from core.badges import Badges
+from core.columns import BadgeColumn, IsoDateColumn
+from core.numbers import format_amount
 from salesorders.models import DeliveryState, SalesOrder
 
-
-class StatusColumn(tables.Column):
-    def render(self, record):
-        return format_html(
-            '<span class="badge badge-status-{}">{}</span>',
-            record.status,
-            record.get_status_display(),
-        )
-
-    def value(self, record):
-        return record.get_status_display()
+STATUS_BADGES = Badges(SalesOrder.Status, css="badge-status-")
+DELIVERY_BADGES = Badges(DeliveryState, css="badge-delivery-", default=DeliveryState.NOT_SHIPPED)
 
 
-class DeliveryColumn(tables.Column):
-    def render(self, value):
-        return format_html(
-            '<span class="badge badge-delivery-{}">{}</span>', value, DeliveryState(value).label
-        )
-
-    def value(self, value):
-        return DeliveryState(value).label
-
-
-class TargetDateColumn(tables.Column):
+class TargetDateColumn(IsoDateColumn):
     """The ship-by date, highlighted when the order is open and past it."""
 
     def render(self, record, value):
+        text = super().render(value)
         if record.is_overdue(timezone.localdate()):
-            return format_html('<span class="overdue" title="Overdue">{}</span>', value.isoformat())
-        return value.isoformat()
-
-    def value(self, value):
-        return value.isoformat() if value else ""
+            return format_html('<span class="overdue" title="Overdue">{}</span>', text)
+        return text
 
 
 class TotalColumn(tables.Column):
     def render(self, record):
-        return f"{record.total:,.2f} {record.currency}"
+        return f"{format_amount(record.total)} {record.currency}"
 
     def value(self, record):
         return f"{record.total:.2f}"
@@ -56,12 +37,10 @@ class SalesOrderTable(tables.Table):
         verbose_name="Customer", linkify=lambda record: record.customer.get_absolute_url()
     )
     customer_reference = tables.Column(verbose_name="Customer PO")
-    status = StatusColumn()
-    delivery_state = DeliveryColumn(verbose_name="Delivery")
+    status = BadgeColumn(STATUS_BADGES)
+    delivery_state = BadgeColumn(DELIVERY_BADGES, verbose_name="Delivery")
     order_date = IsoDateColumn()
-    target_date = TargetDateColumn(
-        verbose_name="Target date", attrs={"td": {"class": "text-nowrap"}}
-    )
+    target_date = TargetDateColumn(verbose_name="Target date")
     line_count = tables.Column(verbose_name="Lines", attrs={"td": {"class": "text-end"}})
     currency = tables.Column(visible=False)
     total = TotalColumn(attrs={"td": {"class": "text-end text-nowrap"}})

@@ -1,7 +1,6 @@
 """Sales-order pages. Thin: every write goes through salesorders.services."""
 
 from collections.abc import Callable
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +14,9 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
 
-from config.lists import CsvExportMixin, FilteredTableView
+from core.forms import add_service_error
+from core.lists import CsvExportMixin, FilteredTableView
+from core.numbers import plain as _plain
 from inventory.models import TaxRate
 from salesorders import services
 from salesorders.exceptions import DuplicateLineError
@@ -28,7 +29,6 @@ from salesorders.forms import (
     SalesOrderCreateForm,
     SalesOrderSettingsForm,
     SalesOrderUpdateForm,
-    add_service_error,
     chosen_tax_rate,
 )
 from salesorders.models import (
@@ -68,11 +68,6 @@ def _posted_action(request) -> ReasonForm | None:
         return form
     messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
     return None
-
-
-def _plain(value: Decimal) -> Decimal:
-    """10.0000 -> 10, not normalize()'s 1E+1, which a number input shows as such."""
-    return Decimal(format(value.normalize(), "f"))
 
 
 # --- list and create -----------------------------------------------------------------------

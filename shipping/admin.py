@@ -2,27 +2,22 @@
 shipping.services; allocations are read-only here."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from salesorders.admin import EditRefused, RefusedEditMixin
+from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
 from salesorders.models import SalesOrder
 from shipping import services
-from shipping.exceptions import ShippingError
 from shipping.models import Allocation, Shipment
 
 
-class AllocationInline(admin.TabularInline):
+class AllocationInline(ReadOnlyAdminMixin, admin.TabularInline):
     """What the shipment holds (pending) or held (shipped). Change it on the order page."""
 
     model = Allocation
     extra = 0
-    can_delete = False
     fields = ["line", "stock_item", "quantity", "created_at", "created_by"]
     readonly_fields = fields
     raw_id_fields = ["line", "stock_item"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (
@@ -33,16 +28,13 @@ class AllocationInline(admin.TabularInline):
 
 
 def _run(modeladmin, request, queryset, action, verb):
-    done = 0
-    for shipment in queryset.select_related("order"):
-        try:
-            action(shipment=shipment, user=request.user)
-        except ShippingError as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, f"{done} shipment(s) {verb}.", messages.SUCCESS)
+    run_each(
+        modeladmin,
+        request,
+        queryset.select_related("order"),
+        lambda shipment: action(shipment=shipment, user=request.user),
+        verb,
+    )
 
 
 @admin.action(description="Complete selected shipments", permissions=["complete"])
@@ -157,7 +149,7 @@ class ShipmentAdmin(RefusedEditMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Adds go through shipment_create, changes through shipment_update. A refusal
         (e.g. a reference taken meanwhile) raises EditRefused; RefusedEditMixin says "Not saved"."""
-        try:
+        with refuse_edit_on_error():
             if not change:
                 created = services.shipment_create(
                     order=obj.order,
@@ -172,15 +164,13 @@ class ShipmentAdmin(RefusedEditMixin, admin.ModelAdmin):
                 return
             data = {name: getattr(obj, name) for name in form.changed_data}
             services.shipment_update(shipment=obj, user=request.user, **data)
-        except ShippingError as error:
-            raise EditRefused(str(error)) from error
 
     def delete_model(self, request, obj):
         services.shipment_delete(shipment=obj, user=request.user)
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: allocations are made and released through the services."""
 
     list_display = ["__str__", "shipment", "line", "stock_item", "quantity", "created_at"]
@@ -192,15 +182,6 @@ class AllocationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not request.user.has_perm("shipping.delete_allocation"):
@@ -209,13 +190,10 @@ class AllocationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Release selected allocations (pending shipments only)")
     def release(self, request, queryset):
-        done = 0
-        for allocation in queryset:
-            try:
-                services.allocation_delete(allocation=allocation, user=request.user)
-            except ShippingError as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} allocation(s) released.", messages.SUCCESS)
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda allocation: services.allocation_delete(allocation=allocation, user=request.user),
+            "released",
+        )

@@ -1,17 +1,14 @@
 """Domain errors of shipping. Each carries a sentence a person can act on.
 
-They subclass Django's ValidationError so forms and the admin show them like any other
-validation message.
+They derive from core.exceptions.DomainError (a ValidationError), so forms and the admin
+show them like any other validation message.
 """
 
-from django.core.exceptions import ValidationError
+from core.exceptions import DomainError
 
 
-class ShippingError(ValidationError):
+class ShippingError(DomainError):
     """Base of every refusal raised by shipping.services."""
-
-    def __str__(self) -> str:
-        return " ".join(self.messages)
 
 
 class OrderNotIssuedError(ShippingError):

@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import F
 
-from config.lists import MatchFilter
+from core.lists import MatchFilter, StyledFilterSet
 from core.parsing import parse_bool
 from customers.models import Customer
 from inventory.models import Part
@@ -13,19 +13,8 @@ from shipping.models import Shipment
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class StyledFilterSet(django_filters.FilterSet):
-    """Bootstrap classes on every widget."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
-            field.widget.attrs.setdefault("class", css)
-
-
 class YesNoField(forms.Field):
-    """Yes, no or blank (any), read like the calendar feed's flags (feeds.parse_bool); the rest
+    """Yes, no or blank (any), read by core.parsing.parse_bool; the rest
     is refused instead of ignored, so a mistyped link does not silently show every row."""
 
     widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
@@ -56,6 +45,8 @@ def filter_errors(filterset: django_filters.FilterSet) -> str:
 
 
 class BackorderFilter(StyledFilterSet):
+    compact = True
+
     part = MatchFilter(queryset=Part.objects.all(), placeholder="SKU or name")
     customer = MatchFilter(
         field_name="order__customer", queryset=Customer.objects.all(), placeholder="Code or name"
@@ -75,6 +66,8 @@ class BackorderFilter(StyledFilterSet):
 
 
 class ShipmentFilter(StyledFilterSet):
+    compact = True
+
     status = django_filters.ChoiceFilter(choices=Shipment.Status.choices)
     shipped_after = django_filters.DateFilter(
         field_name="shipped_date", lookup_expr="gte", label="Shipped from", widget=DATE

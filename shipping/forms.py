@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.numbers import format_quantity
 from inventory.models import StockItem
 from salesorders.models import SalesOrder, SalesOrderLine
 from shipping.models import Shipment
@@ -21,8 +22,7 @@ def stock_choice_label(item: StockItem) -> str:
     if item.expiry_date:
         bits.append(f"expires {item.expiry_date:%d %b %Y}")
     bits.append(f"received {item.received_date:%d %b %Y}")
-    available = format(item.available.normalize(), "f")
-    bits.append(f"{available} available")
+    bits.append(f"{format_quantity(item.available)} available")
     return f"#{item.pk} · " + " · ".join(bits)
 
 
@@ -54,7 +54,7 @@ class AcceptingChoiceField(forms.ModelChoiceField):
 
 class LineChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, line: SalesOrderLine) -> str:
-        need = format(line.unallocated_quantity.normalize(), "f")
+        need = format_quantity(line.unallocated_quantity)
         return f"{line.part_sku} {line.part_name} ({need} {line.unit} to allocate)"
 
 

@@ -3,23 +3,19 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from config.lists import IsoDateColumn
+from core.badges import Badges
+from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn
 from salesorders.models import SalesOrderLine
 from shipping.models import Shipment
 
-NUMBER = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
-
-
-class QuantityColumn(tables.Column):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", NUMBER)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return format(value.normalize(), "f")
-
-    def value(self, value):
-        return format(value.normalize(), "f")
+STATUS_BADGES = Badges(
+    Shipment.Status,
+    css={
+        Shipment.Status.PENDING: "text-bg-warning",
+        Shipment.Status.SHIPPED: "text-bg-primary",
+        Shipment.Status.DELIVERED: "text-bg-success",
+    },
+)
 
 
 class BackorderTable(tables.Table):
@@ -79,7 +75,7 @@ class ShipmentTable(tables.Table):
     reference = tables.Column(verbose_name="Shipment", linkify=True)
     order = tables.Column(accessor="order__reference", verbose_name="Order")
     customer = tables.Column(accessor="order__customer_name", verbose_name="Customer")
-    status = tables.Column()
+    status = BadgeColumn(STATUS_BADGES)
     carrier = tables.Column()
     tracking_number = tables.Column(verbose_name="Tracking")
     shipped_date = IsoDateColumn(verbose_name="Shipped")
@@ -105,12 +101,3 @@ class ShipmentTable(tables.Table):
 
     def render_order(self, record, value):
         return format_html('<a href="{}">{}</a>', record.order.get_absolute_url(), value)
-
-    def render_status(self, record):
-        css = {"pending": "warning", "shipped": "primary", "delivered": "success"}[record.status]
-        return format_html(
-            '<span class="badge text-bg-{}">{}</span>', css, record.get_status_display()
-        )
-
-    def value_status(self, record):
-        return record.get_status_display()

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
-from config.lists import CsvExportMixin, FilteredTableView
+from core.lists import CsvExportMixin, FilteredTableView
 from inventory.models import QUANTITY, Part, StockItem, usable_stock_q
 from salesorders.models import BACKORDER_STATUSES, OPEN_LINE, SalesOrder, SalesOrderLine
 from shipping import services

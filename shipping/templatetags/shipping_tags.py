@@ -1,7 +1,5 @@
 """Template helpers for the shipping sections; they work on prefetched rows, never query."""
 
-from decimal import Decimal
-
 from django import template
 
 register = template.Library()
@@ -15,14 +13,6 @@ def pending_only(shipments):
 @register.filter
 def completed_only(shipments):
     return [s for s in shipments if s.status != "pending"]
-
-
-@register.filter
-def qty(value):
-    """5.0000 -> 5, 2.5000 -> 2.5."""
-    if value is None or value == "":
-        return ""
-    return format(Decimal(value).normalize(), "f")
 
 
 @register.simple_tag

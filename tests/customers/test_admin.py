@@ -192,3 +192,30 @@ def test_admin_blanked_code_gets_next_free_code(manager_client, monkeypatch):
     assert response.status_code == 302
     customer.refresh_from_db()
     assert customer.code == "C-00006"
+
+
+def test_deactivate_action_goes_through_the_service_and_reports_refusals(manager_client):
+    """Each selected customer is deactivated by customer_set_active (row lock, its rule); one
+    that already is inactive is named, the rest are counted."""
+    active = CustomerFactory(name="Acme Tools")
+    inactive = CustomerFactory(name="Gone Ltd", active=False)
+    response = manager_client.post(
+        reverse("admin:customers_customer_changelist"),
+        {"action": "deactivate", "_selected_action": [active.pk, inactive.pk]},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == [f"{inactive} is already inactive.", "1 customer(s) deactivated."]
+    active.refresh_from_db()
+    assert not active.active
+
+
+def test_reactivate_action_reactivates_the_selected_customers(manager_client):
+    customers = [CustomerFactory(active=False), CustomerFactory(active=False)]
+    response = manager_client.post(
+        reverse("admin:customers_customer_changelist"),
+        {"action": "reactivate", "_selected_action": [c.pk for c in customers]},
+        follow=True,
+    )
+    assert "2 customer(s) reactivated." in [str(m) for m in response.context["messages"]]
+    assert Customer.objects.filter(active=True).count() == 2

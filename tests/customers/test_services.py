@@ -4,7 +4,12 @@ import pytest
 from django.db import IntegrityError
 
 from customers import services
-from customers.exceptions import CustomerError, CustomerHasOrdersError, DefaultAddressError
+from customers.exceptions import (
+    CustomerError,
+    CustomerHasOrdersError,
+    CustomerUnchangedError,
+    DefaultAddressError,
+)
 from customers.models import Address, Customer
 from tests.factories import AddressFactory, ContactFactory, CustomerFactory, SalesOrderFactory
 
@@ -93,6 +98,18 @@ def test_deactivated_customer_not_offered_for_orders():
     customer = CustomerFactory()
     services.customer_set_active(customer=customer, active=False)
     assert customer not in Customer.objects.active()
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_customer_set_active_refuses_a_customer_already_so(active):
+    """Someone else deactivated (or reactivated) it first: the second click says so."""
+    customer = CustomerFactory(name="Acme Tools", active=active)
+    with pytest.raises(CustomerUnchangedError) as error:
+        services.customer_set_active(customer=customer, active=active)
+    state = "active" if active else "inactive"
+    assert str(error.value) == f"{customer} is already {state}."
+    customer.refresh_from_db()
+    assert customer.active is active
 
 
 def test_second_default_shipping_address_refused():

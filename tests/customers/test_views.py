@@ -173,6 +173,14 @@ def test_deactivate_is_post_only(sales_client):
     assert customer.active
 
 
+def test_deactivating_an_inactive_customer_says_it_already_is(sales_client):
+    customer = CustomerFactory(active=False)
+    response = sales_client.post(reverse("customers:deactivate", args=[customer.pk]), follow=True)
+    assert response.status_code == 200
+    assert f"{customer} is already inactive." in response.text
+    assert "cannot get new orders" not in response.text
+
+
 def test_delete_customer_with_orders_refused_with_message(sales_client):
     order = SalesOrderFactory()
     response = sales_client.post(reverse("customers:delete", args=[order.customer.pk]), follow=True)

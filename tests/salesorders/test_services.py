@@ -11,8 +11,8 @@ from django.utils import timezone
 from inventory.models import StockItem
 from salesorders import services
 from salesorders.exceptions import (
-    CustomerError,
     DuplicateLineError,
+    InactiveCustomerError,
     LineError,
     OrderReferenceError,
     OrderStateError,
@@ -105,7 +105,7 @@ def test_an_invalid_pattern_is_refused_when_saved(pattern, message, clerk):
 
 def test_order_for_an_inactive_customer_is_refused(clerk):
     customer = CustomerFactory(active=False)
-    with pytest.raises(CustomerError, match="inactive"):
+    with pytest.raises(InactiveCustomerError, match="inactive"):
         services.salesorder_create(customer=customer, user=clerk)
     assert not SalesOrder.objects.exists()
 
@@ -319,7 +319,7 @@ def test_contact_of_another_customer_is_refused(order, clerk):
 
 
 def test_changing_to_an_inactive_customer_is_refused(order, clerk):
-    with pytest.raises(CustomerError, match="is inactive"):
+    with pytest.raises(InactiveCustomerError, match="is inactive"):
         services.salesorder_update(
             order=order, user=clerk, customer=CustomerFactory(name="Gone", active=False)
         )

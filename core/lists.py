@@ -1,7 +1,7 @@
-"""The list pages' shared base: a filtered, sortable table that counts its rows once."""
+"""The list pages' shared base: a filtered, sortable table that counts its rows once, its
+capped paginator, the CSV export and the text filter that names a related record."""
 
 import django_filters
-import django_tables2 as tables
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -38,21 +38,6 @@ class FilteredTableView(SingleTableMixin, FilterView):
         return table
 
 
-class IsoDateColumn(tables.Column):
-    """A date as YYYY-MM-DD. django-tables2's DateColumn renders a template per cell,
-    which cost more than all other cells of the order list together."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "text-nowrap"}})
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return value.isoformat()
-
-    def value(self, value):
-        return value.isoformat() if value else ""
-
-
 class CsvExportMixin(ExportMixin):
     """`?_export=csv` downloads every filtered row; `export_query` links to it."""
 
@@ -79,6 +64,22 @@ class CsvExportMixin(ExportMixin):
         params["_export"] = "csv"
         context["export_query"] = params.urlencode()
         return context
+
+
+class StyledFilterSet(django_filters.FilterSet):
+    """A filter form with Bootstrap's classes on every widget (`compact`: the small ones)."""
+
+    compact = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        size = " form-select-sm" if self.compact else ""
+        for field in self.form.fields.values():
+            if isinstance(field.widget, forms.Select):
+                css = f"form-select{size}"
+            else:
+                css = "form-control" + (" form-control-sm" if self.compact else "")
+            field.widget.attrs.setdefault("class", css)
 
 
 class MatchFilter(django_filters.CharFilter):

@@ -1,0 +1,32 @@
+"""Form helpers: showing a service's refusal on a form, and the crispy-forms helper."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's error at the form fields it names, the rest at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class CrispyFormMixin:
+    """Gives a form its crispy-forms `helper`.
+
+    With `submit_label`, `{% crispy form %}` renders the whole form with that Submit button;
+    without, the template writes the `<form>` tag and buttons itself (`form_tag` is off)."""
+
+    submit_label: str = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        if self.submit_label:
+            self.helper.add_input(Submit("submit", self.submit_label))
+        else:
+            self.helper.form_tag = False
