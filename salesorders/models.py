@@ -109,9 +109,7 @@ class SalesOrderQuerySet(models.QuerySet):
             .values("order")
             .annotate(
                 shipped_sum=Sum("shipped_quantity"),
-                open_lines=Count(
-                    "pk", filter=Q(quantity__gt=F("shipped_quantity") + F("cancelled_quantity"))
-                ),
+                open_lines=Count("pk", filter=OPEN_LINE),
             )
             .annotate(
                 state=Case(
