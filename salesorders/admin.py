@@ -66,47 +66,31 @@ class SalesOrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     ordering = ("-created_at", "-pk")
 
 
-def _run_action(modeladmin, request, queryset, action: str, **extra):
-    service = {
-        "issue": services.salesorder_issue,
-        "hold": services.salesorder_hold,
-        "release": services.salesorder_release,
-        "complete": services.salesorder_complete,
-        "cancel": services.salesorder_cancel,
-    }[action]
-    run_each(
-        modeladmin,
-        request,
-        queryset,
-        lambda order: service(order=order, user=request.user, **extra),
-        SalesOrder.ACTION_VERBS[action],
-        noun="order",
-    )
+def transition_action(action: str):
+    """The admin action of the lifecycle table's entry `action` ("<action>_orders"): its label,
+    its permission, and SalesOrderAdmin.run_transition on each selected order, in pk order.
+    An action that asks for a reason gets "<Verb> in the admin."."""
+    transition = SalesOrder.TRANSITIONS[action]
+    reason = f"{transition.verb.capitalize()} in the admin." if transition.asks_reason else ""
+    description = transition.label
+    if transition.reason_required:
+        description += f" (reason: {reason.rstrip('.').lower()})"
+    # "salesorders.complete_salesorder" -> the admin's has_complete_permission().
+    permission = transition.permission.split(".")[1].split("_")[0]
 
+    @admin.action(description=description, permissions=[permission])
+    def run(modeladmin, request, queryset):
+        run_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda order: modeladmin.run_transition(request, order, action, reason),
+            transition.verb,
+            noun="order",
+        )
 
-@admin.action(description="Issue Order", permissions=["change"])
-def issue_orders(modeladmin, request, queryset):
-    _run_action(modeladmin, request, queryset, "issue")
-
-
-@admin.action(description="Hold Order (reason: put on hold in the admin)", permissions=["change"])
-def hold_orders(modeladmin, request, queryset):
-    _run_action(modeladmin, request, queryset, "hold", reason="Put on hold in the admin.")
-
-
-@admin.action(description="Release", permissions=["change"])
-def release_orders(modeladmin, request, queryset):
-    _run_action(modeladmin, request, queryset, "release")
-
-
-@admin.action(description="Complete Order", permissions=["complete"])
-def complete_orders(modeladmin, request, queryset):
-    _run_action(modeladmin, request, queryset, "complete")
-
-
-@admin.action(description="Cancel Order", permissions=["cancel"])
-def cancel_orders(modeladmin, request, queryset):
-    _run_action(modeladmin, request, queryset, "cancel", reason="Cancelled in the admin.")
+    run.__name__ = f"{action}_orders"
+    return run
 
 
 class SalesOrderAdminForm(forms.ModelForm):
@@ -143,7 +127,7 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
     raw_id_fields = ("customer", "contact", "salesperson")
     form = SalesOrderAdminForm
     inlines = (SalesOrderLineInline, SalesOrderExtraLineInline, SalesOrderEventInline)
-    actions = (issue_orders, hold_orders, release_orders, complete_orders, cancel_orders)
+    actions = tuple(transition_action(action) for action in SalesOrder.TRANSITIONS)
     readonly_fields = (
         "reference",
         "status",
@@ -233,9 +217,14 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.status != SalesOrder.Status.PENDING:
+        if obj is not None and not obj.is_pending():
             fields += ["customer", "currency"]
         return fields
+
+    def run_transition(self, request, order: SalesOrder, action: str, reason: str) -> None:
+        """Run one lifecycle action on one order, as the selected-orders action does; raises
+        the service's ValidationError. Shipping's admin overrides it for Cancel Order."""
+        services.salesorder_transition(order=order, action=action, user=request.user, reason=reason)
 
     def save_model(self, request, obj, form, change):
         """Header edits go through salesorder_update (version bump, history, rules)."""

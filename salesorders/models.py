@@ -13,7 +13,7 @@ from core.numbers import MAX_AMOUNT, MONEY, QUANTITY, UNIT_PRICE, ZERO, line_amo
 from customers.models import Contact, Customer, validate_currency_code
 from inventory.models import Part, TaxRate
 from inventory.pricing import suggest_unit_price
-from salesorders.exceptions import LineError
+from salesorders.exceptions import LineError, OrderStateError
 
 
 class _Unset:
@@ -57,9 +57,19 @@ class SalesOrderSettings(models.Model):
         return obj
 
 
-OPEN_STATUSES = ("pending", "issued", "on_hold")
+class OrderStatus(models.TextChoices):
+    """The stored lifecycle status of a sales order (SalesOrder.Status)."""
+
+    PENDING = "pending", "Pending"
+    ISSUED = "issued", "Issued"
+    ON_HOLD = "on_hold", "On Hold"
+    COMPLETE = "complete", "Complete"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.ISSUED, OrderStatus.ON_HOLD)
 # Orders whose open lines wait for stock (the Backorders page and the allocation queue).
-BACKORDER_STATUSES = ("issued", "on_hold")
+BACKORDER_STATUSES = (OrderStatus.ISSUED, OrderStatus.ON_HOLD)
 # A line with something still to ship or cancel; the partial index `salesorderline_open`
 # holds exactly these lines, so a query must spell the condition this way to use it.
 OPEN_LINE = Q(quantity__gt=F("shipped_quantity") + F("cancelled_quantity"))
@@ -99,9 +109,7 @@ class SalesOrderQuerySet(models.QuerySet):
             .values("order")
             .annotate(
                 shipped_sum=Sum("shipped_quantity"),
-                open_lines=Count(
-                    "pk", filter=Q(quantity__gt=F("shipped_quantity") + F("cancelled_quantity"))
-                ),
+                open_lines=Count("pk", filter=OPEN_LINE),
             )
             .annotate(
                 state=Case(
@@ -145,6 +153,33 @@ def delivery_state_of(lines) -> str:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """One move of the order lifecycle, and everything its callers need to know about it.
+
+    The services check `sources` and refuse with `verb` in the sentence; the order page shows
+    `label` as a button to users with `permission`, posting to `url_name` (with a reason box
+    when `asks_reason`); the admin builds one action per entry. Read through
+    SalesOrder.TRANSITIONS, never spelled again elsewhere.
+    """
+
+    action: str  # "issue": the admin action is "<action>_orders"
+    sources: frozenset  # statuses it may start from
+    target: str  # the status it leads to
+    verb: str  # "SO-0001 issued.", "... so it cannot be issued"
+    label: str  # the button: "Issue Order"
+    permission: str  # "app_label.codename" a user needs to see and use it
+    url_name: str  # where its button posts (args: the order's pk)
+    asks_reason: bool = False  # a reason (or note) is posted with it
+    reason_required: bool = False
+    reason_label: str = ""  # the reason box's accessible name
+    reason_placeholder: str = ""
+    button_style: str = "primary"  # Bootstrap's btn-<style>
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
 class OrderFacts:
     """What the lifecycle rules need to know about an order besides its status."""
 
@@ -155,33 +190,78 @@ class OrderFacts:
     customer_active: bool
 
 
-class SalesOrder(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ISSUED = "issued", "Issued"
-        ON_HOLD = "on_hold", "On Hold"
-        COMPLETE = "complete", "Complete"
-        CANCELLED = "cancelled", "Cancelled"
+def _transitions(*transitions: Transition) -> dict[str, Transition]:
+    return {transition.action: transition for transition in transitions}
 
+
+class SalesOrder(models.Model):
+    Status = OrderStatus
     DeliveryState = DeliveryState
     Facts = OrderFacts
+    Transition = Transition
 
-    # The lifecycle as data: action -> (statuses it may start from, status it leads to).
-    # Checked in one place: transition_refusal().
-    TRANSITIONS = {
-        "issue": (frozenset({Status.PENDING}), Status.ISSUED),
-        "hold": (frozenset({Status.PENDING, Status.ISSUED}), Status.ON_HOLD),
-        "release": (frozenset({Status.ON_HOLD}), Status.ISSUED),
-        "complete": (frozenset({Status.ISSUED}), Status.COMPLETE),
-        "cancel": (frozenset({Status.PENDING, Status.ISSUED, Status.ON_HOLD}), Status.CANCELLED),
-    }
-    ACTION_VERBS = {
-        "issue": "issued",
-        "hold": "put on hold",
-        "release": "released",
-        "complete": "completed",
-        "cancel": "cancelled",
-    }
+    # The lifecycle as data, in the order its buttons show. Checked in one place:
+    # transition_refusal(). Cancel posts to shipping, which releases the order's reservations
+    # and deletes its pending shipments before the order's status changes.
+    TRANSITIONS = _transitions(
+        Transition(
+            action="issue",
+            sources=frozenset({Status.PENDING}),
+            target=Status.ISSUED,
+            verb="issued",
+            label="Issue Order",
+            permission="salesorders.change_salesorder",
+            url_name="salesorders:issue",
+        ),
+        Transition(
+            action="hold",
+            sources=frozenset({Status.PENDING, Status.ISSUED}),
+            target=Status.ON_HOLD,
+            verb="put on hold",
+            label="Hold Order",
+            permission="salesorders.change_salesorder",
+            url_name="salesorders:hold",
+            asks_reason=True,
+            reason_required=True,
+            reason_label="Reason for the hold",
+            reason_placeholder="Reason for the hold",
+            button_style="outline-warning",
+        ),
+        Transition(
+            action="release",
+            sources=frozenset({Status.ON_HOLD}),
+            target=Status.ISSUED,
+            verb="released",
+            label="Release",
+            permission="salesorders.change_salesorder",
+            url_name="salesorders:release",
+            asks_reason=True,
+            reason_label="Note on the release",
+            reason_placeholder="Note (optional)",
+        ),
+        Transition(
+            action="complete",
+            sources=frozenset({Status.ISSUED}),
+            target=Status.COMPLETE,
+            verb="completed",
+            label="Complete Order",
+            permission="salesorders.complete_salesorder",
+            url_name="salesorders:complete",
+        ),
+        Transition(
+            action="cancel",
+            sources=frozenset({Status.PENDING, Status.ISSUED, Status.ON_HOLD}),
+            target=Status.CANCELLED,
+            verb="cancelled",
+            label="Cancel Order",
+            permission="salesorders.cancel_salesorder",
+            url_name="shipping:salesorder-cancel",
+            asks_reason=True,
+            reason_label="Reason for cancelling",
+            reason_placeholder="Reason (optional)",
+            button_style="outline-danger",
+        ),
+    )
 
     reference = models.CharField(max_length=50, unique=True)
     reference_number = models.PositiveIntegerField(db_index=True, editable=False)
@@ -210,7 +290,12 @@ class SalesOrder(models.Model):
     notes = models.TextField(blank=True)
     hold_reason = models.CharField(max_length=250, blank=True)
 
-    # Optimistic concurrency: every saved change of the order or its lines increments it.
+    # "Anything a reader of this order can see changed": its header, lines, totals, status,
+    # the allocations and shipments of its lines, (later) its invoices. Every such change, in
+    # whichever app makes it, calls salesorders.services.salesorder_touch (or
+    # _refresh_totals) in its transaction, which increments it. Edit forms and API writes
+    # carry the version they read and a stale one is refused; ETags and the calendar feed's
+    # SEQUENCE are built on it.
     version = models.PositiveIntegerField(default=1, editable=False)
 
     # Stored totals, kept right in the transaction of every line change.
@@ -282,9 +367,28 @@ class SalesOrder(models.Model):
         """Complete and Cancelled orders cannot be changed anywhere, the admin included."""
         return self.status in (self.Status.COMPLETE, self.Status.CANCELLED)
 
+    def can_edit(self) -> bool:
+        """Its header, lines and extra lines may be changed: it is not Complete or Cancelled."""
+        return not self.is_read_only
+
     def can_ship(self) -> bool:
         """Stock may be allocated to it, shipments opened and completed: it is Issued."""
         return self.status == self.Status.ISSUED
+
+    def can_cancel_remaining(self) -> bool:
+        """Its lines' unshipped rest may be cancelled: it is Issued or On Hold (a Pending
+        order's lines are edited or removed instead)."""
+        return self.status in BACKORDER_STATUSES
+
+    def is_pending(self) -> bool:
+        """Not issued yet: customer and currency may still change."""
+        return self.status == self.Status.PENDING
+
+    def is_on_hold(self) -> bool:
+        return self.status == self.Status.ON_HOLD
+
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
 
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
@@ -294,10 +398,10 @@ class SalesOrder(models.Model):
         """Why `action` is not allowed now, as a sentence; None when it is allowed."""
         if action not in self.TRANSITIONS:
             return f"There is no action {action!r} for a sales order."
-        sources, _target = self.TRANSITIONS[action]
-        verb = self.ACTION_VERBS[action]
-        if self.status not in sources:
-            allowed = " or ".join(sorted(str(self.Status(s).label) for s in sources))
+        transition = self.TRANSITIONS[action]
+        verb = transition.verb
+        if self.status not in transition.sources:
+            allowed = " or ".join(sorted(str(self.Status(s).label) for s in transition.sources))
             return (
                 f"{self.reference} is {self.get_status_display()}, so it cannot be {verb}; "
                 f"only {allowed} orders can."
@@ -328,6 +432,22 @@ class SalesOrder(models.Model):
                 "Remaining on its lines instead."
             )
         return None
+
+    def allows(self, action: str, facts: OrderFacts) -> bool:
+        """Whether `action` may run now (whoever asks; permissions are the caller's)."""
+        return self.transition_refusal(action, facts) is None
+
+    def allowed_transitions(self, facts: OrderFacts) -> list[Transition]:
+        """The table's entries that may run now, in the table's order."""
+        return [t for t in self.TRANSITIONS.values() if self.allows(t.action, facts)]
+
+    def require_transition(self, action: str, facts: OrderFacts) -> Transition:
+        """The table's entry for `action`; raises OrderStateError with the sentence of
+        transition_refusal() when it is not allowed now."""
+        refusal = self.transition_refusal(action, facts)
+        if refusal:
+            raise OrderStateError(refusal)
+        return self.TRANSITIONS[action]
 
     def get_delivery_state_display(self) -> str:
         """Label of the annotated delivery state (see SalesOrderQuerySet.with_delivery_state)."""
@@ -374,11 +494,16 @@ class SalesOrderLineQuerySet(models.QuerySet):
         return self.open().filter(order__status__in=BACKORDER_STATUSES)
 
 
+class PriceSource(models.TextChoices):
+    """Where a line's unit price came from (SalesOrderLine.PriceSource)."""
+
+    LIST = "list", "List price"
+    BREAK = "break", "Price break"
+    MANUAL = "manual", "Manual"
+
+
 class SalesOrderLine(models.Model):
-    class PriceSource(models.TextChoices):
-        LIST = "list", "List price"
-        BREAK = "break", "Price break"
-        MANUAL = "manual", "Manual"
+    PriceSource = PriceSource
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="sales_order_lines")
@@ -389,10 +514,11 @@ class SalesOrderLine(models.Model):
     quantity = models.DecimalField(**QUANTITY)
     list_unit_price = models.DecimalField(**UNIT_PRICE, default=ZERO)
     unit_price = models.DecimalField(**UNIT_PRICE)
-    price_source = models.CharField(max_length=60, default=PriceSource.LIST)
+    price_source = models.CharField(
+        max_length=10, choices=PriceSource.choices, default=PriceSource.LIST
+    )
     # What the user reads: "List price", "Price break: min qty 10" or "Manual".
     price_source_label = models.CharField(max_length=100, blank=True, default="List price")
-    price_overridden = models.BooleanField(default=False)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
     tax_rate = models.ForeignKey(
         TaxRate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -503,12 +629,15 @@ class SalesOrderLine(models.Model):
             self.unit_price = suggestion.unit_price
             self.price_source = suggestion.source
             self.price_source_label = suggestion.label
-            self.price_overridden = False
         else:
             self.unit_price = unit_price
             self.price_source = self.PriceSource.MANUAL
             self.price_source_label = self.PriceSource.MANUAL.label
-            self.price_overridden = True
+
+    @property
+    def price_overridden(self) -> bool:
+        """Someone typed the price: it no longer follows the part's list price and breaks."""
+        return self.price_source == self.PriceSource.MANUAL
 
     def apply_tax(self, tax_rate: TaxRate | None, *, overridden: bool) -> None:
         """Snapshot the tax rate's name and percent (None: untaxed)."""
@@ -533,6 +662,15 @@ class SalesOrderLine(models.Model):
     def unallocated_quantity(self) -> Decimal:
         """What still needs stock reserved for it."""
         return self.remaining_quantity - self.allocated_quantity
+
+    def can_remove(self) -> bool:
+        """Nothing has been shipped, cancelled or allocated from it (else Cancel Remaining)."""
+        return not (self.shipped_quantity or self.cancelled_quantity or self.allocated_quantity)
+
+    def can_cancel_remaining(self) -> bool:
+        """Its order is Issued or On Hold and something is left to ship. Reads `self.order`:
+        lines read through `order.lines` have it already."""
+        return self.order.can_cancel_remaining() and self.remaining_quantity > 0
 
 
 class SalesOrderExtraLine(models.Model):

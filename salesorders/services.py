@@ -37,12 +37,13 @@ from salesorders.models import (
     SalesOrderSettings,
     apply_tax,
     check_amount,
-    delivery_state_of,
 )
 from salesorders.numbering import format_reference, parse_reference
+from salesorders.selectors import salesorder_facts
 from salesorders.signals import send_order_changed
 
 Status = SalesOrder.Status
+Kind = SalesOrderEvent.Kind
 DeliveryState = SalesOrder.DeliveryState
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -342,7 +343,7 @@ def salesorder_create(
         raise SalesOrderError(error.message_dict) from None
     order.save()
     salesorder_event_record(
-        order=order, kind="created", message=f"Order created for {customer.name}.", user=user
+        order=order, kind=Kind.CREATED, message=f"Order created for {customer.name}.", user=user
     )
     return order
 
@@ -372,7 +373,7 @@ def salesorder_update(
             value = (value or "").upper()
         if current == value:
             continue
-        if field in PENDING_ONLY_FIELDS and order.status != Status.PENDING:
+        if field in PENDING_ONLY_FIELDS and not order.is_pending():
             label = SalesOrder._meta.get_field(field).verbose_name
             raise OrderStateError(
                 {field: f"The {label} can only be changed while the order is Pending."}
@@ -409,7 +410,7 @@ def salesorder_update(
     labels = ", ".join(
         str(SalesOrder._meta.get_field(f).verbose_name) for f in changed if f != "customer_name"
     )
-    salesorder_event_record(order=order, kind="updated", message=f"Changed {labels}.", user=user)
+    salesorder_event_record(order=order, kind=Kind.UPDATED, message=f"Changed {labels}.", user=user)
     return order
 
 
@@ -479,7 +480,7 @@ def salesorder_line_add(
     line.save()
     _refresh_totals(order=order, user=user)
     salesorder_event_record(
-        order=order, kind="line_added", message=f"Added {_describe_line(line)}.", user=user
+        order=order, kind=Kind.LINE_ADDED, message=f"Added {_describe_line(line)}.", user=user
     )
     return line
 
@@ -564,7 +565,7 @@ def salesorder_line_update(
     _refresh_totals(order=order, user=user)
     after = _describe_line(line)
     message = f"Changed line {before} to {after}." if before != after else f"Changed {after}."
-    salesorder_event_record(order=order, kind="line_changed", message=message, user=user)
+    salesorder_event_record(order=order, kind=Kind.LINE_CHANGED, message=message, user=user)
     return line
 
 
@@ -588,7 +589,7 @@ def salesorder_line_delete(
     line.delete()
     _refresh_totals(order=order, user=user)
     salesorder_event_record(
-        order=order, kind="line_removed", message=f"Removed {description}.", user=user
+        order=order, kind=Kind.LINE_REMOVED, message=f"Removed {description}.", user=user
     )
 
 
@@ -645,7 +646,7 @@ def salesorder_extra_line_add(
     extra.save()
     _refresh_totals(order=order, user=user)
     salesorder_event_record(
-        order=order, kind="extra_added", message=f"Added {_extra_description(extra)}.", user=user
+        order=order, kind=Kind.EXTRA_ADDED, message=f"Added {_extra_description(extra)}.", user=user
     )
     return extra
 
@@ -675,7 +676,7 @@ def salesorder_extra_line_update(
     _refresh_totals(order=order, user=user)
     salesorder_event_record(
         order=order,
-        kind="extra_changed",
+        kind=Kind.EXTRA_CHANGED,
         message=f"Changed {before} to {_extra_description(extra)}.",
         user=user,
     )
@@ -695,34 +696,11 @@ def salesorder_extra_line_delete(
     extra.delete()
     _refresh_totals(order=order, user=user)
     salesorder_event_record(
-        order=order, kind="extra_removed", message=f"Removed {description}.", user=user
+        order=order, kind=Kind.EXTRA_REMOVED, message=f"Removed {description}.", user=user
     )
 
 
 # --- lifecycle -----------------------------------------------------------------------------
-
-
-def order_facts(order: SalesOrder) -> "SalesOrder.Facts":
-    """What the transition rules need to know, read with three small queries."""
-    lines = SalesOrderLine.objects.filter(order_id=order.pk).only(
-        "quantity", "shipped_quantity", "cancelled_quantity"
-    )
-    lines = list(lines)
-    return SalesOrder.Facts(
-        line_count=len(lines),
-        shipped_anything=any(line.shipped_quantity > 0 for line in lines),
-        delivery_state=delivery_state_of(lines),
-        has_pending_shipment=order.shipments.filter(status="pending").exists(),
-        customer_active=Customer.objects.filter(pk=order.customer_id, active=True).exists(),
-    )
-
-
-def require_transition(order: SalesOrder, action: str, facts: "SalesOrder.Facts") -> str:
-    """Raise OrderStateError with the reason when `action` is not allowed; else the target."""
-    refusal = order.transition_refusal(action, facts)
-    if refusal:
-        raise OrderStateError(refusal)
-    return SalesOrder.TRANSITIONS[action][1]
 
 
 def _lock_lines(order: SalesOrder) -> list:
@@ -791,9 +769,11 @@ def _release_pending_allocations(
 
 
 def _transition(order, action, user, expected_version):
+    """Lock the order, refuse a stale version or a move the table does not allow now.
+    Returns the locked order and the status the move leads to."""
     order = _lock_order(order, expected_version)
-    target = require_transition(order, action, order_facts(order))
-    return order, target
+    transition = order.require_transition(action, salesorder_facts(order))
+    return order, transition.target
 
 
 @transaction.atomic
@@ -808,7 +788,7 @@ def salesorder_issue(
     order.status, order.issued_at, order.issued_by = target, timezone.now(), user
     order.save(update_fields=["status", "issued_at", "issued_by"])
     salesorder_touch(order=order, user=user)
-    salesorder_event_record(order=order, kind="issued", message="Order issued.", user=user)
+    salesorder_event_record(order=order, kind=Kind.ISSUED, message="Order issued.", user=user)
     return order
 
 
@@ -828,7 +808,9 @@ def salesorder_hold(
     order.status, order.hold_reason = target, reason[:250]
     order.save(update_fields=["status", "hold_reason"])
     salesorder_touch(order=order, user=user)
-    salesorder_event_record(order=order, kind="held", message=f"Put on hold: {reason}", user=user)
+    salesorder_event_record(
+        order=order, kind=Kind.HELD, message=f"Put on hold: {reason}", user=user
+    )
     return order
 
 
@@ -854,7 +836,7 @@ def salesorder_release(
     salesorder_touch(order=order, user=user)
     reason = (reason or "").strip()
     message = f"Released from hold: {reason}" if reason else "Released from hold."
-    salesorder_event_record(order=order, kind="released", message=message, user=user)
+    salesorder_event_record(order=order, kind=Kind.RELEASED, message=message, user=user)
     return order
 
 
@@ -868,7 +850,7 @@ def salesorder_complete(
     order.status, order.completed_at, order.completed_by = target, timezone.now(), user
     order.save(update_fields=["status", "completed_at", "completed_by"])
     salesorder_touch(order=order, user=user)
-    salesorder_event_record(order=order, kind="completed", message="Order completed.", user=user)
+    salesorder_event_record(order=order, kind=Kind.COMPLETED, message="Order completed.", user=user)
     return order
 
 
@@ -938,3 +920,35 @@ def salesorder_line_cancel_remaining(
         order=order, kind="remaining_cancelled", message=message + ".", user=user
     )
     return line
+
+
+# The service of each lifecycle action (SalesOrder.TRANSITIONS), for callers that hold an
+# action's name: the order pages and the admin. Cancel through a page goes to shipping's
+# service, which releases the order's reservations first.
+TRANSITION_SERVICES = {
+    "issue": salesorder_issue,
+    "hold": salesorder_hold,
+    "release": salesorder_release,
+    "complete": salesorder_complete,
+    "cancel": salesorder_cancel,
+}
+
+
+def salesorder_transition(
+    *,
+    order: SalesOrder,
+    action: str,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SalesOrder:
+    """Run the lifecycle action `action` (a key of SalesOrder.TRANSITIONS) through its service,
+    passing `reason` to the actions whose table entry asks for one. Locks and raises what that
+    service does; OrderStateError for an action the table does not know."""
+    transition = SalesOrder.TRANSITIONS.get(action)
+    if transition is None:
+        raise OrderStateError(f"There is no action {action!r} for a sales order.")
+    kwargs = {"order": order, "user": user, "expected_version": expected_version}
+    if transition.asks_reason:
+        kwargs["reason"] = reason
+    return TRANSITION_SERVICES[action](**kwargs)

@@ -4,6 +4,8 @@ from salesorders import views
 
 app_name = "salesorders"
 
+# Each lifecycle action posts to the url_name of its SalesOrder.TRANSITIONS entry; Cancel
+# Order and Cancel Remaining are shipping's (they release the stock reserved first).
 urlpatterns = [
     path("", views.SalesOrderListView.as_view(), name="list"),
     path("new/", views.SalesOrderCreateView.as_view(), name="create"),
@@ -23,20 +25,10 @@ urlpatterns = [
         views.SalesOrderTransitionView.as_view(action="complete"),
         name="complete",
     ),
-    path(
-        "<int:pk>/cancel/", views.SalesOrderTransitionView.as_view(action="cancel"), name="cancel"
-    ),
     path("<int:pk>/lines/add/", views.LineAddView.as_view(), name="line-add"),
     path("<int:pk>/lines/<int:line_pk>/edit/", views.LineUpdateView.as_view(), name="line-update"),
     path(
-        "<int:pk>/lines/<int:line_pk>/remove/",
-        views.LineActionView.as_view(action="delete"),
-        name="line-delete",
-    ),
-    path(
-        "<int:pk>/lines/<int:line_pk>/cancel-remaining/",
-        views.LineActionView.as_view(action="cancel_remaining"),
-        name="line-cancel-remaining",
+        "<int:pk>/lines/<int:line_pk>/remove/", views.LineDeleteView.as_view(), name="line-delete"
     ),
     path("<int:pk>/extra-lines/add/", views.ExtraLineAddView.as_view(), name="extra-add"),
     path(

@@ -6,8 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,7 +17,7 @@ from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
 from inventory.models import TaxRate
-from salesorders import services
+from salesorders import selectors, services
 from salesorders.exceptions import DuplicateLineError
 from salesorders.filters import SalesOrderFilter
 from salesorders.forms import (
@@ -32,32 +31,13 @@ from salesorders.forms import (
     chosen_tax_rate,
 )
 from salesorders.models import (
-    DeliveryState,
-    OrderFacts,
     SalesOrder,
-    SalesOrderEvent,
     SalesOrderExtraLine,
     SalesOrderLine,
     SalesOrderSettings,
 )
+from salesorders.selectors import LINES_PER_PAGE
 from salesorders.tables import SalesOrderTable
-
-ACTION_PERMISSIONS = {
-    "issue": "salesorders.change_salesorder",
-    "hold": "salesorders.change_salesorder",
-    "release": "salesorders.change_salesorder",
-    "complete": "salesorders.complete_salesorder",
-    "cancel": "salesorders.cancel_salesorder",
-}
-ACTION_LABELS = {
-    "issue": "Issue Order",
-    "hold": "Hold Order",
-    "release": "Release",
-    "complete": "Complete Order",
-    "cancel": "Cancel Order",
-}
-HISTORY_LIMIT = 100
-LINES_PER_PAGE = 100
 
 
 def _posted_action(request) -> ReasonForm | None:
@@ -133,48 +113,6 @@ class SalesOrderCreateView(PermissionRequiredMixin, FormView):
 # --- the order page ------------------------------------------------------------------------
 
 
-# Allocations listed per shipment on the order page; the shipment's own page lists them all.
-SHIPMENT_ROWS_SHOWN = 25
-
-
-def order_page_queryset():
-    """The order and everything its page shows but the lines, in a constant number of queries.
-
-    The lines are read a page at a time (SalesOrderDetailView) and the delivery state is one
-    aggregate over them, so the number of lines costs neither queries nor rendering. Each
-    shipment brings its allocation count and its first SHIPMENT_ROWS_SHOWN allocations, so a
-    shipment of hundreds of items costs what a small one does. Shipments are reached through
-    the reverse relations (this app does not import shipping)."""
-    shipment_model = SalesOrder._meta.get_field("shipments").related_model
-    allocation_model = shipment_model._meta.get_field("allocations").related_model
-    shipments = shipment_model.objects.annotate(allocation_count=Count("allocations"))
-    first_allocations = allocation_model.objects.select_related(
-        "stock_item__location", "line"
-    ).order_by("line__sort_order", "line_id", "pk")[:SHIPMENT_ROWS_SHOWN]
-    return (
-        SalesOrder.objects.select_related(
-            "customer", "contact", "salesperson", "created_by", "updated_by", "issued_by"
-        )
-        .with_delivery_state()
-        .prefetch_related(
-            "extra_lines",
-            Prefetch("shipments", queryset=shipments),
-            Prefetch("shipments__allocations", first_allocations, to_attr="first_allocations"),
-        )
-    )
-
-
-def page_facts(order: SalesOrder, line_count: int) -> OrderFacts:
-    """The lifecycle facts of an order from `order_page_queryset()`: no queries."""
-    return OrderFacts(
-        line_count=line_count,
-        shipped_anything=order.delivery_state != DeliveryState.NOT_SHIPPED,
-        delivery_state=order.delivery_state,
-        has_pending_shipment=any(s.status == "pending" for s in order.shipments.all()),
-        customer_active=order.customer.active,
-    )
-
-
 def line_url_maker(name: str, order_pk: int) -> Callable[[int], str]:
     """Build the URL `name` of any line of the order: one reverse() for a whole page of lines."""
     marker = "987654321"
@@ -206,77 +144,41 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
     context_object_name = "order"
 
     def get_queryset(self):
-        return order_page_queryset()
+        return selectors.salesorder_page_queryset()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        order = self.object
-        user = self.request.user
-        paginator = Paginator(
-            SalesOrderLine.objects.filter(order=order).order_by("sort_order", "pk"),
-            LINES_PER_PAGE,
+        page = selectors.salesorder_page(
+            self.object, user=self.request.user, lines_page=self.request.GET.get("lines_page")
         )
-        lines_page = paginator.get_page(self.request.GET.get("lines_page"))
-        facts = page_facts(order, paginator.count)
-        actions = []
-        for action in SalesOrder.TRANSITIONS:
-            if not user.has_perm(ACTION_PERMISSIONS[action]):
-                continue
-            if order.transition_refusal(action, facts) is None:
-                actions.append({"name": action, "label": ACTION_LABELS[action]})
-        events = list(
-            SalesOrderEvent.objects.filter(order=order).select_related("user")[:HISTORY_LIMIT]
-        )
-        can_edit = not order.is_read_only and user.has_perm("salesorders.change_salesorder")
-        # Cancelling ordered quantity is a cancellation: the same permission as Cancel Order.
-        can_cancel_remaining = (
-            can_edit
-            and user.has_perm(ACTION_PERMISSIONS["cancel"])
-            and order.status in (SalesOrder.Status.ISSUED, SalesOrder.Status.ON_HOLD)
-        )
-        lines = list(lines_page.object_list)
-        editing = None
-        if can_edit:
-            # Edit opens the form inline, in the line's place, one line at a time (`?edit=<pk>`);
-            # it posts to the line's edit page, which comes back here.
-            query = self.request.GET.copy()
-            edit_pk = query.pop("edit", [""])[-1]
-            query["lines_page"] = lines_page.number
-            edit_href = f"?{query.urlencode()}&edit={{pk}}#line-{{pk}}"
-            editing = next((line for line in lines if str(line.pk) == edit_pk), None)
-            if editing is not None:
-                editing.form = LineUpdateForm(
-                    initial=line_form_initial(editing, order),
-                    tax_rates=list(TaxRate.objects.filter(active=True)),
-                )
-                context["close_edit_href"] = f"?{query.urlencode()}#line-{editing.pk}"
-            edit_url = line_url_maker("salesorders:line-update", order.pk)
-            remove_url = line_url_maker("salesorders:line-delete", order.pk)
-            cancel_url = line_url_maker("salesorders:line-cancel-remaining", order.pk)
-            for line in lines:
-                line.edit_url = edit_url(line.pk)
-                line.inline_edit_href = edit_href.format(pk=line.pk)
-                untouched = not (
-                    line.shipped_quantity or line.cancelled_quantity or line.allocated_quantity
-                )
-                line.remove_url = remove_url(line.pk) if untouched else ""
-                line.cancel_remaining_url = (
-                    cancel_url(line.pk)
-                    if can_cancel_remaining and line.remaining_quantity > 0
-                    else ""
-                )
-        context.update(
-            lines=lines,
-            lines_page=lines_page,
-            line_count=paginator.count,
-            extra_lines=list(order.extra_lines.all()),
-            events=events,
-            actions=actions,
-            can_edit=can_edit,
-            editing=editing,
-            is_overdue=order.is_overdue(),
-        )
+        context.update(page.as_context())
+        if page.can_edit:
+            context.update(self.line_links(page))
         return context
+
+    def line_links(self, page: selectors.OrderPage) -> dict:
+        """Each line's Edit and Remove links, and the inline edit form of the line being edited
+        (`?edit=<pk>`): it opens in the line's place, posts to the line's edit page, which comes
+        back here."""
+        order = page.order
+        query = self.request.GET.copy()
+        edit_pk = query.pop("edit", [""])[-1]
+        query["lines_page"] = page.lines_page.number
+        edit_href = f"?{query.urlencode()}&edit={{pk}}#line-{{pk}}"
+        edit_url = line_url_maker("salesorders:line-update", order.pk)
+        remove_url = line_url_maker("salesorders:line-delete", order.pk)
+        for line in page.lines:
+            line.edit_url = edit_url(line.pk)
+            line.inline_edit_href = edit_href.format(pk=line.pk)
+            line.remove_url = remove_url(line.pk)
+        editing = next((line for line in page.lines if str(line.pk) == edit_pk), None)
+        if editing is None:
+            return {"editing": None}
+        editing.form = LineUpdateForm(
+            initial=line_form_initial(editing, order),
+            tax_rates=list(TaxRate.objects.filter(active=True)),
+        )
+        return {"editing": editing, "close_edit_href": f"?{query.urlencode()}#line-{editing.pk}"}
 
 
 class SalesOrderPrintView(PermissionRequiredMixin, DetailView):
@@ -345,39 +247,36 @@ class SalesOrderUpdateView(PermissionRequiredMixin, FormView):
 
 
 class SalesOrderTransitionView(PermissionRequiredMixin, View):
-    """POST-only: run one lifecycle action through its service."""
+    """POST-only: run one lifecycle action (`action`, a key of SalesOrder.TRANSITIONS) through
+    its service; the table gives the permission, whether a reason is posted, the message."""
 
     http_method_names = ["post"]
     action = ""
 
+    @property
+    def transition(self) -> SalesOrder.Transition:
+        return SalesOrder.TRANSITIONS[self.action]
+
     def get_permission_required(self):
-        return [ACTION_PERMISSIONS[self.action]]
+        return [self.transition.permission]
 
     def post(self, request, pk):
         order = get_object_or_404(SalesOrder, pk=pk)
         form = _posted_action(request)
         if form is None:
             return redirect(order)
-        kwargs = {
-            "order": order,
-            "user": request.user,
-            "expected_version": form.cleaned_data["version"],
-        }
-        if self.action in ("hold", "release", "cancel"):
-            kwargs["reason"] = form.cleaned_data["reason"]
-        service = {
-            "issue": services.salesorder_issue,
-            "hold": services.salesorder_hold,
-            "release": services.salesorder_release,
-            "complete": services.salesorder_complete,
-            "cancel": services.salesorder_cancel,
-        }[self.action]
         try:
-            service(**kwargs)
+            services.salesorder_transition(
+                order=order,
+                action=self.action,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"] if self.transition.asks_reason else "",
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"{order.reference} {SalesOrder.ACTION_VERBS[self.action]}.")
+            messages.success(request, f"{order.reference} {self.transition.verb}.")
         return redirect(order)
 
 
@@ -520,37 +419,25 @@ class LineUpdateView(LineMixin, FormView):
         )
 
 
-class LineActionView(LineMixin, View):
-    """POST-only: remove a line, or cancel its remaining quantity."""
+class LineDeleteView(LineMixin, View):
+    """POST-only: remove a line nothing has been shipped, cancelled or allocated from."""
 
     http_method_names = ["post"]
-    action = ""
-
-    def get_permission_required(self):
-        if self.action == "cancel_remaining":
-            return [ACTION_PERMISSIONS["cancel"]]
-        return super().get_permission_required()
 
     def post(self, request, pk, line_pk):
-        # Back to the page of lines the button was on (a removed line's neighbours).
-        back = order_url_at(self.line, anchor=self.action != "delete")
+        # Back to the page of lines the button was on (the removed line's neighbours).
+        back = order_url_at(self.line, anchor=False)
         form = _posted_action(request)
         if form is None:
             return redirect(back)
-        version = form.cleaned_data["version"]
         try:
-            if self.action == "delete":
-                services.salesorder_line_delete(
-                    line=self.line, user=request.user, expected_version=version
-                )
-                messages.success(request, f"Removed {self.line.part_sku}.")
-            else:
-                services.salesorder_line_cancel_remaining(
-                    line=self.line, user=request.user, expected_version=version
-                )
-                messages.success(request, f"Cancelled the rest of {self.line.part_sku}.")
+            services.salesorder_line_delete(
+                line=self.line, user=request.user, expected_version=form.cleaned_data["version"]
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Removed {self.line.part_sku}.")
         return redirect(back)
 
 

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -148,6 +149,19 @@ def test_overridden_price_is_kept_when_the_quantity_changes(order, part_with_bre
     assert line.unit_price == Decimal("0.5") and line.price_overridden
     line = services.salesorder_line_update(line=line, unit_price=None, user=clerk)
     assert line.unit_price == Decimal("0.8") and not line.price_overridden
+
+
+def test_price_source_is_one_of_its_choices_and_overridden_means_manual(order, part, clerk):
+    """A typed price reads "Manual" wherever it shows; a source outside the choices is refused."""
+    line = services.salesorder_line_add(
+        order=order, part=part, quantity=2, unit_price=9, user=clerk
+    )
+    line.refresh_from_db()
+    assert line.get_price_source_display() == "Manual" and line.price_overridden
+    line.price_source = "guessed"
+    with pytest.raises(ValidationError) as refused:
+        line.full_clean()
+    assert "price_source" in refused.value.message_dict
 
 
 def test_tax_override_is_recorded(order, part, clerk):

@@ -1,0 +1,197 @@
+"""Reads of sales orders for one page or one resource, returning plain data.
+
+The decisions they carry are the models' predicates and the lifecycle table
+(SalesOrder.TRANSITIONS); nothing here writes.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from salesorders.models import (
+    OPEN_STATUSES,
+    DeliveryState,
+    OrderFacts,
+    SalesOrder,
+    SalesOrderEvent,
+    SalesOrderExtraLine,
+    SalesOrderLine,
+    Transition,
+    delivery_state_of,
+)
+
+HISTORY_LIMIT = 100
+LINES_PER_PAGE = 100
+CUSTOMER_ORDERS_LIMIT = 10
+
+
+# --- lifecycle facts -----------------------------------------------------------------------
+
+
+def salesorder_facts(
+    order: SalesOrder,
+    *,
+    line_count: int | None = None,
+    delivery_state: str | None = None,
+    shipments=None,
+) -> OrderFacts:
+    """What the lifecycle rules need to know about `order` besides its status.
+
+    Give what is already loaded and its query is saved: the order page passes its line count,
+    the annotated delivery state and the prefetched shipments, and reads nothing more than the
+    customer it selected with the order (no queries). A service passes nothing: one query over
+    the lines, one for a pending shipment, one for the customer.
+    """
+    if line_count is None or delivery_state is None:
+        lines = list(
+            SalesOrderLine.objects.filter(order_id=order.pk).only(
+                "quantity", "shipped_quantity", "cancelled_quantity"
+            )
+        )
+        line_count, delivery_state = len(lines), delivery_state_of(lines)
+    if shipments is None:
+        has_pending_shipment = order.shipments.pending().exists()
+    else:
+        has_pending_shipment = any(shipment.is_pending for shipment in shipments)
+    return OrderFacts(
+        line_count=line_count,
+        # Shipped quantities are never negative: something shipped is "not Not shipped".
+        shipped_anything=delivery_state != DeliveryState.NOT_SHIPPED,
+        delivery_state=delivery_state,
+        has_pending_shipment=has_pending_shipment,
+        customer_active=order.customer.active,
+    )
+
+
+# --- the order page ------------------------------------------------------------------------
+
+
+def salesorder_page_queryset() -> QuerySet:
+    """The order and everything its page shows but the lines, in a constant number of queries.
+
+    The lines are read a page at a time (salesorder_page) and the delivery state is one
+    aggregate over them, so the number of lines costs neither queries nor rendering. The
+    shipments are prefetched for the lifecycle facts and for shipping's `order_shipments` tag,
+    which brings their allocations itself."""
+    return (
+        SalesOrder.objects.select_related(
+            "customer", "contact", "salesperson", "created_by", "updated_by", "issued_by"
+        )
+        .with_delivery_state()
+        .prefetch_related("extra_lines", "shipments")
+    )
+
+
+@dataclass
+class OrderPage:
+    """What the order page shows besides the order itself (which is `order`)."""
+
+    order: SalesOrder
+    facts: OrderFacts
+    lines_page: Page
+    lines: list[SalesOrderLine]
+    line_count: int
+    extra_lines: list[SalesOrderExtraLine]
+    events: list[SalesOrderEvent]
+    # The lifecycle buttons this user may press now, in the table's order.
+    transitions: list[Transition] = field(default_factory=list)
+    # The user may change the order and it is not Complete or Cancelled.
+    can_edit: bool = False
+    # The user may cancel ordered quantity (Cancel Order's permission); which lines offer it
+    # is line.can_cancel_remaining().
+    may_cancel_remaining: bool = False
+    is_overdue: bool = False
+
+    def as_context(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def salesorder_page(
+    order: SalesOrder, *, user: AbstractBaseUser, lines_page: str | int | None = None
+) -> OrderPage:
+    """The order page of `order` (from salesorder_page_queryset()) as `user` sees it, showing
+    the `lines_page`-th LINES_PER_PAGE lines: three queries (line count, lines, history)."""
+    paginator = Paginator(order.lines.order_by("sort_order", "pk"), LINES_PER_PAGE)
+    page = paginator.get_page(lines_page)
+    facts = salesorder_facts(
+        order,
+        line_count=paginator.count,
+        delivery_state=order.delivery_state,
+        shipments=order.shipments.all(),
+    )
+    transitions = [t for t in order.allowed_transitions(facts) if user.has_perm(t.permission)]
+    can_edit = order.can_edit() and user.has_perm("salesorders.change_salesorder")
+    return OrderPage(
+        order=order,
+        facts=facts,
+        lines_page=page,
+        # Read through order.lines: each line's `order` is this one, so its predicates
+        # (can_cancel_remaining) cost nothing.
+        lines=list(page.object_list),
+        line_count=paginator.count,
+        extra_lines=list(order.extra_lines.all()),
+        events=list(order.events.select_related("user")[:HISTORY_LIMIT]),
+        transitions=transitions,
+        can_edit=can_edit,
+        may_cancel_remaining=can_edit
+        and user.has_perm(SalesOrder.TRANSITIONS["cancel"].permission),
+        is_overdue=order.is_overdue(),
+    )
+
+
+# --- dashboard and customer page -----------------------------------------------------------
+
+
+def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
+    """Counts and values of open, overdue and due-this-week orders, per currency: one query.
+
+    "Due this week" is open orders with a target date from today to today + 6 days.
+    """
+    today = today or timezone.localdate()
+    week_end = today + datetime.timedelta(days=6)
+    overdue = Q(target_date__lt=today)
+    due = Q(target_date__gte=today, target_date__lte=week_end)
+    rows = list(
+        SalesOrder.objects.open()
+        .order_by()
+        .values("currency")
+        .annotate(
+            open_count=Count("pk"),
+            open_value=Sum("total"),
+            overdue_count=Count("pk", filter=overdue),
+            overdue_value=Coalesce(Sum("total", filter=overdue), Decimal("0")),
+            due_count=Count("pk", filter=due),
+            due_value=Coalesce(Sum("total", filter=due), Decimal("0")),
+        )
+        .order_by("currency")
+    )
+    return {
+        "today": today,
+        "week_end": week_end,
+        "rows": rows,
+        "open_count": sum(r["open_count"] for r in rows),
+        "overdue_count": sum(r["overdue_count"] for r in rows),
+        "due_this_week_count": sum(r["due_count"] for r in rows),
+    }
+
+
+def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT) -> dict:
+    """The customer page's orders card: the latest `limit` orders (with their delivery state)
+    and the count of all, open ones and their value: two queries."""
+    orders = list(
+        SalesOrder.objects.filter(customer=customer)
+        .with_delivery_state()
+        .order_by("-order_date", "-reference_number")[:limit]
+    )
+    summary = SalesOrder.objects.filter(customer=customer).aggregate(
+        count=Count("pk"),
+        open_count=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        open_value=Coalesce(Sum("total", filter=Q(status__in=OPEN_STATUSES)), Decimal("0")),
+    )
+    return {"orders": orders, "summary": summary}
