@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from inventory.exceptions import (
@@ -25,6 +26,7 @@ from inventory.exceptions import (
 )
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement
 from inventory.pricing import format_quantity
+from inventory.selectors import holding_orders
 
 ZERO = Decimal("0")
 
@@ -80,12 +82,6 @@ def _refresh_caller_copy(item: StockItem, locked: StockItem) -> None:
         setattr(item, field, getattr(locked, field))
     if "location" in item._state.fields_cache:
         item.location = locked.location
-
-
-def holding_orders(item: StockItem) -> list[str]:
-    """References of the orders whose pending shipments hold stock from this item."""
-    allocations = item.allocations.filter(shipment__status="pending").select_related("line__order")
-    return sorted({str(allocation.line.order) for allocation in allocations})
 
 
 def _allocated_message(item: StockItem, action: str) -> str:
@@ -316,3 +312,105 @@ def stock_set_status(*, item: StockItem, status: str, user: Any, reason: str = "
     )
     _refresh_caller_copy(item, locked)
     return locked
+
+
+# --- reservations and shipping, for the app that allocates stock (shipping) ------------------
+
+
+def _add_per_pk(deltas: dict[int, Decimal]) -> Case:
+    """`Case(When(pk=..., then=delta), ...)`: a per-row amount for one UPDATE."""
+    field = StockItem._meta.get_field("quantity")
+    whens = [When(pk=pk, then=Value(delta, output_field=field)) for pk, delta in deltas.items()]
+    return Case(*whens, default=Value(ZERO, output_field=field), output_field=field)
+
+
+def stock_reserve(*, quantities: dict[int, Decimal]) -> None:
+    """Add to the allocated quantity of stock items: {stock item pk: quantity}, negative to
+    release. One UPDATE whatever the number of items.
+
+    The caller holds the row locks of these stock items (and of whatever makes the reservation
+    right: shipping locks the order, its lines, the items by pk, then the shipment) and has
+    checked availability under them; the database constraint (allocated between 0 and the
+    quantity on hand) still refuses an over-allocation with an IntegrityError."""
+    deltas = {pk: delta for pk, delta in quantities.items() if delta}
+    if not deltas:
+        return
+    StockItem.objects.filter(pk__in=list(deltas)).update(
+        allocated_quantity=F("allocated_quantity") + _add_per_pk(deltas)
+    )
+
+
+def stock_ship(
+    *,
+    quantities: list[tuple[int, Decimal]],
+    reference: str,
+    reason: str,
+    user: Any,
+    at: datetime.datetime,
+) -> None:
+    """Stock leaves with a shipment: for each (stock item pk, quantity) entry the item's
+    quantity and allocated quantity go down by it and one `shipped` movement is written, in
+    entry order, its quantity_after the item's running quantity (so the last movement of an
+    item shows its new quantity).
+
+    Three queries whatever the number of entries: one UPDATE, one read of the new quantities
+    and one multi-row INSERT of the movements. The caller holds the row locks of the stock
+    items (shipping: order, lines, items by pk, shipment) and reserved these quantities
+    earlier with `stock_reserve`; the database constraints refuse shipping more than is on
+    hand or allocated (IntegrityError)."""
+    if not quantities:
+        return
+    totals: dict[int, Decimal] = {}
+    for pk, quantity in quantities:
+        totals[pk] = totals.get(pk, ZERO) + quantity
+    per_pk = _add_per_pk(totals)
+    StockItem.objects.filter(pk__in=list(totals)).update(
+        quantity=F("quantity") - per_pk, allocated_quantity=F("allocated_quantity") - per_pk
+    )
+    items = {
+        pk: (part, location, quantity + totals[pk])
+        for pk, part, location, quantity in StockItem.objects.filter(
+            pk__in=list(totals)
+        ).values_list("pk", "part_id", "location_id", "quantity")
+    }
+    reference = reference[: StockMovement._meta.get_field("reference").max_length]
+    user_pk = user.pk if getattr(user, "is_authenticated", False) else None
+    rows = []
+    for pk, quantity in quantities:
+        part, location, before = items[pk]
+        after = before - quantity
+        items[pk] = (part, location, after)
+        rows.append((pk, part, -quantity, after, location, user_pk))
+    _insert_shipped_movements(rows, reference=reference, reason=reason, at=at)
+
+
+def _insert_shipped_movements(rows, *, reference: str, reason: str, at) -> None:
+    """One `executemany` INSERT for all the movements: bulk_create would split a few hundred
+    rows into several statements on SQLite (999 parameters a statement)."""
+    meta = StockMovement._meta
+    quote = connection.ops.quote_name
+    names = ["stock_item", "part", "quantity_delta", "quantity_after", "from_location", "user"]
+    fixed = {"kind": StockMovement.Kind.SHIPPED.value, "reference": reference, "reason": reason}
+    fixed["created_at"] = at
+    fields = [meta.get_field(name) for name in [*names, *fixed]]
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    tail = [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in fixed.items()
+    ]
+    decimal_fields = [meta.get_field("quantity_delta"), meta.get_field("quantity_after")]
+    params = [
+        [
+            item,
+            part,
+            decimal_fields[0].get_db_prep_save(delta, connection),
+            decimal_fields[1].get_db_prep_save(after, connection),
+            location,
+            user,
+            *tail,
+        ]
+        for item, part, delta, after, location, user in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)

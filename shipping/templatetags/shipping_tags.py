@@ -1,20 +1,37 @@
-"""Template helpers for the shipping sections; they work on prefetched rows, never query."""
+"""Template helpers for the shipping sections. The filters work on loaded rows, never query;
+`order_shipments` reads the order page's shipments panel through shipping.selectors."""
 
 from decimal import Decimal
 
 from django import template
 
+from shipping.selectors import order_shipments as read_order_shipments
+
 register = template.Library()
+
+
+@register.inclusion_tag("shipping/partials/order_shipments.html", takes_context=True)
+def order_shipments(context, order):
+    """The order page's shipments panel: pending shipments with their actions, then the
+    completed ones, each with its first allocations and a link to all of them. At most two
+    queries (none for the shipments when the page prefetched `order.shipments`)."""
+    return {
+        "order": order,
+        "shipments": read_order_shipments(order),
+        "perms": context.get("perms"),
+        "csrf_token": context.get("csrf_token"),
+        "request": context.get("request"),
+    }
 
 
 @register.filter
 def pending_only(shipments):
-    return [s for s in shipments if s.status == "pending"]
+    return [s for s in shipments if s.is_pending]
 
 
 @register.filter
 def completed_only(shipments):
-    return [s for s in shipments if s.status != "pending"]
+    return [s for s in shipments if not s.is_pending]
 
 
 @register.filter

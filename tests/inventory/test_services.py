@@ -12,6 +12,7 @@ from inventory.exceptions import (
     StockUnchangedError,
 )
 from inventory.models import StockItem, StockMovement
+from inventory.selectors import holding_orders
 from tests.factories import (
     AllocationFactory,
     PartFactory,
@@ -170,8 +171,8 @@ def test_allocated_message_ignores_shipped_shipments(clerk):
         line__part=item.part,
         shipment=ShipmentFactory(status="shipped"),
     )
-    assert services.holding_orders(item) == [str(pending.line.order)]
-    assert str(shipped.line.order) not in services.holding_orders(item)
+    assert holding_orders(item) == [str(pending.line.order)]
+    assert str(shipped.line.order) not in holding_orders(item)
 
 
 def test_move_changes_location_and_records_both_places(clerk):
