@@ -61,9 +61,9 @@ shipping_patterns = [
 ]
 
 order_patterns = [
-    path("<int:pk>/cancel/", views.SalesOrderCancelView.as_view(), name="salesorder-cancel"),
+    path("<int:order_pk>/cancel/", views.SalesOrderCancelView.as_view(), name="salesorder-cancel"),
     path(
-        "<int:pk>/lines/<int:line_pk>/cancel-remaining/",
+        "<int:order_pk>/lines/<int:line_pk>/cancel-remaining/",
         views.SalesOrderLineCancelRemainingView.as_view(),
         name="salesorderline-cancel-remaining",
     ),

@@ -414,8 +414,8 @@ class SalesOrderCancelView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
     permission_required = "salesorders.cancel_salesorder"
 
-    def post(self, request, pk):
-        order = get_object_or_404(SalesOrder, pk=pk)
+    def post(self, request, order_pk):
+        order = get_object_or_404(SalesOrder, pk=order_pk)
         form = _posted_reason(request)
         if form is None:
             return redirect(order)
@@ -440,8 +440,8 @@ class SalesOrderLineCancelRemainingView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
     permission_required = "salesorders.cancel_salesorder"
 
-    def post(self, request, pk, line_pk):
-        line = get_object_or_404(SalesOrderLine, pk=line_pk, order_id=pk)
+    def post(self, request, order_pk, line_pk):
+        line = get_object_or_404(SalesOrderLine, pk=line_pk, order_id=order_pk)
         back = order_url_at(line)
         form = _posted_reason(request)
         if form is None:
