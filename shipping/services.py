@@ -874,7 +874,6 @@ def salesorderline_cancel_remaining(
     pending = Allocation.objects.filter(line=line).pending()
     per_line, per_item = _lock_pending_of(pending)
     released = _release(pending, per_line, per_item)
-    line.allocated_quantity -= released
     return salesorders.salesorder_line_cancel_remaining(
         line=line, user=user, expected_version=order.version, released=released
     )
