@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from inventory.models import StockItem
 from inventory.services import stock_reserve, stock_ship
-from salesorders import services as salesorders
+from salesorders import services as order_services
 from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine
 from salesorders.services import (
     salesorder_event_record,
@@ -97,7 +97,7 @@ def _lock_shipment(shipment_pk: int) -> Shipment:
 
 
 def _require_issued(order: SalesOrder, doing: str) -> None:
-    if order.status != SalesOrder.Status.ISSUED:
+    if not order.can_ship():
         raise OrderNotIssuedError(
             f"{order} is {order.get_status_display()}: {doing} only on an issued order."
         )
@@ -828,10 +828,15 @@ def salesorder_cancel(
     shipments. The transition is checked before anything is released. Raises StaleOrderError
     for a stale `expected_version`, OrderStateError when the order cannot be cancelled
     (Complete/Cancelled, or something has shipped: use Cancel Remaining)."""
-    order = salesorders.salesorder_lock(
+    order = order_services.salesorder_lock(
         order=order, expected_version=expected_version, action="cancel"
     )
-    _lock_lines(list(SalesOrderLine.objects.filter(order=order).values_list("pk", flat=True)))
+    list(  # every line, before the stock items: salesorders re-reads them all
+        SalesOrderLine.objects.select_for_update()
+        .filter(order=order)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     pending = Allocation.objects.filter(line__order=order).pending()
     per_line, per_item = _lock_pending_of(pending)
     shipments = list(
@@ -848,7 +853,7 @@ def salesorder_cancel(
             "released.",
             user=user,
         )
-    return salesorders.salesorder_cancel(
+    return order_services.salesorder_cancel(
         order=order,
         user=user,
         reason=reason,
@@ -868,12 +873,12 @@ def salesorderline_cancel_remaining(
     stay, pending, with their other allocations). The rules are checked before anything is
     released. Raises StaleOrderError, OrderStateError (the order is not Issued or On Hold),
     LineError (nothing left to cancel)."""
-    order, line = salesorders.salesorder_line_lock_for_cancel(
+    order, line = order_services.salesorder_line_lock_for_cancel(
         line=line, expected_version=expected_version
     )
     pending = Allocation.objects.filter(line=line).pending()
     per_line, per_item = _lock_pending_of(pending)
     released = _release(pending, per_line, per_item)
-    return salesorders.salesorder_line_cancel_remaining(
+    return order_services.salesorder_line_cancel_remaining(
         line=line, user=user, expected_version=order.version, released=released
     )
