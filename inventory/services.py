@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.numbers import format_quantity
@@ -25,6 +25,7 @@ from inventory.exceptions import (
     StockUnchangedError,
 )
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement
+from inventory.selectors import holding_orders
 
 ZERO = Decimal("0")
 
@@ -80,12 +81,6 @@ def _refresh_caller_copy(item: StockItem, locked: StockItem) -> None:
         setattr(item, field, getattr(locked, field))
     if "location" in item._state.fields_cache:
         item.location = locked.location
-
-
-def holding_orders(item: StockItem) -> list[str]:
-    """References of the orders whose pending shipments hold stock from this item."""
-    allocations = item.allocations.filter(shipment__status="pending").select_related("line__order")
-    return sorted({str(allocation.line.order) for allocation in allocations})
 
 
 def _allocated_message(item: StockItem, action: str) -> str:
@@ -316,3 +311,116 @@ def stock_set_status(*, item: StockItem, status: str, user: Any, reason: str = "
     )
     _refresh_caller_copy(item, locked)
     return locked
+
+
+# --- reservations and shipping, for the app that allocates stock (shipping) ------------------
+
+
+def _update_each(assignments: str, params: list[tuple]) -> None:
+    """One `executemany` UPDATE of stock items by pk: `assignments` is the SET clause with a
+    %s per value, each params row its values then the pk. Logged and sent as one statement;
+    linear in the rows, where a CASE over every pk would be quadratic."""
+    meta = StockItem._meta
+    quote = connection.ops.quote_name
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _column(name: str) -> str:
+    return connection.ops.quote_name(StockItem._meta.get_field(name).column)
+
+
+def _quantity_param(value: Decimal):
+    return StockItem._meta.get_field("quantity").get_db_prep_save(value, connection)
+
+
+def stock_reserve(*, quantities: dict[int, Decimal]) -> None:
+    """Add to the allocated quantity of stock items: {stock item pk: quantity}, negative to
+    release. One statement whatever the number of items.
+
+    The caller holds the row locks of these stock items (and of whatever makes the reservation
+    right: shipping locks the order, its lines, the items by pk, then the shipment) and has
+    checked availability under them; the database constraint (allocated between 0 and the
+    quantity on hand) still refuses an over-allocation with an IntegrityError."""
+    rows = [(_quantity_param(delta), pk) for pk, delta in quantities.items() if delta]
+    if rows:
+        allocated = _column("allocated_quantity")
+        _update_each(f"{allocated} = {allocated} + %s", rows)
+
+
+def stock_ship(
+    *,
+    quantities: list[tuple[int, Decimal]],
+    reference: str,
+    reason: str,
+    user: Any,
+    at: datetime.datetime,
+) -> None:
+    """Stock leaves with a shipment: for each (stock item pk, quantity) entry the item's
+    quantity and allocated quantity go down by it and one `shipped` movement is written, in
+    entry order, its quantity_after the item's running quantity (so the last movement of an
+    item shows its new quantity).
+
+    Three statements whatever the number of entries: the UPDATE of the items, one read of
+    their new quantities and the INSERT of the movements. The caller holds the row locks of
+    the stock items (shipping: order, lines, items by pk, shipment) and reserved these
+    quantities earlier with `stock_reserve`; the database constraints refuse shipping more
+    than is on hand or allocated (IntegrityError)."""
+    if not quantities:
+        return
+    totals: dict[int, Decimal] = {}
+    for pk, quantity in quantities:
+        totals[pk] = totals.get(pk, ZERO) + quantity
+    on_hand, allocated = _column("quantity"), _column("allocated_quantity")
+    _update_each(
+        f"{on_hand} = {on_hand} - %s, {allocated} = {allocated} - %s",
+        [(_quantity_param(total), _quantity_param(total), pk) for pk, total in totals.items()],
+    )
+    items = {
+        pk: (part, location, quantity + totals[pk])
+        for pk, part, location, quantity in StockItem.objects.filter(
+            pk__in=list(totals)
+        ).values_list("pk", "part_id", "location_id", "quantity")
+    }
+    reference = reference[: StockMovement._meta.get_field("reference").max_length]
+    user_pk = user.pk if getattr(user, "is_authenticated", False) else None
+    rows = []
+    for pk, quantity in quantities:
+        part, location, before = items[pk]
+        after = before - quantity
+        items[pk] = (part, location, after)
+        rows.append((pk, part, -quantity, after, location, user_pk))
+    _insert_shipped_movements(rows, reference=reference, reason=reason, at=at)
+
+
+def _insert_shipped_movements(rows, *, reference: str, reason: str, at) -> None:
+    """One `executemany` INSERT for all the movements: bulk_create would split a few hundred
+    rows into several statements on SQLite (999 parameters a statement)."""
+    meta = StockMovement._meta
+    quote = connection.ops.quote_name
+    names = ["stock_item", "part", "quantity_delta", "quantity_after", "from_location", "user"]
+    fixed = {"kind": StockMovement.Kind.SHIPPED.value, "reference": reference, "reason": reason}
+    fixed["created_at"] = at
+    fields = [meta.get_field(name) for name in [*names, *fixed]]
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    tail = [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in fixed.items()
+    ]
+    decimal_fields = [meta.get_field("quantity_delta"), meta.get_field("quantity_after")]
+    params = [
+        [
+            item,
+            part,
+            decimal_fields[0].get_db_prep_save(delta, connection),
+            decimal_fields[1].get_db_prep_save(after, connection),
+            location,
+            user,
+            *tail,
+        ]
+        for item, part, delta, after, location, user in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)

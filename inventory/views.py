@@ -20,6 +20,7 @@ from inventory.forms import (
     ReceiveStockForm,
 )
 from inventory.models import Part, StockItem, StockMovement
+from inventory.selectors import holding_orders
 from inventory.tables import PartMovementTable, PartTable, StockItemTable, StockMovementTable
 
 DETAIL_STOCK_ITEMS = 25  # a part page shows this many stock items; the stock list has them all
@@ -141,9 +142,7 @@ class StockItemDetailView(PermissionRequiredMixin, DetailView):
         RequestConfig(self.request, paginate=paginate).configure(table)
         return super().get_context_data(
             movement_table=table,
-            holding_orders=services.holding_orders(self.object)
-            if self.object.allocated_quantity
-            else [],
+            holding_orders=holding_orders(self.object) if self.object.allocated_quantity else [],
             **kwargs,
         )
 

@@ -6,7 +6,6 @@ sentence a person can act on, and writes nothing when it raises.
 """
 
 import datetime
-from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +17,7 @@ from django.utils import timezone
 
 from core.numbers import MAX_AMOUNT, ZERO, line_amounts, money
 from customers.models import Customer
-from inventory.models import Part, StockItem, TaxRate
+from inventory.models import Part, TaxRate
 from salesorders.exceptions import (
     DuplicateLineError,
     InactiveCustomerError,
@@ -703,69 +702,19 @@ def salesorder_extra_line_delete(
 # --- lifecycle -----------------------------------------------------------------------------
 
 
-def _lock_lines(order: SalesOrder) -> list:
-    return list(
+def _lock_lines(order: SalesOrder) -> dict[int, Decimal]:
+    """Lock the order's lines (by pk; the caller holds the order). Returns {line pk:
+    allocated quantity}, read under the locks."""
+    return dict(
         SalesOrderLine.objects.select_for_update()
         .filter(order_id=order.pk)
         .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
-def _release_pending_allocations(
-    *, order: SalesOrder, line_ids: list[int] | None = None
-) -> dict[int, Decimal]:
-    """Release stock reserved for the order (or some of its lines) by pending shipments.
-
-    The caller holds the order and line locks; this locks the stock items (by pk), then the
-    pending shipments, lowers both reserved counters and deletes the pending allocations.
-    Returns {line id: quantity released}. salesorders never imports shipping: the rows are
-    reached through reverse relations.
-    """
-    Allocation = SalesOrderLine._meta.get_field("allocations").related_model
-    Shipment = SalesOrder._meta.get_field("shipments").related_model
-    pending = Allocation.objects.filter(line__order_id=order.pk, shipment__status="pending")
-    if line_ids is not None:
-        pending = pending.filter(line_id__in=list(line_ids))
-    rows = list(pending.values_list("pk", "line_id", "stock_item_id", "quantity"))
-    if not rows:
-        return {}
-    per_item: dict[int, Decimal] = defaultdict(Decimal)
-    per_line: dict[int, Decimal] = defaultdict(Decimal)
-    for _pk, line_id, item_id, quantity in rows:
-        per_item[item_id] += quantity
-        per_line[line_id] += quantity
-    items = list(
-        StockItem.objects.select_for_update()
-        .filter(pk__in=sorted(per_item))
-        .order_by("pk")
         .values_list("pk", "allocated_quantity")
     )
-    list(
-        Shipment.objects.select_for_update()
-        .filter(pk__in=sorted({s for s in pending.values_list("shipment_id", flat=True)}))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    StockItem.objects.filter(pk__in=sorted(per_item)).update(
-        allocated_quantity=Case(
-            *[When(pk=pk, then=Value(current - per_item[pk])) for pk, current in items],
-            output_field=StockItem._meta.get_field("allocated_quantity"),
-        )
-    )
-    line_rows = list(
-        SalesOrderLine.objects.filter(pk__in=sorted(per_line)).values_list(
-            "pk", "allocated_quantity"
-        )
-    )
-    SalesOrderLine.objects.filter(pk__in=sorted(per_line)).update(
-        allocated_quantity=Case(
-            *[When(pk=pk, then=Value(current - per_line[pk])) for pk, current in line_rows],
-            output_field=SalesOrderLine._meta.get_field("allocated_quantity"),
-        )
-    )
-    Allocation.objects.filter(pk__in=[row[0] for row in rows]).delete()
-    return dict(per_line)
+
+
+def _released_note(released: Decimal | None) -> str:
+    return f"released {released.normalize():f} reserved" if released else ""
 
 
 def _transition(order, action, user, expected_version):
@@ -861,65 +810,139 @@ def salesorder_cancel(
     user: AbstractBaseUser | None,
     reason: str = "",
     expected_version: int | None = None,
+    released: Decimal | None = None,
 ) -> SalesOrder:
-    """Cancel an order nothing has shipped from, releasing the stock reserved for it.
+    """Cancel an order nothing has shipped from. Locks the order, then its lines.
 
-    Locks the order, its lines, the reserved stock items (by pk), then its pending
-    shipments; deletes the pending allocations and the pending shipments. Raises
-    OrderStateError when it is Complete/Cancelled or something has shipped.
+    Only the status changes: the stock reserved for the order is shipping's, which releases
+    it first (shipping.services.salesorder_cancel does the whole operation and passes what it
+    released, for the history). Raises OrderStateError when it is Complete/Cancelled,
+    something has shipped, or stock is still allocated to it or a shipment still pending.
     """
     order, target = _transition(order, "cancel", user, expected_version)
-    _lock_lines(order)
-    released = _release_pending_allocations(order=order)
-    Shipment = SalesOrder._meta.get_field("shipments").related_model
-    pending_shipments = list(
-        Shipment.objects.filter(order_id=order.pk, status="pending").values_list("pk", flat=True)
-    )
-    if pending_shipments:
-        Shipment.objects.filter(pk__in=pending_shipments).delete()
+    allocated = _lock_lines(order)
+    if any(allocated.values()):
+        raise OrderStateError(
+            f"{order.reference} still has stock allocated to pending shipments; release its "
+            "allocations first."
+        )
+    if order.shipments.pending().exists():
+        raise OrderStateError(
+            f"{order.reference} has a pending shipment; delete it before cancelling the order."
+        )
     order.status, order.cancelled_at, order.cancelled_by = target, timezone.now(), user
     order.save(update_fields=["status", "cancelled_at", "cancelled_by"])
     salesorder_touch(order=order, user=user)
     reason = (reason or "").strip()
-    message = "Order cancelled"
-    if released:
-        total = sum(released.values(), ZERO)
-        message += f"; released {total.normalize():f} reserved"
+    note = _released_note(released)
+    message = "Order cancelled" + (f"; {note}" if note else "")
     message += f": {reason}" if reason else "."
-    salesorder_event_record(order=order, kind="cancelled", message=message, user=user)
+    salesorder_event_record(
+        order=order, kind=SalesOrderEvent.Kind.CANCELLED, message=message, user=user
+    )
     return order
 
 
 @transaction.atomic
 def salesorder_line_cancel_remaining(
-    *, line: SalesOrderLine, user: AbstractBaseUser | None, expected_version: int | None = None
+    *,
+    line: SalesOrderLine,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    released: Decimal | None = None,
 ) -> SalesOrderLine:
     """Cancel what is left to ship of a line on an Issued or On Hold order.
 
-    Locks the order, the line, then the stock items its pending allocations reserve and
-    their shipments; releases those allocations and cancels the unshipped rest.
+    Locks the order, then the line. Stock allocated to the line is shipping's to release
+    first (shipping.services.salesorderline_cancel_remaining does the whole operation and
+    passes what it released, for the history). Raises OrderStateError on another status,
+    LineError when nothing is left to cancel or stock is still allocated to the line.
     """
-    order, line = _lock_line(line, expected_version)
-    if order.status not in (Status.ISSUED, Status.ON_HOLD):
-        raise OrderStateError(
-            f"{order.reference} is {order.get_status_display()}; Cancel Remaining is for "
-            "Issued or On Hold orders (edit or remove the line instead)."
+    order, line = salesorder_line_lock_for_cancel(line=line, expected_version=expected_version)
+    if line.allocated_quantity:
+        raise LineError(
+            f"{line.part_sku} still has stock allocated to pending shipments; release its "
+            "allocations first."
         )
-    released = _release_pending_allocations(order=order, line_ids=[line.pk])
-    line.refresh_from_db(fields=["allocated_quantity"])
-    rest = line.quantity - line.shipped_quantity - line.cancelled_quantity - line.allocated_quantity
-    if rest <= 0:
-        raise LineError(f"Nothing is left to cancel on {line.part_sku}.")
+    rest = line.remaining_quantity
     line.cancelled_quantity += rest
     line.save(update_fields=["cancelled_quantity"])
     salesorder_touch(order=order, user=user)
     message = f"Cancelled the remaining {rest.normalize():f} of {line.part_sku}"
-    if released:
-        message += f" (released {released[line.pk].normalize():f} reserved)"
+    note = _released_note(released)
+    if note:
+        message += f" ({note})"
     salesorder_event_record(
-        order=order, kind="remaining_cancelled", message=message + ".", user=user
+        order=order, kind=SalesOrderEvent.Kind.REMAINING_CANCELLED, message=message + ".", user=user
     )
     return line
+
+
+# --- for the apps above: locks and line counters ---------------------------------------------
+
+
+def salesorder_lock(
+    *, order: SalesOrder, expected_version: int | None = None, action: str | None = None
+) -> SalesOrder:
+    """Lock the order row for an operation of a higher app (call inside its transaction).
+
+    Refuses a stale `expected_version` (StaleOrderError) and, given a lifecycle `action`
+    (e.g. "cancel"), a transition the order does not allow now (OrderStateError), so the
+    caller can check before it writes anything. Returns the fresh, locked order."""
+    if action is None:
+        return _lock_order(order, expected_version)
+    locked, _target = _transition(order, action, None, expected_version)
+    return locked
+
+
+def salesorder_line_lock_for_cancel(
+    *, line: SalesOrderLine, expected_version: int | None = None
+) -> tuple[SalesOrder, SalesOrderLine]:
+    """Lock a line's order, then the line, and check that Cancel Remaining is allowed:
+    the order is Issued or On Hold and something is left to ship. Returns both, locked.
+
+    Raises StaleOrderError, OrderStateError, LineError (call inside a transaction)."""
+    order, line = _lock_line(line, expected_version)
+    if not order.can_cancel_remaining():
+        raise OrderStateError(
+            f"{order.reference} is {order.get_status_display()}; Cancel Remaining is for "
+            "Issued or On Hold orders (edit or remove the line instead)."
+        )
+    if line.remaining_quantity <= 0:
+        raise LineError(f"Nothing is left to cancel on {line.part_sku}.")
+    return order, line
+
+
+def salesorder_lines_adjust(
+    *,
+    allocated: dict[int, Decimal] | None = None,
+    shipped: dict[int, Decimal] | None = None,
+) -> None:
+    """Add to the lines' allocated and shipped quantities: {line pk: quantity}, negative to
+    take off. One UPDATE (a CASE on the pk per counter) whatever the number of lines.
+
+    For shipping, which allocates and ships: the caller holds the order and line locks and
+    has checked its rules under them; the database constraints (shipped + cancelled +
+    allocated within the ordered quantity) still refuse a wrong total (IntegrityError)."""
+    counters = {
+        name: {pk: delta for pk, delta in (deltas or {}).items() if delta}
+        for name, deltas in (("allocated_quantity", allocated), ("shipped_quantity", shipped))
+    }
+    counters = {name: deltas for name, deltas in counters.items() if deltas}
+    if not counters:
+        return
+    field = SalesOrderLine._meta.get_field("quantity")
+    changes = {
+        name: F(name)
+        + Case(
+            *[When(pk=pk, then=Value(delta, output_field=field)) for pk, delta in deltas.items()],
+            default=Value(ZERO, output_field=field),
+            output_field=field,
+        )
+        for name, deltas in counters.items()
+    }
+    pks = sorted({pk for deltas in counters.values() for pk in deltas})
+    SalesOrderLine.objects.filter(pk__in=pks).update(**changes)
 
 
 # The service of each lifecycle action (SalesOrder.TRANSITIONS), for callers that hold an

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
+from salesorders.admin import SalesOrderAdmin
 from salesorders.models import SalesOrder
 from shipping import services
 from shipping.models import Allocation, Shipment
@@ -128,7 +129,7 @@ class ShipmentAdmin(RefusedEditMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.ALWAYS_READ_ONLY
-        if obj.status != Shipment.Status.PENDING:
+        if not obj.is_pending:
             # History: only carrier, tracking number and notes may still be corrected.
             return [f for f in self.fields if f not in services.EDITABLE_WHEN_SHIPPED]
         return ["order", *self.ALWAYS_READ_ONLY]
@@ -142,7 +143,7 @@ class ShipmentAdmin(RefusedEditMixin, admin.ModelAdmin):
         return request.user.has_perm("shipping.complete_shipment")
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.status != Shipment.Status.PENDING:
+        if obj is not None and not obj.is_pending:
             return False
         return super().has_delete_permission(request, obj)
 
@@ -197,3 +198,17 @@ class AllocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             lambda allocation: services.allocation_delete(allocation=allocation, user=request.user),
             "released",
         )
+
+
+# The order admin's Cancel Order must release the stock of the order's pending shipments and
+# delete them, which is shipping's to do: the order admin runs every lifecycle action through
+# `run_transition`, and this subclass sends "cancel" to shipping's salesorder_cancel.
+admin.site.unregister(SalesOrder)
+
+
+@admin.register(SalesOrder)
+class ShippingSalesOrderAdmin(SalesOrderAdmin):
+    def run_transition(self, request, order, action, reason):
+        if action == "cancel":
+            return services.salesorder_cancel(order=order, user=request.user, reason=reason or "")
+        return super().run_transition(request, order, action, reason)

@@ -64,6 +64,15 @@ class Shipment(models.Model):
         """Not shipped yet: its allocations reserve stock and may still change."""
         return self.status == self.Status.PENDING
 
+    @property
+    def awaits_delivery(self) -> bool:
+        """Shipped and not yet marked delivered: Mark Delivered applies."""
+        return self.status == self.Status.SHIPPED
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.status == self.Status.DELIVERED
+
 
 class AllocationQuerySet(models.QuerySet):
     def pending(self) -> "AllocationQuerySet":

@@ -5,8 +5,11 @@ each with `select_for_update()`. Every change of an allocation locks its order f
 transaction holds an order's lock, the allocations of that order's shipments cannot change.
 
 The counters `StockItem.allocated_quantity` and `SalesOrderLine.allocated_quantity` count the
-allocations in pending shipments. Only this module changes them, with `F()` expressions under the
-row locks; database constraints refuse any write that would over-allocate even so.
+allocations in pending shipments. Their owners write them: this module works out the amounts
+under the row locks and asks inventory (`stock_reserve`, `stock_ship`) and salesorders
+(`salesorder_lines_adjust`) to apply them; database constraints refuse any write that would
+over-allocate even so. Every write here that changes an order's shipments or allocations bumps
+the order's version (`salesorder_touch`) in its transaction.
 """
 
 from __future__ import annotations
@@ -17,13 +20,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
-from inventory.models import StockItem, StockMovement
-from salesorders.models import SalesOrder, SalesOrderLine
-from salesorders.services import salesorder_event_record, salesorder_touch
+from inventory.models import StockItem
+from inventory.services import stock_reserve, stock_ship
+from salesorders import services as order_services
+from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine
+from salesorders.services import (
+    salesorder_event_record,
+    salesorder_lines_adjust,
+    salesorder_touch,
+)
 from shipping.exceptions import (
     AllocationError,
     AlreadyShippedError,
@@ -32,7 +41,9 @@ from shipping.exceptions import (
     ShippingError,
 )
 from shipping.models import Allocation, Shipment
+from shipping.selectors import backorder_orders
 
+Kind = SalesOrderEvent.Kind
 User = AbstractBaseUser
 ZERO = Decimal("0")
 STEP = Decimal("0.0001")  # quantities are stored with 4 decimal places
@@ -86,7 +97,7 @@ def _lock_shipment(shipment_pk: int) -> Shipment:
 
 
 def _require_issued(order: SalesOrder, doing: str) -> None:
-    if order.status != SalesOrder.Status.ISSUED:
+    if not order.can_ship():
         raise OrderNotIssuedError(
             f"{order} is {order.get_status_display()}: {doing} only on an issued order."
         )
@@ -95,49 +106,41 @@ def _require_issued(order: SalesOrder, doing: str) -> None:
 def _require_pending(shipment: Shipment, order: SalesOrder, doing: str) -> None:
     if shipment.order_id != order.pk:
         raise ShipmentStateError(f"Shipment {shipment.reference} does not belong to {order}.")
-    if shipment.status != Shipment.Status.PENDING:
+    if not shipment.is_pending:
         raise ShipmentStateError(
             f"Shipment {shipment.reference} of {order} is {shipment.get_status_display()}: "
             f"{doing} only on a pending shipment."
         )
 
 
-def _add_to(model, field_name: str, deltas: dict[int, Decimal]) -> None:
-    """Add a per-row amount to a counter in one UPDATE (CASE on the primary key)."""
-    if not deltas:
-        return
-    whens = [When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()]
-    model.objects.filter(pk__in=list(deltas)).update(
-        **{field_name: F(field_name) + Case(*whens, default=Value(ZERO))}
-    )
+def _totals(allocations: QuerySet) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """What `allocations` hold per line and per stock item: {pk: quantity} twice, from one
+    aggregate query (grouped by line and stock item), whatever their number."""
+    per_line: dict[int, Decimal] = {}
+    per_item: dict[int, Decimal] = {}
+    rows = allocations.order_by().values("line", "stock_item").annotate(total=Sum("quantity"))
+    for row in rows:
+        per_line[row["line"]] = per_line.get(row["line"], ZERO) + row["total"]
+        per_item[row["stock_item"]] = per_item.get(row["stock_item"], ZERO) + row["total"]
+    return per_line, per_item
 
 
-def _release_counters(shipment: Shipment, line_pks: list[int], item_pks: list[int], *, ship: bool):
-    """Take a shipment's allocations off the pending counters in two UPDATEs.
+def _negated(amounts: dict[int, Decimal]) -> dict[int, Decimal]:
+    return {pk: -amount for pk, amount in amounts.items()}
 
-    With ship=True the quantities also leave the stock items and count as shipped on the lines.
-    The amounts come from correlated subqueries over the shipment's allocations, so the number
-    of queries and of query parameters does not grow with the number of allocations.
-    """
-    per_item = Subquery(
-        Allocation.objects.filter(shipment=shipment, stock_item=OuterRef("pk"))
-        .values("stock_item")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    per_line = Subquery(
-        Allocation.objects.filter(shipment=shipment, line=OuterRef("pk"))
-        .values("line")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    item_changes = {"allocated_quantity": F("allocated_quantity") - per_item}
-    line_changes = {"allocated_quantity": F("allocated_quantity") - per_line}
-    if ship:
-        item_changes["quantity"] = F("quantity") - per_item
-        line_changes["shipped_quantity"] = F("shipped_quantity") + per_line
-    StockItem.objects.filter(pk__in=list(item_pks)).update(**item_changes)
-    SalesOrderLine.objects.filter(pk__in=list(line_pks)).update(**line_changes)
+
+def _release(
+    allocations: QuerySet, per_line: dict[int, Decimal], per_item: dict[int, Decimal]
+) -> Decimal:
+    """Take pending allocations off the reserved counters and delete them: the one release
+    of shipping (Remove, Delete Shipment, Cancel Order, Cancel Remaining). Returns the total.
+
+    The caller holds the locks of the order, the lines and the stock items (by pk) the
+    amounts (from `_totals`) name, then of the shipments, and has checked they are pending."""
+    stock_reserve(quantities=_negated(per_item))
+    salesorder_lines_adjust(allocated=_negated(per_line))
+    allocations.delete()
+    return sum(per_line.values(), ZERO)
 
 
 def _as_quantity(value) -> Decimal:
@@ -211,8 +214,12 @@ def shipment_create(
         created_by=user,
     )
     salesorder_event_record(
-        order=order, kind="shipment_created", message=f"Shipment {reference} created.", user=user
+        order=order,
+        kind=Kind.SHIPMENT_CREATED,
+        message=f"Shipment {reference} created.",
+        user=user,
     )
+    salesorder_touch(order=order, user=user)
     return shipment
 
 
@@ -253,7 +260,7 @@ def shipment_update(
         if name in changes:
             limit = Shipment._meta.get_field(name).max_length
             _check_length(name.replace("_", " "), changes[name], limit)
-    if shipment.status != Shipment.Status.PENDING and set(changes) - EDITABLE_WHEN_SHIPPED:
+    if not shipment.is_pending and set(changes) - EDITABLE_WHEN_SHIPPED:
         fixed = ", ".join(sorted(set(changes) - EDITABLE_WHEN_SHIPPED))
         raise ShipmentStateError(
             f"Shipment {shipment.reference} of {order} has shipped: its {fixed} can no longer "
@@ -272,10 +279,11 @@ def shipment_update(
     shipment.save(update_fields=list(changes))
     salesorder_event_record(
         order=order,
-        kind="shipment_changed",
+        kind=Kind.SHIPMENT_CHANGED,
         message=f"Shipment {shipment.reference}: {', '.join(sorted(changes))} changed.",
         user=user,
     )
+    salesorder_touch(order=order, user=user)
     return shipment
 
 
@@ -286,30 +294,27 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
     Locks the order, the lines and stock items it allocates from, then the shipment.
     Raises ShipmentStateError when it has shipped."""
     order = _lock_order(shipment.order_id)
-    pairs = list(
-        Allocation.objects.filter(shipment_id=shipment.pk).values_list("line", "stock_item")
-    )
-    line_pks = sorted({line for line, _ in pairs})
-    item_pks = sorted({item for _, item in pairs})
-    _lock_lines(line_pks)
-    _lock_items(item_pks)
+    allocations = Allocation.objects.filter(shipment_id=shipment.pk)
+    per_line, per_item = _totals(allocations)
+    _lock_lines(sorted(per_line))
+    _lock_items(sorted(per_item))
     try:
         shipment = _lock_shipment(shipment.pk)
     except Shipment.DoesNotExist:
         raise ShipmentStateError("That shipment has already been deleted.") from None
-    if shipment.status != Shipment.Status.PENDING:
+    if not shipment.is_pending:
         raise ShipmentStateError(
             f"Shipment {shipment.reference} of {order} has shipped and cannot be deleted."
         )
-    _release_counters(shipment, line_pks, item_pks, ship=False)
-    Allocation.objects.filter(shipment=shipment).delete()
+    _release(allocations, per_line, per_item)
     shipment.delete()
     salesorder_event_record(
         order=order,
-        kind="shipment_deleted",
+        kind=Kind.SHIPMENT_DELETED,
         message=f"Shipment {shipment.reference} deleted; its allocations were released.",
         user=user,
     )
+    salesorder_touch(order=order, user=user)
 
 
 @transaction.atomic
@@ -324,8 +329,9 @@ def shipment_complete(
     """Ship a pending shipment: its allocated stock leaves the stock items and counts as shipped.
 
     One transaction; locks the order, the lines, the stock items (by pk) and the shipment. The
-    number of queries does not depend on the number of allocations: the counters move in two
-    UPDATEs and the `shipped` stock movements are written by one INSERT ... SELECT.
+    number of queries does not depend on the number of allocations: one read of the
+    allocations, then inventory's `stock_ship` (quantities and one `shipped` movement per
+    allocation) and salesorders' `salesorder_lines_adjust` (the line counters).
     Raises AlreadyShippedError on a second attempt, ShipmentStateError when nothing is
     allocated, OrderNotIssuedError when the order is not issued."""
     order = _lock_order(shipment.order_id)
@@ -333,30 +339,40 @@ def shipment_complete(
         current = Shipment.objects.get(pk=shipment.pk)
     except Shipment.DoesNotExist:
         raise ShipmentStateError("That shipment no longer exists.") from None
-    if current.status != Shipment.Status.PENDING:
+    if not current.is_pending:
         raise AlreadyShippedError(
             f"Shipment {current.reference} of {order} was already shipped"
             + (f" on {current.shipped_date:%d %b %Y}." if current.shipped_date else ".")
         )
     _require_issued(order, "shipments can be completed")
-    pairs = list(
-        Allocation.objects.filter(shipment_id=shipment.pk).values_list("line", "stock_item")
+    # One row per allocation (one movement each); the order lock keeps them as they are.
+    rows = list(
+        Allocation.objects.filter(shipment_id=shipment.pk)
+        .order_by("pk")
+        .values_list("line", "stock_item", "quantity")
     )
-    if not pairs:
+    if not rows:
         raise ShipmentStateError(
             f"Shipment {current.reference} of {order} has no stock allocated: allocate stock "
             "before completing it."
         )
-    line_pks = sorted({line for line, _ in pairs})
-    item_pks = sorted({item for _, item in pairs})
-    _lock_lines(line_pks)
-    _lock_items(item_pks)
+    per_line: dict[int, Decimal] = {}
+    for line_pk, _item_pk, quantity in rows:
+        per_line[line_pk] = per_line.get(line_pk, ZERO) + quantity
+    _lock_lines(sorted(per_line))
+    _lock_items(sorted({item_pk for _, item_pk, _ in rows}))
     shipment = _lock_shipment(shipment.pk)
 
     shipped_date = shipped_date or timezone.localdate()
     now = timezone.now()
-    _release_counters(shipment, line_pks, item_pks, ship=True)
-    _write_shipped_movements(shipment, order, user, now)
+    stock_ship(
+        quantities=[(item_pk, quantity) for _, item_pk, quantity in rows],
+        reference=f"{order.reference} shipment {shipment.reference} to {order.customer_name}",
+        reason=f"Shipped to {order.customer_name} on order {order.reference}.",
+        user=user,
+        at=now,
+    )
+    salesorder_lines_adjust(allocated=_negated(per_line), shipped=per_line)
 
     shipment.status = Shipment.Status.SHIPPED
     shipment.shipped_date = shipped_date
@@ -376,55 +392,12 @@ def shipment_complete(
     carried = f" with {shipment.carrier}" if shipment.carrier else ""
     salesorder_event_record(
         order=order,
-        kind="shipment_shipped",
+        kind=Kind.SHIPMENT_SHIPPED,
         message=f"Shipment {shipment.reference} shipped{carried}{tracking}.",
         user=user,
     )
     salesorder_touch(order=order, user=user)
     return shipment
-
-
-def _write_shipped_movements(shipment, order, user, now) -> None:
-    """One `shipped` StockMovement per allocation, in a single INSERT ... SELECT.
-
-    Runs after the stock quantities were reduced, so quantity_after is the item's new quantity.
-    (bulk_create would split 300 rows into several INSERTs on SQLite.)"""
-    movement, allocation, item = StockMovement._meta, Allocation._meta, StockItem._meta
-
-    def col(meta, name):
-        return connection.ops.quote_name(meta.get_field(name).column)
-
-    reference = (f"{order.reference} shipment {shipment.reference} to {order.customer_name}")[
-        : movement.get_field("reference").max_length
-    ]
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(movement.db_table)} "
-        f"({col(movement, 'stock_item')}, {col(movement, 'part')}, {col(movement, 'kind')}, "
-        f"{col(movement, 'quantity_delta')}, {col(movement, 'quantity_after')}, "
-        f"{col(movement, 'from_location')}, {col(movement, 'reference')}, "
-        f"{col(movement, 'reason')}, {col(movement, 'user')}, {col(movement, 'created_at')}) "
-        f"SELECT s.{col(item, 'id')}, s.{col(item, 'part')}, %s, "
-        f"-a.{col(allocation, 'quantity')}, s.{col(item, 'quantity')}, s.{col(item, 'location')}, "
-        f"%s, %s, %s, %s "
-        f"FROM {connection.ops.quote_name(allocation.db_table)} a "
-        f"JOIN {connection.ops.quote_name(item.db_table)} s "
-        f"ON s.{col(item, 'id')} = a.{col(allocation, 'stock_item')} "
-        f"WHERE a.{col(allocation, 'shipment')} = %s ORDER BY a.{col(allocation, 'id')}"
-    )
-    created_at = movement.get_field("created_at").get_db_prep_value(now, connection)
-    reason = f"Shipped to {order.customer_name} on order {order.reference}."
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                StockMovement.Kind.SHIPPED.value,
-                reference,
-                reason,
-                user.pk if user is not None else None,
-                created_at,
-                shipment.pk,
-            ],
-        )
 
 
 @transaction.atomic
@@ -436,7 +409,7 @@ def shipment_mark_delivered(
     Raises ShipmentStateError when it has not shipped or the date is before the ship date."""
     order = _lock_order(shipment.order_id)
     shipment = _lock_shipment(shipment.pk)
-    if shipment.status == Shipment.Status.PENDING:
+    if shipment.is_pending:
         raise ShipmentStateError(
             f"Shipment {shipment.reference} of {order} has not shipped yet, so it cannot have "
             "been delivered."
@@ -452,10 +425,11 @@ def shipment_mark_delivered(
     shipment.save(update_fields=["status", "delivery_date"])
     salesorder_event_record(
         order=order,
-        kind="shipment_delivered",
+        kind=Kind.SHIPMENT_DELIVERED,
         message=f"Shipment {shipment.reference} delivered on {delivery_date:%d %b %Y}.",
         user=user,
     )
+    salesorder_touch(order=order, user=user)
     return shipment
 
 
@@ -556,12 +530,8 @@ def allocation_create(
 
     try:
         with transaction.atomic():
-            StockItem.objects.filter(pk=item.pk).update(
-                allocated_quantity=F("allocated_quantity") + quantity
-            )
-            SalesOrderLine.objects.filter(pk=line.pk).update(
-                allocated_quantity=F("allocated_quantity") + quantity
-            )
+            stock_reserve(quantities={item.pk: quantity})
+            salesorder_lines_adjust(allocated={line.pk: quantity})
     except IntegrityError:
         # Only reachable if a lock was missed somewhere: the constraints still hold the line.
         raise AllocationError(
@@ -578,13 +548,14 @@ def allocation_create(
         Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
     salesorder_event_record(
         order=order,
-        kind="allocated",
+        kind=Kind.ALLOCATED,
         message=(
             f"{qty(quantity)} {line.unit} of {line.part_sku} allocated from {item_label(item)} "
             f"to shipment {shipment.reference}."
         ),
         user=user,
     )
+    salesorder_touch(order=order, user=user)
     return allocation
 
 
@@ -606,22 +577,21 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
     except Allocation.DoesNotExist:
         raise ShippingError("That allocation has already been removed.") from None
     _require_pending(shipment, order, "allocations can be removed")
-    StockItem.objects.filter(pk=item.pk).update(
-        allocated_quantity=F("allocated_quantity") - current.quantity
+    _release(
+        Allocation.objects.filter(pk=current.pk),
+        {line.pk: current.quantity},
+        {item.pk: current.quantity},
     )
-    SalesOrderLine.objects.filter(pk=line.pk).update(
-        allocated_quantity=F("allocated_quantity") - current.quantity
-    )
-    current.delete()
     salesorder_event_record(
         order=order,
-        kind="allocation_removed",
+        kind=Kind.ALLOCATION_REMOVED,
         message=(
             f"{qty(current.quantity)} {line.unit} of {line.part_sku} from {item_label(item)} "
             f"released from shipment {shipment.reference}."
         ),
         user=user,
     )
+    salesorder_touch(order=order, user=user)
 
 
 # --- auto allocate -----------------------------------------------------------------------------
@@ -746,8 +716,9 @@ def order_auto_allocate(
     if result.allocated:
         _write_allocations(result, user)
         salesorder_event_record(
-            order=order, kind="auto_allocated", message=result.summary(), user=user
+            order=order, kind=Kind.AUTO_ALLOCATED, message=result.summary(), user=user
         )
+        salesorder_touch(order=order, user=user)
     return result
 
 
@@ -780,30 +751,12 @@ def _write_allocations(result: AutoAllocateResult, user: User | None) -> None:
         else:
             current.quantity += quantity
             changed.append(current)
-    _add_to(StockItem, "allocated_quantity", item_deltas)
-    _add_to(SalesOrderLine, "allocated_quantity", line_deltas)
+    stock_reserve(quantities=item_deltas)
+    salesorder_lines_adjust(allocated=line_deltas)
     if new:
         Allocation.objects.bulk_create(new)
     if changed:
         Allocation.objects.bulk_update(changed, ["quantity"])
-
-
-def backorder_orders():
-    """Issued orders with something left to allocate, highest priority then soonest target."""
-    open_line = Q(
-        lines__quantity__gt=F("lines__shipped_quantity")
-        + F("lines__cancelled_quantity")
-        + F("lines__allocated_quantity")
-    )
-    pks = (
-        SalesOrder.objects.filter(status=SalesOrder.Status.ISSUED)
-        .filter(open_line)
-        .values("pk")
-        .distinct()
-    )
-    return SalesOrder.objects.filter(pk__in=pks).order_by(
-        "-priority", F("target_date").asc(nulls_last=True), "order_date", "pk"
-    )
 
 
 def backorders_auto_allocate(
@@ -828,11 +781,7 @@ def backorders_auto_allocate(
             continue
         try:
             with transaction.atomic():
-                shipment = (
-                    Shipment.objects.filter(order=order, status=Shipment.Status.PENDING)
-                    .order_by("-pk")
-                    .first()
-                )
+                shipment = Shipment.objects.filter(order=order).pending().order_by("-pk").first()
                 created = shipment is None
                 if created:
                     shipment = shipment_create(order=order, user=user)
@@ -844,3 +793,92 @@ def backorders_auto_allocate(
             continue  # the order changed state meanwhile; leave it
         results.append(result)
     return results
+
+
+# --- cancelling orders and lines: release their stock, then ask salesorders -------------------
+
+
+def _lock_pending_of(allocations: QuerySet) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """Under the order and line locks: the totals of `allocations` (pending ones), with their
+    stock items locked (by pk) and then their shipments."""
+    per_line, per_item = _totals(allocations)
+    _lock_items(sorted(per_item))
+    shipment_pks = sorted(set(allocations.values_list("shipment", flat=True)))
+    list(
+        Shipment.objects.select_for_update()
+        .filter(pk__in=shipment_pks)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return per_line, per_item
+
+
+@transaction.atomic
+def salesorder_cancel(
+    *,
+    order: SalesOrder,
+    user: User | None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Cancel Order: release the stock its pending shipments reserve, delete those shipments,
+    then cancel the order (salesorders' `salesorder_cancel` changes the status).
+
+    Locks the order, all its lines, the reserved stock items (by pk), then its pending
+    shipments. The transition is checked before anything is released. Raises StaleOrderError
+    for a stale `expected_version`, OrderStateError when the order cannot be cancelled
+    (Complete/Cancelled, or something has shipped: use Cancel Remaining)."""
+    order = order_services.salesorder_lock(
+        order=order, expected_version=expected_version, action="cancel"
+    )
+    list(  # every line, before the stock items: salesorders re-reads them all
+        SalesOrderLine.objects.select_for_update()
+        .filter(order=order)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    pending = Allocation.objects.filter(line__order=order).pending()
+    per_line, per_item = _lock_pending_of(pending)
+    shipments = list(
+        Shipment.objects.select_for_update().filter(order=order).pending().order_by("pk")
+    )
+    released = _release(pending, per_line, per_item)
+    if shipments:
+        Shipment.objects.filter(pk__in=[each.pk for each in shipments]).delete()
+    for each in shipments:
+        salesorder_event_record(
+            order=order,
+            kind=Kind.SHIPMENT_DELETED,
+            message=f"Shipment {each.reference} deleted with the order; its allocations were "
+            "released.",
+            user=user,
+        )
+    return order_services.salesorder_cancel(
+        order=order,
+        user=user,
+        reason=reason,
+        expected_version=order.version,
+        released=released,
+    )
+
+
+@transaction.atomic
+def salesorderline_cancel_remaining(
+    *, line: SalesOrderLine, user: User | None, expected_version: int | None = None
+) -> SalesOrderLine:
+    """Cancel Remaining of one line: release the stock pending shipments reserve for it, then
+    cancel what is left to ship (salesorders' `salesorder_line_cancel_remaining`).
+
+    Locks the order, the line, the reserved stock items (by pk), then their shipments (which
+    stay, pending, with their other allocations). The rules are checked before anything is
+    released. Raises StaleOrderError, OrderStateError (the order is not Issued or On Hold),
+    LineError (nothing left to cancel)."""
+    order, line = order_services.salesorder_line_lock_for_cancel(
+        line=line, expected_version=expected_version
+    )
+    pending = Allocation.objects.filter(line=line).pending()
+    per_line, per_item = _lock_pending_of(pending)
+    released = _release(pending, per_line, per_item)
+    return order_services.salesorder_line_cancel_remaining(
+        line=line, user=user, expected_version=order.version, released=released
+    )

@@ -1,4 +1,8 @@
-from django.urls import path
+"""Shipping's pages under /shipping/, and the order actions shipping does under /orders/
+(Cancel Order and Cancel Remaining release stock first, so they are shipping's). config/urls.py
+includes this module once, at the root, so every name is in the one `shipping` namespace."""
+
+from django.urls import include, path
 
 from shipping import views
 
@@ -6,7 +10,7 @@ app_name = "shipping"
 
 order_shipment = "orders/<int:order_pk>/shipments/<int:pk>"
 
-urlpatterns = [
+shipping_patterns = [
     path("backorders/", views.BackorderListView.as_view(), name="backorders"),
     path(
         "backorders/auto-allocate/",
@@ -28,7 +32,7 @@ urlpatterns = [
     path(f"{order_shipment}/edit/", views.ShipmentUpdateView.as_view(), name="shipment-update"),
     path(
         f"{order_shipment}/delete/",
-        views.ShipmentActionView.as_view(action="delete"),
+        views.ShipmentDeleteView.as_view(),
         name="shipment-delete",
     ),
     path(
@@ -36,17 +40,17 @@ urlpatterns = [
     ),
     path(
         f"{order_shipment}/auto-allocate/",
-        views.ShipmentActionView.as_view(action="auto_allocate"),
+        views.ShipmentAutoAllocateView.as_view(),
         name="shipment-auto-allocate",
     ),
     path(
         f"{order_shipment}/complete/",
-        views.ShipmentActionView.as_view(action="complete"),
+        views.ShipmentCompleteView.as_view(),
         name="shipment-complete",
     ),
     path(
         f"{order_shipment}/deliver/",
-        views.ShipmentActionView.as_view(action="deliver"),
+        views.ShipmentDeliverView.as_view(),
         name="shipment-deliver",
     ),
     path(
@@ -54,4 +58,18 @@ urlpatterns = [
         views.AllocationDeleteView.as_view(),
         name="allocation-delete",
     ),
+]
+
+order_patterns = [
+    path("<int:order_pk>/cancel/", views.SalesOrderCancelView.as_view(), name="salesorder-cancel"),
+    path(
+        "<int:order_pk>/lines/<int:line_pk>/cancel-remaining/",
+        views.SalesOrderLineCancelRemainingView.as_view(),
+        name="salesorderline-cancel-remaining",
+    ),
+]
+
+urlpatterns = [
+    path("shipping/", include(shipping_patterns)),
+    path("orders/", include(order_patterns)),
 ]

@@ -4,17 +4,8 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import (
-    Count,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-)
-from django.db.models.functions import Coalesce
+from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -22,9 +13,11 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from core.lists import CsvExportMixin, FilteredTableView
-from inventory.models import QUANTITY, Part, StockItem, usable_stock_q
-from salesorders.models import BACKORDER_STATUSES, OPEN_LINE, SalesOrder, SalesOrderLine
-from shipping import services
+from inventory.models import Part, StockItem
+from salesorders.forms import ReasonForm
+from salesorders.models import SalesOrder, SalesOrderLine
+from salesorders.views import order_url_at
+from shipping import selectors, services
 from shipping.exceptions import ShippingError
 from shipping.filters import BackorderFilter, ShipmentFilter, filter_errors
 from shipping.forms import (
@@ -82,59 +75,42 @@ class ShipmentCreateView(OrderShipmentMixin, View):
         return back_to_order(self.order)
 
 
-class ShipmentActionView(OrderShipmentMixin, View):
-    """Delete, Auto Allocate, Complete Shipment, mark delivered: one service each."""
+class ShipmentDeleteView(OrderShipmentMixin, View):
+    """Delete Shipment: a pending shipment goes, its allocations are released."""
 
     http_method_names = ["post"]
-    action = ""
-    PERMISSIONS = {
-        "delete": "shipping.delete_shipment",
-        "auto_allocate": "shipping.add_allocation",
-        "complete": "shipping.complete_shipment",
-        "deliver": "shipping.change_shipment",
-    }
-
-    def get_permission_required(self):
-        return [self.PERMISSIONS[self.action]]
+    permission_required = "shipping.delete_shipment"
 
     def post(self, request, *args, **kwargs):
-        shipment, user = self.shipment, request.user
         try:
-            if self.action == "delete":
-                services.shipment_delete(shipment=shipment, user=user)
-                messages.success(request, f"Shipment {shipment.reference} deleted.")
-            elif self.action == "auto_allocate":
-                line = self.get_line(request.POST)
-                result = services.order_auto_allocate(
-                    order=self.order, shipment=shipment, user=user, line=line
-                )
-                level = messages.SUCCESS if result.complete else messages.WARNING
-                messages.add_message(request, level, result.summary())
-                if line is not None:
-                    return redirect(shipment)  # the per-line buttons are on the shipment page
-            elif self.action == "complete":
-                form = CompleteShipmentForm(request.POST)
-                if not form.is_valid():
-                    messages.error(request, "Enter the shipped date as a date.")
-                    return back_to_order(self.order)
-                done = services.shipment_complete(shipment=shipment, user=user, **form.cleaned_data)
-                tracking = f" (tracking {done.tracking_number})" if done.tracking_number else ""
-                messages.success(request, f"Shipment {done.reference} shipped{tracking}.")
-            elif self.action == "deliver":
-                form = DeliveredForm(request.POST)
-                if not form.is_valid():
-                    messages.error(
-                        request,
-                        "Enter the delivery date as a date (YYYY-MM-DD), or leave it blank for "
-                        "today.",
-                    )
-                    return redirect(shipment)
-                date = form.cleaned_data["delivery_date"]
-                services.shipment_mark_delivered(shipment=shipment, user=user, delivery_date=date)
-                messages.success(request, f"Shipment {shipment.reference} marked delivered.")
-                return redirect(shipment)
+            services.shipment_delete(shipment=self.shipment, user=request.user)
         except ShippingError as error:
             messages.error(request, str(error))
+        else:
+            messages.success(request, f"Shipment {self.shipment.reference} deleted.")
+        return back_to_order(self.order)
+
+
+class ShipmentAutoAllocateView(OrderShipmentMixin, View):
+    """Auto Allocate into a pending shipment: every line, or the posted `line` only (the
+    shipment page's per-line button, which comes back to the shipment page)."""
+
+    http_method_names = ["post"]
+    permission_required = "shipping.add_allocation"
+
+    def post(self, request, *args, **kwargs):
+        line = self.get_line(request.POST)
+        try:
+            result = services.order_auto_allocate(
+                order=self.order, shipment=self.shipment, user=request.user, line=line
+            )
+        except ShippingError as error:
+            messages.error(request, str(error))
+        else:
+            level = messages.SUCCESS if result.complete else messages.WARNING
+            messages.add_message(request, level, result.summary())
+            if line is not None:
+                return redirect(self.shipment)  # the per-line buttons are on the shipment page
         return back_to_order(self.order)
 
     def get_line(self, data) -> SalesOrderLine | None:
@@ -145,6 +121,56 @@ class ShipmentActionView(OrderShipmentMixin, View):
         if not value.isascii() or not value.isdecimal():
             raise Http404("No such line on this order.")
         return get_object_or_404(SalesOrderLine, pk=int(value), order=self.order)
+
+
+class ShipmentCompleteView(OrderShipmentMixin, View):
+    """Complete Shipment: the allocated stock leaves and counts as shipped."""
+
+    http_method_names = ["post"]
+    permission_required = "shipping.complete_shipment"
+
+    def post(self, request, *args, **kwargs):
+        form = CompleteShipmentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Enter the shipped date as a date.")
+            return back_to_order(self.order)
+        try:
+            done = services.shipment_complete(
+                shipment=self.shipment, user=request.user, **form.cleaned_data
+            )
+        except ShippingError as error:
+            messages.error(request, str(error))
+        else:
+            tracking = f" (tracking {done.tracking_number})" if done.tracking_number else ""
+            messages.success(request, f"Shipment {done.reference} shipped{tracking}.")
+        return back_to_order(self.order)
+
+
+class ShipmentDeliverView(OrderShipmentMixin, View):
+    """Mark Delivered: a shipped shipment gets its delivery date (blank: today)."""
+
+    http_method_names = ["post"]
+    permission_required = "shipping.change_shipment"
+
+    def post(self, request, *args, **kwargs):
+        form = DeliveredForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request,
+                "Enter the delivery date as a date (YYYY-MM-DD), or leave it blank for today.",
+            )
+            return redirect(self.shipment)
+        try:
+            services.shipment_mark_delivered(
+                shipment=self.shipment,
+                user=request.user,
+                delivery_date=form.cleaned_data["delivery_date"],
+            )
+        except ShippingError as error:
+            messages.error(request, str(error))
+            return back_to_order(self.order)
+        messages.success(request, f"Shipment {self.shipment.reference} marked delivered.")
+        return redirect(self.shipment)
 
 
 class AllocationDeleteView(OrderShipmentMixin, View):
@@ -270,31 +296,6 @@ class ShipmentUpdateView(OrderShipmentMixin, FormView):
 # --- lists and pages ---------------------------------------------------------------------------
 
 
-def backorder_lines():
-    """Open remainders of Issued and On Hold orders, with the part's available stock."""
-    available = (
-        StockItem.objects.filter(usable_stock_q(), part=OuterRef("part"))
-        .order_by()
-        .values("part")
-        .annotate(total=Sum(F("quantity") - F("allocated_quantity")))
-        .values("total")
-    )
-    remaining = ExpressionWrapper(
-        F("quantity") - F("shipped_quantity") - F("cancelled_quantity"),
-        output_field=DecimalField(**QUANTITY),
-    )
-    return (
-        SalesOrderLine.objects.filter(OPEN_LINE, order__status__in=BACKORDER_STATUSES)
-        .annotate(remaining=remaining)
-        .annotate(
-            part_available=Coalesce(
-                Subquery(available, output_field=DecimalField(**QUANTITY)), ZERO
-            )
-        )
-        .select_related("order")
-    )
-
-
 class BackorderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableView):
     permission_required = "shipping.view_shipment"
     table_class = BackorderTable
@@ -303,7 +304,7 @@ class BackorderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableVi
     export_name = "backorders"
 
     def get_queryset(self):
-        return backorder_lines()
+        return selectors.backorder_lines()
 
     def render_to_response(self, context, **response_kwargs):
         """A filter that does not parse is a 400 saying why, not a quietly empty list (or CSV)."""
@@ -322,7 +323,7 @@ class BackordersAutoAllocateView(PermissionRequiredMixin, View):
     permission_required = ["shipping.add_allocation", "shipping.add_shipment"]
 
     def post(self, request, *args, **kwargs):
-        filterset = BackorderFilter(request.POST, queryset=backorder_lines())
+        filterset = BackorderFilter(request.POST, queryset=selectors.backorder_lines())
         query = request.POST.copy()
         query.pop("csrfmiddlewaretoken", None)
         back = redirect(reverse("shipping:backorders") + (f"?{query.urlencode()}" if query else ""))
@@ -368,47 +369,89 @@ class ShipmentListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableVie
         )
 
 
-def shipment_page_queryset():
-    return Shipment.objects.select_related("order", "shipped_by", "created_by").prefetch_related(
-        "allocations__stock_item__location", "allocations__line"
-    )
-
-
-OPEN_LINES_SHOWN = 100
-
-
 class ShipmentDetailView(PermissionRequiredMixin, DetailView):
     permission_required = "shipping.view_shipment"
     template_name = "shipping/shipment_detail.html"
     context_object_name = "shipment"
 
     def get_queryset(self):
-        return shipment_page_queryset()
+        return selectors.shipment_page_queryset()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        allocations = list(self.object.allocations.all())
+        page = selectors.shipment_page(self.object)
         context.update(
-            order=self.object.order,
-            allocations=allocations,
-            total=sum((a.quantity for a in allocations), ZERO),
+            order=page.order,
+            allocations=page.allocations,
+            total=page.total,
+            open_lines=page.open_lines,
             delivered_form=DeliveredForm(),
-            open_lines=self.open_lines(),
         )
         return context
-
-    def open_lines(self) -> list[SalesOrderLine]:
-        """Lines still to allocate, for the per-line Auto Allocate of a pending shipment."""
-        shipment = self.object
-        if shipment.status != Shipment.Status.PENDING:
-            return []
-        unallocated = Q(
-            quantity__gt=F("shipped_quantity") + F("cancelled_quantity") + F("allocated_quantity")
-        )
-        # A page's worth: a 1,000-line order uses Auto Allocate on the order page for the rest.
-        lines = shipment.order.lines.filter(unallocated).order_by("sort_order", "pk")
-        return list(lines[:OPEN_LINES_SHOWN])
 
 
 class PackingSlipView(ShipmentDetailView):
     template_name = "shipping/packing_slip.html"
+
+
+# --- cancelling an order or a line's remainder: shipping releases the stock first -------------
+
+
+def _posted_reason(request) -> ReasonForm | None:
+    """The version (and reason) Cancel carries, or None after saying what is wrong: a cancel
+    without the version it was shown at could undo someone else's change."""
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        return form
+    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return None
+
+
+class SalesOrderCancelView(PermissionRequiredMixin, View):
+    """Cancel Order: its pending shipments' stock is released and they are deleted, then the
+    order is cancelled."""
+
+    http_method_names = ["post"]
+    permission_required = "salesorders.cancel_salesorder"
+
+    def post(self, request, order_pk):
+        order = get_object_or_404(SalesOrder, pk=order_pk)
+        form = _posted_reason(request)
+        if form is None:
+            return redirect(order)
+        try:
+            services.salesorder_cancel(
+                order=order,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{order.reference} cancelled.")
+        return redirect(order)
+
+
+class SalesOrderLineCancelRemainingView(PermissionRequiredMixin, View):
+    """Cancel Remaining of one line: its allocations are released, the unshipped rest is
+    cancelled. Cancelling ordered quantity is a cancellation: the permission of Cancel Order."""
+
+    http_method_names = ["post"]
+    permission_required = "salesorders.cancel_salesorder"
+
+    def post(self, request, order_pk, line_pk):
+        line = get_object_or_404(SalesOrderLine, pk=line_pk, order_id=order_pk)
+        back = order_url_at(line)
+        form = _posted_reason(request)
+        if form is None:
+            return redirect(back)
+        try:
+            services.salesorderline_cancel_remaining(
+                line=line, user=request.user, expected_version=form.cleaned_data["version"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Cancelled the rest of {line.part_sku}.")
+        return redirect(back)

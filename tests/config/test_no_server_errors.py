@@ -265,10 +265,11 @@ def url_kwargs(name: str, world) -> list[dict]:
             {"pk": w.draft.pk, "line_pk": w.draft_line.pk, "extra_pk": w.draft_extra.pk},
         ]
     if app == "shipping":
-        return [
+        shipping = [
             {"order_pk": w.order.pk, "pk": w.pending.pk, "allocation_pk": w.allocation.pk},
             {"order_pk": w.order.pk, "pk": w.shipped.pk, "allocation_pk": w.shipped_allocation.pk},
         ]
+        return [{**kwargs, "line_pk": w.line.pk} for kwargs in shipping]
     return [{"user_id": w.admin.pk, "token": selectors.feed_token(w.admin)}]
 
 

@@ -12,6 +12,7 @@ from inventory.exceptions import (
     StockUnchangedError,
 )
 from inventory.models import StockItem, StockMovement
+from inventory.selectors import holding_orders
 from tests.factories import (
     AllocationFactory,
     PartFactory,
@@ -170,8 +171,8 @@ def test_allocated_message_ignores_shipped_shipments(clerk):
         line__part=item.part,
         shipment=ShipmentFactory(status="shipped"),
     )
-    assert services.holding_orders(item) == [str(pending.line.order)]
-    assert str(shipped.line.order) not in services.holding_orders(item)
+    assert holding_orders(item) == [str(pending.line.order)]
+    assert str(shipped.line.order) not in holding_orders(item)
 
 
 def test_move_changes_location_and_records_both_places(clerk):
@@ -233,3 +234,61 @@ def test_every_stock_service_writes_movements_that_carry_the_part(clerk, shelf):
         (StockMovement.Kind.ADJUSTED, part.pk),
     ]
     assert list(part.stock_movements.order_by("pk")) == list(item.movements.order_by("pk"))
+
+
+# --- reserving and shipping stock (called by shipping under its locks) -----------------------
+
+
+def test_stock_reserve_adds_and_releases_per_item_in_one_statement(
+    django_assert_max_num_queries,
+):
+    first, second = StockItemFactory(quantity=Decimal("10")), StockItemFactory(quantity=Decimal(5))
+    with django_assert_max_num_queries(1):
+        services.stock_reserve(quantities={first.pk: Decimal("4"), second.pk: Decimal("2.5")})
+    services.stock_reserve(quantities={first.pk: Decimal("-1")})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.allocated_quantity, second.allocated_quantity) == (3, Decimal("2.5"))
+    assert not StockMovement.objects.exists()  # a reservation moves nothing
+
+
+def test_stock_reserve_cannot_allocate_more_than_is_on_hand():
+    from django.db import IntegrityError, transaction
+
+    item = StockItemFactory(quantity=Decimal("3"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.stock_reserve(quantities={item.pk: Decimal("4")})
+    item.refresh_from_db()
+    assert item.allocated_quantity == 0
+
+
+def test_stock_ship_lowers_stock_and_writes_one_movement_per_entry(
+    clerk, django_assert_max_num_queries
+):
+    """Two entries of one item and one of another: three movements, the ledger's running
+    quantity ending at each item's new quantity, in a fixed number of statements."""
+    first, second = StockItemFactory(quantity=Decimal("10")), StockItemFactory(quantity=Decimal(8))
+    services.stock_reserve(quantities={first.pk: Decimal("5"), second.pk: Decimal("2")})
+    at = timezone.now()
+    with django_assert_max_num_queries(3):
+        services.stock_ship(
+            quantities=[(first.pk, Decimal("3")), (second.pk, Decimal("2")), (first.pk, 2)],
+            reference="SO-1 shipment 1 to Acme",
+            reason="Shipped to Acme on order SO-1.",
+            user=clerk,
+            at=at,
+        )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.quantity, first.allocated_quantity) == (5, 0)
+    assert (second.quantity, second.allocated_quantity) == (6, 0)
+    movements = StockMovement.objects.order_by("pk")
+    assert [(m.stock_item_id, m.quantity_delta, m.quantity_after) for m in movements] == [
+        (first.pk, -3, 7),
+        (second.pk, -2, 6),
+        (first.pk, -2, 5),
+    ]
+    movement = movements[0]
+    assert movement.kind == StockMovement.Kind.SHIPPED and movement.user == clerk
+    assert movement.part_id == first.part_id and movement.from_location_id == first.location_id
+    assert movement.reference == "SO-1 shipment 1 to Acme" and movement.created_at == at

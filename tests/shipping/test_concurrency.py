@@ -166,3 +166,37 @@ def test_allocating_while_another_shipment_of_the_same_stock_completes(round_):
     item = StockItem.objects.get(pk=item.pk)
     assert (item.quantity, item.allocated_quantity) == (4, 4)
     assert_invariants()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_cancel_order_racing_allocations_to_it_leaves_nothing_reserved(round_):
+    """Cancel Order while four connections allocate to the same order and four to another
+    order of the same item: the cancelled order ends with nothing reserved, the other keeps
+    exactly what it got, and no allocation is left on a cancelled order."""
+    from salesorders.models import SalesOrder
+
+    part = PartFactory()
+    item = stock(part, quantity="6")
+    cancelled = issued_order()
+    line = order_line(cancelled, part, "10")
+    shipment = new_shipment(cancelled)
+    services.allocation_create(
+        line=line, stock_item=item, shipment=shipment, quantity=D("2"), user=None
+    )
+    other = issued_order()
+    other_line, other_shipment = order_line(other, part, "10"), new_shipment(other)
+    jobs = [lambda: services.salesorder_cancel(order=cancelled, user=None, reason="Race")]
+    jobs += [allocation_job(line, item, shipment) for _ in range(4)]
+    jobs += [allocation_job(other_line, item, other_shipment) for _ in range(4)]
+
+    results = run_together(jobs)
+
+    assert isinstance(results[0], SalesOrder), results[0]
+    assert all(isinstance(r, (Allocation, ShippingError)) for r in results[1:]), results
+    assert not Allocation.objects.filter(line=line).exists()
+    assert not Shipment.objects.filter(order=cancelled).exists()
+    got = sum(1 for r in results[5:] if isinstance(r, Allocation))
+    item = StockItem.objects.get(pk=item.pk)
+    assert item.allocated_quantity == got and item.quantity == 6
+    assert SalesOrder.objects.get(pk=cancelled.pk).status == SalesOrder.Status.CANCELLED
+    assert_invariants()

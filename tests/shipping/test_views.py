@@ -613,3 +613,28 @@ def test_shipment_list_filters_detail_and_packing_slip(sales_client, setup):
     assert (
         "Packing Slip" in slip and order.ship_to.splitlines()[0] in slip and "batch B-OLD" in slip
     )
+
+
+def test_order_shipments_tag_renders_the_panel_with_its_buttons(
+    rf, warehouse_user, setup, django_assert_max_num_queries
+):
+    """`{% order_shipments order %}` is the order page's shipments panel: the same partial,
+    the user's buttons, the first allocations; at most two queries."""
+    from django.template import RequestContext, Template
+
+    order, line, first, _, shipment = setup
+    services.allocation_create(
+        line=line, stock_item=first, shipment=shipment, quantity=4, user=actor()
+    )
+    request = rf.get(order.get_absolute_url())
+    request.user = warehouse_user
+    template = Template("{% load shipping_tags %}{% order_shipments order %}")
+    order = SalesOrder.objects.prefetch_related("shipments").get(pk=order.pk)
+    context = RequestContext(request, {"order": order})
+    warehouse_user.has_perm("shipping.add_shipment")  # load the permission cache first
+    with django_assert_max_num_queries(2):
+        html = template.render(context)
+    for words in ("Pending Shipments", "New Shipment", "Complete Shipment", "batch B-OLD"):
+        assert words in html, words
+    assert url("shipment-complete", order.pk, shipment.pk) in html
+    assert 'name="csrfmiddlewaretoken"' in html

@@ -1,0 +1,146 @@
+"""Shipping's page reads: Backorders, the shipment page and the order page's shipments panel.
+
+Built on the models' QuerySet methods (`SalesOrderLine.objects.backordered()`,
+`.unallocated()`, `Shipment.objects.pending()`), so each condition is spelled once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+
+from inventory.models import QUANTITY, StockItem, usable_stock_q
+from salesorders.models import SalesOrder, SalesOrderLine
+from shipping.models import Allocation, Shipment
+
+ZERO = Decimal("0")
+# Allocations listed per shipment on the order page; the shipment's own page lists them all.
+SHIPMENT_ROWS_SHOWN = 25
+# Open lines offered for a per-line Auto Allocate on a pending shipment's page: a page's worth
+# (a 1,000-line order uses Auto Allocate on the order page for the rest).
+OPEN_LINES_SHOWN = 100
+
+
+# --- Backorders --------------------------------------------------------------------------------
+
+
+def backorder_lines():
+    """Open remainders of Issued and On Hold orders, with the part's available stock."""
+    available = (
+        StockItem.objects.filter(usable_stock_q(), part=OuterRef("part"))
+        .order_by()
+        .values("part")
+        .annotate(total=Sum(F("quantity") - F("allocated_quantity")))
+        .values("total")
+    )
+    remaining = ExpressionWrapper(
+        F("quantity") - F("shipped_quantity") - F("cancelled_quantity"),
+        output_field=DecimalField(**QUANTITY),
+    )
+    return (
+        SalesOrderLine.objects.backordered()
+        .annotate(remaining=remaining)
+        .annotate(
+            part_available=Coalesce(
+                Subquery(available, output_field=DecimalField(**QUANTITY)), ZERO
+            )
+        )
+        .select_related("order")
+    )
+
+
+def backorder_orders():
+    """Issued orders with something left to allocate, highest priority then soonest target:
+    the queue Backorders' Auto Allocate works through."""
+    waiting = SalesOrderLine.objects.unallocated().values("order")
+    return SalesOrder.objects.filter(status=SalesOrder.Status.ISSUED, pk__in=waiting).order_by(
+        "-priority", F("target_date").asc(nulls_last=True), "order_date", "pk"
+    )
+
+
+# --- the shipment page -------------------------------------------------------------------------
+
+
+@dataclass
+class ShipmentPage:
+    """What the shipment page (and its packing slip) shows."""
+
+    shipment: Shipment
+    allocations: list[Allocation]
+    total: Decimal
+    open_lines: list[SalesOrderLine]
+
+    @property
+    def order(self) -> SalesOrder:
+        return self.shipment.order
+
+
+def shipment_page_queryset():
+    """Shipments with what their page shows: order, people, allocations with item and line."""
+    return Shipment.objects.select_related("order", "shipped_by", "created_by").prefetch_related(
+        "allocations__stock_item__location", "allocations__line"
+    )
+
+
+def shipment_page(shipment: Shipment) -> ShipmentPage:
+    """The page of a shipment from `shipment_page_queryset()`: its allocations and total, and
+    for a pending one the lines still to allocate (a page's worth, for per-line Auto Allocate)."""
+    allocations = list(shipment.allocations.all())
+    open_lines = []
+    if shipment.is_pending:
+        lines = shipment.order.lines.unallocated().order_by("sort_order", "pk")
+        open_lines = list(lines[:OPEN_LINES_SHOWN])
+    return ShipmentPage(
+        shipment=shipment,
+        allocations=allocations,
+        total=sum((a.quantity for a in allocations), ZERO),
+        open_lines=open_lines,
+    )
+
+
+# --- the order page's shipments panel ----------------------------------------------------------
+
+
+def order_shipments(order: SalesOrder) -> list[Shipment]:
+    """The order's shipments, each with `allocation_count` and its first SHIPMENT_ROWS_SHOWN
+    allocations as `first_allocations` (stock item, location and line loaded).
+
+    Uses `order.shipments.all()` (prefetched by the order page, else one query) and one query
+    for the allocations: a window function numbers them per shipment and counts them all, so a
+    shipment of thousands of items costs what a small one does."""
+    shipments = list(order.shipments.all())
+    if not shipments:
+        return shipments
+    per_shipment = {"partition_by": [F("shipment_id")]}
+    rows = (
+        Allocation.objects.filter(shipment__in=[each.pk for each in shipments])
+        .select_related("stock_item__location", "line")
+        .annotate(
+            row_number=Window(
+                RowNumber(), order_by=[F("line__sort_order"), F("line_id"), F("pk")], **per_shipment
+            ),
+            shipment_total=Window(Count("pk"), **per_shipment),
+        )
+        .filter(row_number__lte=SHIPMENT_ROWS_SHOWN)
+        .order_by("shipment_id", "row_number")
+    )
+    first: dict[int, list[Allocation]] = {each.pk: [] for each in shipments}
+    counts: dict[int, int] = {}
+    for allocation in rows:
+        first[allocation.shipment_id].append(allocation)
+        counts[allocation.shipment_id] = allocation.shipment_total
+    for each in shipments:
+        each.first_allocations = first[each.pk]
+        each.allocation_count = counts.get(each.pk, 0)
+    return shipments
