@@ -167,10 +167,13 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
         edit_href = f"?{query.urlencode()}&edit={{pk}}#line-{{pk}}"
         edit_url = line_url_maker("salesorders:line-update", order.pk)
         remove_url = line_url_maker("salesorders:line-delete", order.pk)
+        # Cancel Remaining releases stock, which is shipping's: its view lives there.
+        cancel_url = line_url_maker("shipping:salesorderline-cancel-remaining", order.pk)
         for line in page.lines:
             line.edit_url = edit_url(line.pk)
             line.inline_edit_href = edit_href.format(pk=line.pk)
             line.remove_url = remove_url(line.pk)
+            line.cancel_remaining_url = cancel_url(line.pk)
         editing = next((line for line in page.lines if str(line.pk) == edit_pk), None)
         if editing is None:
             return {"editing": None}

@@ -256,16 +256,15 @@ def test_cancel_remaining_page_of_another_orders_line_is_a_404(manager_client, r
     assert manager_client.post(url, {"version": order.version}).status_code == 404
 
 
-def test_old_salesorders_names_reach_the_shipping_views(manager_client, reserved):
-    """Until the buttons use the shipping names, the salesorders names give the same paths."""
-    order, (first, _), items, _ = reserved
-    assert reverse("salesorders:cancel", args=[order.pk]) == reverse(
-        "shipping:salesorder-cancel", args=[order.pk]
-    )
-    assert reverse("salesorders:line-cancel-remaining", args=[order.pk, first.pk]) == reverse(
-        "shipping:salesorderline-cancel-remaining", args=[order.pk, first.pk]
-    )
-    manager_client.post(reverse("salesorders:cancel", args=[order.pk]), {"version": order.version})
+def test_order_page_cancel_button_posts_to_the_view_that_releases_the_stock(
+    manager_client, reserved
+):
+    """Cancel Order on the order page is shipping's view: posting its form releases the stock."""
+    order, _lines, items, _ = reserved
+    page = manager_client.get(order.get_absolute_url()).content.decode()
+    url = reverse("shipping:salesorder-cancel", args=[order.pk])
+    assert f'action="{url}"' in page
+    manager_client.post(url, {"version": order.version})
     assert allocated(*items) == [0, 0, 0]
 
 
