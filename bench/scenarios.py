@@ -244,7 +244,7 @@ def line_add_1000(b: Bench) -> Plan:
 
 @scenario("customer-page", "Customer page, customer with 2,000 orders")
 def customer_page(b: Bench) -> Plan:
-    return get_plan(b, url("customers:detail", b.busiest_customer.pk))
+    return get_plan(b, url("customers:customer-detail", b.busiest_customer.pk))
 
 
 @scenario("part-page", "Part page, part with 200 stock items")
