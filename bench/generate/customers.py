@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bench.generate import CUSTOMER_PREFIX, Run
+from bench.generate.run import CUSTOMER_PREFIX, Run
 from bench.generate.words import (
     COMPANY_FORMS,
     COMPANY_TRADES,

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import models
 
-from bench.generate import USER_PREFIX, Run, shipping
+from bench.generate import shipping
+from bench.generate.run import USER_PREFIX, Run
 from bench.generate.words import FIRST_NAMES, HOLD_REASONS, LAST_NAMES, QUANTITIES
 from core.numbers import ZERO, line_amounts
 from inventory.pricing import suggest_unit_price

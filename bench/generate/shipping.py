@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench.generate import Run
+from bench.generate.run import Run
 from bench.generate.stock import take
 from bench.generate.words import CARRIERS
 from salesorders.models import SalesOrder

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import prefetch_related_objects
 
-from bench.generate import PART_PREFIX, Run
+from bench.generate.run import PART_PREFIX, Run
 from bench.generate.words import PART_MATERIALS, PART_SIZES, PART_THINGS, QUANTITIES, UNITS
 from core.numbers import ZERO
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement, TaxRate
