@@ -101,6 +101,37 @@ def plan_orders(run: Run) -> list[dict]:
     return plans
 
 
+class LineRows:
+    """Lines as `SalesOrderLine.from_part` builds them, remembered per part, quantity,
+    discount and price.
+
+    Two such lines differ only in their order, key and position, and from_part costs more than
+    the rest of a generated line's work together: from_part builds the first line of each kind
+    and later ones start from its column values (a positional model init, Django's fast path).
+    """
+
+    def __init__(self):
+        self.fields = [f.attname for f in SalesOrderLine._meta.concrete_fields]
+        self.rows: dict[tuple, list] = {}
+
+    def line(self, *, order, part, quantity, unit_price, discount_percent, sort_order):
+        key = (part.id, quantity, discount_percent, unit_price)
+        row = self.rows.get(key)
+        if row is None:
+            built = SalesOrderLine.from_part(
+                order=order,
+                part=part,
+                quantity=quantity,
+                unit_price=unit_price,
+                discount_percent=discount_percent,
+            )
+            row = self.rows[key] = [getattr(built, name) for name in self.fields]
+        line = SalesOrderLine(*row)
+        line.order_id, line.sort_order = order.id, sort_order
+        line.part = part  # shipments read it
+        return line
+
+
 def build_lines(run: Run, order: SalesOrder, size: int) -> list[SalesOrderLine]:
     """`size` lines of different parts, priced by the parts' price breaks; a few with a manual
     price or a discount."""
@@ -114,7 +145,7 @@ def build_lines(run: Run, order: SalesOrder, size: int) -> list[SalesOrderLine]:
             suggested = suggest_unit_price(part, quantity).unit_price
             manual_price = (suggested * Decimal("0.9")).quantize(Decimal("0.0001"))
         discount = ZERO if rng.random() < 0.85 else Decimal(rng.choice([5, 10, 15]))
-        line = SalesOrderLine.from_part(
+        line = run.line_rows.line(
             order=order,
             part=part,
             quantity=quantity,
@@ -258,6 +289,7 @@ def build_orders(run: Run) -> None:
     """Every planned order, numbered in date order after the highest existing reference; the
     numbering continues after the last one."""
     settings_row = SalesOrderSettings.load()
+    run.line_rows = LineRows()
     start = (SalesOrder.objects.aggregate(n=models.Max("reference_number"))["n"] or 0) + 1
     plans = plan_orders(run)
     with run.bar(None, "orders", total=len(plans), unit=" orders") as bar:
