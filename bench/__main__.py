@@ -97,9 +97,9 @@ def data_size() -> dict:
 
     return {
         "orders": SalesOrder.objects.count(),
-        "open_orders_with_target": SalesOrder.objects.filter(
-            status__in=["pending", "issued", "on_hold"], target_date__isnull=False
-        ).count(),
+        "open_orders_with_target": SalesOrder.objects.open()
+        .filter(target_date__isnull=False)
+        .count(),
         "lines": SalesOrderLine.objects.count(),
         "allocations": Allocation.objects.count(),
     }

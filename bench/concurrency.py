@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from django.db import connections, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -102,32 +102,27 @@ class Session:
 
 def _order(customer: Customer, reference: str) -> SalesOrder:
     return SalesOrder.objects.create(
-        reference=reference, reference_number=0, customer=customer,
-        customer_name=customer.name, currency=customer.currency, status="issued",
-        order_date=timezone.localdate(), issued_at=timezone.now(),
-    )  # fmt: skip
+        reference=reference,
+        reference_number=0,
+        customer=customer,
+        customer_name=customer.name,
+        currency=customer.currency,
+        status=SalesOrder.Status.ISSUED,
+        order_date=timezone.localdate(),
+        issued_at=timezone.now(),
+    )
 
 
 def _lines(order: SalesOrder, parts: list[Part], quantity: Decimal) -> list[SalesOrderLine]:
     lines = SalesOrderLine.objects.bulk_create(
-        SalesOrderLine(
-            order=order,
-            part=part,
-            part_name=part.name,
-            part_sku=part.sku,
-            unit=part.unit,
-            quantity=quantity,
-            unit_price=Decimal("1"),
-            list_unit_price=Decimal("1"),
-            sort_order=n,
-            subtotal=quantity,
-            total=quantity,
-        )  # fmt: skip
+        SalesOrderLine.from_part(order=order, part=part, quantity=quantity, sort_order=n)
         for n, part in enumerate(parts, start=1)
     )
-    total = quantity * len(parts)
     SalesOrder.objects.filter(pk=order.pk).update(
-        line_count=len(parts), subtotal=total, total=total
+        line_count=len(lines),
+        subtotal=sum(line.subtotal for line in lines),
+        tax_total=sum(line.tax_amount for line in lines),
+        total=sum(line.total for line in lines),
     )
     return lines
 
@@ -135,9 +130,14 @@ def _lines(order: SalesOrder, parts: list[Part], quantity: Decimal) -> list[Sale
 def _item(part: Part, location: StockLocation, quantity: int) -> StockItem:
     item = StockItem.objects.create(part=part, location=location, quantity=quantity)
     StockMovement.objects.create(
-        stock_item=item, part=part, kind="received", quantity_delta=quantity,
-        quantity_after=quantity, to_location=location, reference="Bench concurrency",
-    )  # fmt: skip
+        stock_item=item,
+        part=part,
+        kind=StockMovement.Kind.RECEIVED,
+        quantity_delta=quantity,
+        quantity_after=quantity,
+        to_location=location,
+        reference="Bench concurrency",
+    )
     return item
 
 
@@ -146,9 +146,12 @@ def build_fixture(stamp: str, *, clients: int, orders_per_client: int = 5) -> di
     customer = Customer.objects.create(code=f"G-BENCH-{stamp}", name=f"Bench concurrency {stamp}")
     location = StockLocation.objects.create(name=f"G-Bench {stamp}")
     parts = [
-        Part.objects.create(sku=f"G-BENCH-{stamp}-{n}", name=f"Bench part {n}", list_price=1)
+        Part.objects.create(
+            sku=f"G-BENCH-{stamp}-{n}", name=f"Bench part {n}", list_price=Decimal("1")
+        )
         for n in range(9)
     ]
+    prefetch_related_objects(parts, "price_breaks")  # no query per line
     burst_part, shared = parts[0], parts[1:]
     bursts = []
     for b in range(BURSTS):
@@ -173,9 +176,14 @@ def build_fixture(stamp: str, *, clients: int, orders_per_client: int = 5) -> di
             mine.append({"order": order.pk, "lines": [(ln.pk, ln.part_id) for ln in lines]})
         work.append(mine)
     return {
-        "stamp": stamp, "customer": customer.pk, "location": location.pk,
-        "parts": [p.pk for p in parts], "bursts": bursts, "items": items, "work": work,
-    }  # fmt: skip
+        "stamp": stamp,
+        "customer": customer.pk,
+        "location": location.pk,
+        "parts": [p.pk for p in parts],
+        "bursts": bursts,
+        "items": items,
+        "work": work,
+    }
 
 
 def scope(fixture: dict) -> dict:
@@ -220,8 +228,18 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     }
     env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "config.wsgi", "--workers", str(workers), "--bind",
-               f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"]  # fmt: skip
+    command = [
+        str(gunicorn),
+        "config.wsgi",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+    ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -264,8 +282,12 @@ def run_burst(base: str, password: str, burst: dict) -> dict:
 
     def go(k: int) -> None:
         want = burst["wants"][k]
-        data = {"line": want["line"], "stock_item": burst["item"], "quantity": "1",
-                "shipment": want["shipment"]}  # fmt: skip
+        data = {
+            "line": want["line"],
+            "stock_item": burst["item"],
+            "quantity": "1",
+            "shipment": want["shipment"],
+        }
         path = allocate_path(want["order"], want["shipment"])
         try:
             barrier.wait()
@@ -317,8 +339,11 @@ def client_loop(k: int, base: str, password: str, orders: list, items: dict, sec
         n += 1
         order = rng.choice(orders)
         reference = f"c{k}-{n}"
-        post("new-shipment", reverse("shipping:shipment-create", args=[order["order"]]),
-             {"reference": reference})  # fmt: skip
+        post(
+            "new-shipment",
+            reverse("shipping:shipment-create", args=[order["order"]]),
+            {"reference": reference},
+        )
         shipment = (
             Shipment.objects.filter(order_id=order["order"], reference=reference)
             .values_list("pk", flat=True)
@@ -328,12 +353,19 @@ def client_loop(k: int, base: str, password: str, orders: list, items: dict, sec
             outcome["shipment not created"] += 1
             continue
         for line, part in rng.sample(order["lines"], rng.randint(1, 3)):
-            data = {"line": line, "stock_item": rng.choice(items[part]),
-                    "quantity": str(rng.randint(1, 3)), "shipment": shipment}  # fmt: skip
+            data = {
+                "line": line,
+                "stock_item": rng.choice(items[part]),
+                "quantity": str(rng.randint(1, 3)),
+                "shipment": shipment,
+            }
             post("allocate", allocate_path(order["order"], shipment), data)
         path = reverse("shipping:shipment-complete", args=[order["order"], shipment])
-        post("complete", path, {"carrier": "DHL", "tracking_number": f"T{k}-{n}",
-                                "shipped_date": today})  # fmt: skip
+        post(
+            "complete",
+            path,
+            {"carrier": "DHL", "tracking_number": f"T{k}-{n}", "shipped_date": today},
+        )
     connections.close_all()
     return dict(outcome)
 
@@ -357,7 +389,7 @@ def run_throughput(base: str, password: str, fixture: dict, seconds: float) -> d
         total.update(outcome)
     shipped = Shipment.objects.filter(
         order__customer_id=fixture["customer"],
-        status="shipped",
+        status=Shipment.Status.SHIPPED,
         order__reference__contains=f"{fixture['stamp']}-T",
     ).count()
     allocations = Allocation.objects.filter(line__order__customer_id=fixture["customer"]).exclude(

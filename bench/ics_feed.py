@@ -55,6 +55,7 @@ def seed(count: int) -> None:
     import datetime
 
     from django.db import transaction
+    from django.db.models import prefetch_related_objects
     from django.utils import timezone
 
     from customers.models import Customer
@@ -96,24 +97,16 @@ def seed(count: int) -> None:
             ),
             batch_size=2000,
         )
+        prefetch_related_objects(parts, "price_breaks")  # no query per line
         lines = []
         for index, order in enumerate(orders):
             for offset in range(2):
-                part = parts[(index + offset) % len(parts)]
-                lines.append(
-                    SalesOrderLine(
-                        order=order,
-                        part=part,
-                        part_name=part.name,
-                        part_sku=part.sku,
-                        unit=part.unit,
-                        quantity=Decimal("10"),
-                        unit_price=part.list_price,
-                        shipped_quantity=Decimal("4") if index % 4 == 0 and offset else 0,
-                        subtotal=Decimal("125.00"),
-                        total=Decimal("125.00"),
-                    )
+                line = SalesOrderLine.from_part(
+                    order=order, part=parts[(index + offset) % len(parts)], quantity=Decimal("10")
                 )
+                if index % 4 == 0 and offset:
+                    line.shipped_quantity = Decimal("4")
+                lines.append(line)
         SalesOrderLine.objects.bulk_create(lines, batch_size=5000)
 
 

@@ -11,12 +11,11 @@ from decimal import Decimal
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.numbers import ZERO
 from inventory.models import StockItem, StockMovement
-from salesorders.models import SalesOrder, SalesOrderExtraLine, SalesOrderLine
+from salesorders.models import OPEN_STATUSES, SalesOrder, SalesOrderExtraLine, SalesOrderLine
 from shipping.models import Allocation, Shipment
 
-ZERO = Decimal("0")
-PENDING = Shipment.Status.PENDING
 QTY = DecimalField(max_digits=20, decimal_places=4)
 
 
@@ -43,8 +42,8 @@ def check(limit: int = 5, scope: dict[str, Q] | None = None) -> dict[str, list]:
     all_items = StockItem.objects.filter(scope.get("items", Q()))
     all_lines = SalesOrderLine.objects.filter(scope.get("lines", Q()))
     all_orders = SalesOrder.objects.filter(scope.get("orders", Q()))
-    pending = Allocation.objects.filter(shipment__status=PENDING)
-    shipped = Allocation.objects.exclude(shipment__status=PENDING)
+    pending = Allocation.objects.pending()
+    shipped = Allocation.objects.exclude(shipment__status=Shipment.Status.PENDING)
     problems: dict[str, list] = {}
 
     def report(name: str, queryset) -> None:
@@ -56,7 +55,9 @@ def check(limit: int = 5, scope: dict[str, Q] | None = None) -> dict[str, list]:
         pending_sum=_sum(pending.filter(stock_item=OuterRef("pk")), "quantity", "stock_item"),
         shipped_sum=_sum(shipped.filter(stock_item=OuterRef("pk")), "quantity", "stock_item"),
         moved_out=_sum(
-            StockMovement.objects.filter(stock_item=OuterRef("pk"), kind="shipped"),
+            StockMovement.objects.filter(
+                stock_item=OuterRef("pk"), kind=StockMovement.Kind.SHIPPED
+            ),
             "quantity_delta",
             "stock_item",
         ),
@@ -123,6 +124,6 @@ def check(limit: int = 5, scope: dict[str, Q] | None = None) -> dict[str, list]:
     report("order line_count != its lines", _differ(orders, F("line_count"), F("lines_counted")))
     report(
         "pending allocation on an order that is not open",
-        pending.filter(~Q(line__order__status__in=["issued", "on_hold", "pending"])),
+        pending.exclude(line__order__status__in=OPEN_STATUSES),
     )
     return problems

@@ -112,7 +112,9 @@ class Bench:
     def ten_line_order(self) -> SalesOrder:
         """An issued 10-line order that has shipments (a typical order page)."""
         order = (
-            SalesOrder.objects.filter(status="issued", line_count=10, shipments__isnull=False)
+            SalesOrder.objects.filter(
+                status=SalesOrder.Status.ISSUED, line_count=10, shipments__isnull=False
+            )
             .order_by("pk")
             .first()
         ) or SalesOrder.objects.filter(line_count=10).order_by("pk").first()
@@ -150,9 +152,14 @@ class Bench:
                 part_id=line.part_id, location=location, quantity=wanted
             )
             StockMovement.objects.create(
-                stock_item=item, part_id=item.part_id, kind="received", quantity_delta=wanted,
-                quantity_after=wanted, to_location=location, reference="Bench setup",
-            )  # fmt: skip
+                stock_item=item,
+                part_id=item.part_id,
+                kind=StockMovement.Kind.RECEIVED,
+                quantity_delta=wanted,
+                quantity_after=wanted,
+                to_location=location,
+                reference="Bench setup",
+            )
         return len(uncovered)
 
     def auto_allocate(self, order: SalesOrder, shipment: Shipment):
@@ -174,7 +181,7 @@ def order_list(b: Bench) -> Plan:
 
 @scenario("order-list-filtered", "Order list, status Issued + customer")
 def order_list_filtered(b: Bench) -> Plan:
-    params = {"status": "issued", "customer": b.busiest_customer.code}
+    params = {"status": SalesOrder.Status.ISSUED.value, "customer": b.busiest_customer.code}
     return get_plan(b, url("salesorders:list"), params)
 
 
@@ -207,15 +214,19 @@ def _line_add(b: Bench, order: SalesOrder) -> Plan:
 
     def setup():
         version = SalesOrder.objects.values_list("version", flat=True).get(pk=order.pk)
-        return {"part": part.pk, "quantity": "3", "discount_percent": "0", "tax_rate": "",
-                "version": version}  # fmt: skip
+        return {
+            "part": part.pk,
+            "quantity": "3",
+            "discount_percent": "0",
+            "tax_rate": "",
+            "version": version,
+        }
 
     def check(_state, _response):
         if not SalesOrderLine.objects.filter(order=order, part=part).exists():
             raise CheckFailed(f"the line was not added to {order}")
 
-    return Plan(timed=lambda data: b.post(path, data), setup=setup, check=check,
-                expect_status=302)  # fmt: skip
+    return Plan(timed=lambda data: b.post(path, data), setup=setup, check=check, expect_status=302)
 
 
 @scenario("line-add-10", "Add Line Item to a 10-line order")
@@ -233,7 +244,7 @@ def line_add_1000(b: Bench) -> Plan:
 
 @scenario("customer-page", "Customer page, customer with 2,000 orders")
 def customer_page(b: Bench) -> Plan:
-    return get_plan(b, url("customers:detail", b.busiest_customer.pk))
+    return get_plan(b, url("customers:customer-detail", b.busiest_customer.pk))
 
 
 @scenario("part-page", "Part page, part with 200 stock items")
@@ -351,15 +362,20 @@ def allocate_one(b: Bench) -> Plan:
             }
             return b.post(url(view, order.pk, shipment.pk), data)
         create = service("shipping.services", "allocation_create")
-        return create(line=line, stock_item=item, shipment=shipment, quantity=Decimal(1),
-                      user=b.user)  # fmt: skip
+        return create(
+            line=line, stock_item=item, shipment=shipment, quantity=Decimal(1), user=b.user
+        )
 
     def check(shipment, _response):
         if not Allocation.objects.filter(shipment=shipment, line=line).exists():
             raise CheckFailed("nothing was allocated")
 
-    return Plan(timed=timed, setup=lambda: b.new_shipment(order), check=check,
-                expect_status=(200, 302) if not view else 302)  # fmt: skip
+    return Plan(
+        timed=timed,
+        setup=lambda: b.new_shipment(order),
+        check=check,
+        expect_status=(200, 302) if not view else 302,
+    )
 
 
 @scenario("auto-allocate-100", "Auto Allocate a 100-line order", group="actions")
@@ -379,12 +395,17 @@ def auto_allocate_100(b: Bench) -> Plan:
         if not Allocation.objects.filter(shipment=shipment).exists():
             raise CheckFailed("Auto Allocate allocated nothing")
 
-    return Plan(timed=timed, setup=lambda: b.new_shipment(order), check=check,
-                expect_status=302 if view else None)  # fmt: skip
+    return Plan(
+        timed=timed,
+        setup=lambda: b.new_shipment(order),
+        check=check,
+        expect_status=302 if view else None,
+    )
 
 
-@scenario("complete-shipment-300", "Complete Shipment, 300 allocations", target_ms=500.0,
-          group="actions")  # fmt: skip
+@scenario(
+    "complete-shipment-300", "Complete Shipment, 300 allocations", target_ms=500.0, group="actions"
+)
 def complete_shipment_300(b: Bench) -> Plan:
     order = b.marked("G-SHIP-300")
     view = _view("shipping:shipment-complete")
@@ -400,8 +421,11 @@ def complete_shipment_300(b: Bench) -> Plan:
 
     def timed(shipment):
         if view:
-            data = {"carrier": "DHL", "tracking_number": "BENCH-1",
-                    "shipped_date": timezone.localdate().isoformat()}  # fmt: skip
+            data = {
+                "carrier": "DHL",
+                "tracking_number": "BENCH-1",
+                "shipped_date": timezone.localdate().isoformat(),
+            }
             return b.post(url(view, order.pk, shipment.pk), data)
         complete = service("shipping.services", "shipment_complete")
         return complete(shipment=shipment, user=b.user, carrier="DHL", tracking_number="BENCH-1")

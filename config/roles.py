@@ -1,10 +1,13 @@
 """The three roles and what each may do, as data.
 
-Used by the migration that creates the groups, and by tests that must re-create them after a
-transactional test has emptied the tables.
+`sync_role_groups` runs after every `migrate` (and `flush`) through the post_migrate receiver
+that config/apps.py connects, so a model added later is in the roles as soon as its migration
+is applied, without a migration of its own. Tests that empty the tables call it too.
 """
 
+from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
+from django.db import DEFAULT_DB_ALIAS
 
 DOMAIN_APPS = ["customers", "inventory", "salesorders", "shipping", "order_calendar"]
 CRUD = ["add", "change", "delete", "view"]
@@ -47,22 +50,24 @@ ROLES: dict[str, dict] = {
 }
 
 
-def sync_role_groups(apps) -> None:
-    """Create or update the role groups so they hold exactly the permissions above."""
+def sync_role_groups(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create or update the role groups so they hold exactly the permissions above.
+
+    Idempotent and quiet: creates any missing permission first (whichever app's post_migrate
+    has not run yet), then sets each group's permissions."""
     for app_config in apps.get_app_configs():
-        # Permissions are normally created after migrate; make sure they exist now.
         models_module = getattr(app_config, "models_module", None)
-        app_config.models_module = models_module or True
-        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = models_module or True  # migration state apps have none
+        create_permissions(app_config, verbosity=0, using=using, apps=apps)
         app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for group_name, grants in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
+        group, _ = Group.objects.using(using).get_or_create(name=group_name)
         permissions = []
         for app_label, models in grants.items():
-            in_app = Permission.objects.filter(content_type__app_label=app_label)
+            in_app = Permission.objects.using(using).filter(content_type__app_label=app_label)
             if models == ALL:
                 permissions += list(in_app)
                 continue
@@ -74,5 +79,10 @@ def sync_role_groups(apps) -> None:
         group.permissions.set(permissions)
 
 
-def delete_role_groups(apps) -> None:
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+def sync_roles_after_migrate(sender, *, apps=global_apps, using=DEFAULT_DB_ALIAS, **kwargs):
+    """post_migrate receiver: sync the roles once per migrate or flush, on the signal of the
+    last installed app with models (Django sends one per app, each creating that app's
+    permissions)."""
+    last = [c for c in global_apps.get_app_configs() if c.models_module is not None][-1]
+    if sender.label == last.label:
+        sync_role_groups(apps, using=using)

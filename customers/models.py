@@ -74,7 +74,7 @@ class Customer(models.Model):
         return f"{self.code} {self.name}" if self.code else self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:detail", args=[self.pk])
+        return reverse("customers:customer-detail", args=[self.pk])
 
 
 class Address(models.Model):

@@ -5,17 +5,21 @@ from customers import views
 app_name = "customers"
 
 urlpatterns = [
-    path("", views.CustomerListView.as_view(), name="list"),
-    path("new/", views.CustomerCreateView.as_view(), name="create"),
-    path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
-    path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="update"),
-    path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="delete"),
+    path("", views.CustomerListView.as_view(), name="customer-list"),
+    path("new/", views.CustomerCreateView.as_view(), name="customer-create"),
+    path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer-detail"),
+    path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="customer-update"),
+    path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="customer-delete"),
     path(
         "<int:pk>/deactivate/",
         views.CustomerSetActiveView.as_view(active=False),
-        name="deactivate",
+        name="customer-deactivate",
     ),
-    path("<int:pk>/activate/", views.CustomerSetActiveView.as_view(active=True), name="activate"),
+    path(
+        "<int:pk>/activate/",
+        views.CustomerSetActiveView.as_view(active=True),
+        name="customer-activate",
+    ),
     path(
         "<int:customer_pk>/addresses/new/",
         views.AddressCreateView.as_view(),

@@ -80,7 +80,7 @@ class CustomerDeleteView(PermissionRequiredMixin, DeleteView):
     permission_required = "customers.delete_customer"
     model = Customer
     template_name = "customers/confirm_delete.html"
-    success_url = reverse_lazy("customers:list")
+    success_url = reverse_lazy("customers:customer-list")
 
     def form_valid(self, form):
         try:

@@ -1,6 +1,7 @@
 """factory-boy factories for every model. Build data with these, never with fixture files."""
 
 import datetime
+import inspect
 from decimal import Decimal
 
 import factory
@@ -13,6 +14,9 @@ from salesorders.models import SalesOrder, SalesOrderExtraLine, SalesOrderLine
 from shipping.models import Allocation, Shipment
 
 PASSWORD = "correct-horse-battery-staple"
+
+# What SalesOrderLine.from_part takes (order, part, quantity, unit_price, ...).
+FROM_PART_OPTIONS = set(inspect.signature(SalesOrderLine.from_part).parameters)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -120,17 +124,31 @@ class SalesOrderFactory(factory.django.DjangoModelFactory):
 
 
 class SalesOrderLineFactory(factory.django.DjangoModelFactory):
+    """A line built by SalesOrderLine.from_part (name, SKU and unit copied, priced by the
+    part's price breaks, taxed at its rate, amounts rounded). from_part's options
+    (unit_price, discount_percent, tax_rate, ...) may be given, and stored counters such as
+    shipped_quantity. The order's totals are not refreshed: use the services for that."""
+
     class Meta:
         model = SalesOrderLine
 
     order = factory.SubFactory(SalesOrderFactory)
     part = factory.SubFactory(PartFactory)
-    part_name = factory.LazyAttribute(lambda o: o.part.name)
-    part_sku = factory.LazyAttribute(lambda o: o.part.sku)
-    unit = factory.LazyAttribute(lambda o: o.part.unit)
     quantity = Decimal("10")
-    list_unit_price = factory.LazyAttribute(lambda o: o.part.list_price)
-    unit_price = factory.LazyAttribute(lambda o: o.part.list_price)
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        options = {k: kwargs.pop(k) for k in FROM_PART_OPTIONS if k in kwargs}
+        line = model_class.from_part(**options)
+        for name, value in kwargs.items():
+            setattr(line, name, value)
+        return line
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        line = cls._build(model_class, *args, **kwargs)
+        line.save()
+        return line
 
 
 class SalesOrderExtraLineFactory(factory.django.DjangoModelFactory):

@@ -1,16 +1,9 @@
-"""Create the Sales, Warehouse and Managers groups with their permissions."""
+"""Formerly created the role groups; kept (as a no-op) so migration history stays valid.
+
+The groups are synced after every migrate by config.roles.sync_roles_after_migrate
+(post_migrate), which also covers models added by later migrations."""
 
 from django.db import migrations
-
-from config.roles import delete_role_groups, sync_role_groups
-
-
-def create_groups(apps, schema_editor):
-    sync_role_groups(apps)
-
-
-def remove_groups(apps, schema_editor):
-    delete_role_groups(apps)
 
 
 class Migration(migrations.Migration):
@@ -23,4 +16,4 @@ class Migration(migrations.Migration):
         ("shipping", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_groups, remove_groups)]
+    operations = []

@@ -1,15 +1,9 @@
-"""Re-sync the role groups after the models added since 0001 (calendar event store, ...).
+"""Formerly re-synced the role groups; kept (as a no-op) so migration history stays valid.
 
-Add another migration like this one, depending on the newest migrations, whenever a later
-migration adds a model; tests/config/test_roles.py fails until it is there."""
+No migration is needed when a model is added: config.roles.sync_roles_after_migrate syncs the
+groups after every migrate (post_migrate)."""
 
 from django.db import migrations
-
-from config.roles import sync_role_groups
-
-
-def resync_groups(apps, schema_editor):
-    sync_role_groups(apps)
 
 
 class Migration(migrations.Migration):
@@ -21,4 +15,4 @@ class Migration(migrations.Migration):
         ("shipping", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(resync_groups, migrations.RunPython.noop)]
+    operations = []

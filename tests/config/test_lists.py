@@ -7,7 +7,7 @@ from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("customers:list")
+URL = reverse("customers:customer-list")
 
 
 @pytest.fixture

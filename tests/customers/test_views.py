@@ -33,28 +33,28 @@ def test_list_shows_customers_and_searches(sales_client):
     """The list finds customers by code, name or email."""
     CustomerFactory(code="C-00001", name="Alpha Tools", email="buy@alpha.example")
     CustomerFactory(code="C-00002", name="Beta Foods", email="hello@beta.example")
-    page = sales_client.get(reverse("customers:list"))
+    page = sales_client.get(reverse("customers:customer-list"))
     assert page.status_code == 200
     assert "Alpha Tools" in page.text and "Beta Foods" in page.text
     assert "New Customer" in page.text
     for query in ["C-00002", "beta", "hello@"]:
-        page = sales_client.get(reverse("customers:list"), {"q": query})
+        page = sales_client.get(reverse("customers:customer-list"), {"q": query})
         assert "Beta Foods" in page.text and "Alpha Tools" not in page.text
 
 
 def test_list_filters_active_and_currency(sales_client):
     CustomerFactory(name="Gone Ltd", active=False, currency="GBP")
     CustomerFactory(name="Here GmbH", currency="EUR")
-    page = sales_client.get(reverse("customers:list"), {"active": "false"})
+    page = sales_client.get(reverse("customers:customer-list"), {"active": "false"})
     assert "Gone Ltd" in page.text and "Here GmbH" not in page.text
-    page = sales_client.get(reverse("customers:list"), {"currency": "EUR"})
+    page = sales_client.get(reverse("customers:customer-list"), {"currency": "EUR"})
     assert "Here GmbH" in page.text and "Gone Ltd" not in page.text
 
 
 def test_list_sorts_by_name_descending(sales_client):
     CustomerFactory(name="Aardvark")
     CustomerFactory(name="Zebra")
-    page = sales_client.get(reverse("customers:list"), {"sort": "-name"})
+    page = sales_client.get(reverse("customers:customer-list"), {"sort": "-name"})
     assert page.text.index("Zebra") < page.text.index("Aardvark")
 
 
@@ -63,7 +63,7 @@ def test_list_query_count_constant(sales_client, django_assert_max_num_queries, 
     """Listing costs the same number of queries for 1 customer or a full page."""
     CustomerFactory.create_batch(rows)
     with django_assert_max_num_queries(8):
-        page = sales_client.get(reverse("customers:list"))
+        page = sales_client.get(reverse("customers:customer-list"))
     assert page.status_code == 200
 
 
@@ -80,7 +80,7 @@ def test_detail_query_count_constant(sales_client, django_assert_max_num_queries
 
 def test_create_customer_generates_code(sales_client):
     """A new customer saved without a code gets C-00001 and the currency upper-cased."""
-    response = sales_client.post(reverse("customers:create"), CUSTOMER_POST, follow=True)
+    response = sales_client.post(reverse("customers:customer-create"), CUSTOMER_POST, follow=True)
     customer = Customer.objects.get()
     assert (customer.code, customer.currency) == ("C-00001", "EUR")
     assert response.redirect_chain[-1][0] == customer.get_absolute_url()
@@ -88,7 +88,9 @@ def test_create_customer_generates_code(sales_client):
 
 
 def test_unknown_currency_shown_at_field(sales_client):
-    response = sales_client.post(reverse("customers:create"), {**CUSTOMER_POST, "currency": "XYZ"})
+    response = sales_client.post(
+        reverse("customers:customer-create"), {**CUSTOMER_POST, "currency": "XYZ"}
+    )
     assert response.status_code == 200
     assert "XYZ is not an ISO 4217 currency code" in response.text
     assert response.context["form"].errors["currency"]
@@ -97,7 +99,9 @@ def test_unknown_currency_shown_at_field(sales_client):
 
 def test_duplicate_code_shown_at_field(sales_client):
     CustomerFactory(code="C-00007")
-    response = sales_client.post(reverse("customers:create"), {**CUSTOMER_POST, "code": "c-00007"})
+    response = sales_client.post(
+        reverse("customers:customer-create"), {**CUSTOMER_POST, "code": "c-00007"}
+    )
     assert "code" in response.context["form"].errors
     assert Customer.objects.count() == 1
 
@@ -105,7 +109,7 @@ def test_duplicate_code_shown_at_field(sales_client):
 def test_edit_customer(sales_client):
     customer = CustomerFactory(name="Old")
     data = {**CUSTOMER_POST, "code": customer.code, "name": "New name"}
-    sales_client.post(reverse("customers:update", args=[customer.pk]), data)
+    sales_client.post(reverse("customers:customer-update", args=[customer.pk]), data)
     customer.refresh_from_db()
     assert customer.name == "New name"
 
@@ -162,13 +166,13 @@ def test_contact_add_edit_remove(sales_client):
 
 def test_deactivate_is_post_only(sales_client):
     customer = CustomerFactory()
-    url = reverse("customers:deactivate", args=[customer.pk])
+    url = reverse("customers:customer-deactivate", args=[customer.pk])
     assert sales_client.get(url).status_code == 405
     response = sales_client.post(url, follow=True)
     customer.refresh_from_db()
     assert not customer.active
     assert "deactivated" in response.text
-    sales_client.post(reverse("customers:activate", args=[customer.pk]))
+    sales_client.post(reverse("customers:customer-activate", args=[customer.pk]))
     customer.refresh_from_db()
     assert customer.active
 
@@ -183,15 +187,20 @@ def test_deactivating_an_inactive_customer_says_it_already_is(sales_client):
 
 def test_delete_customer_with_orders_refused_with_message(sales_client):
     order = SalesOrderFactory()
-    response = sales_client.post(reverse("customers:delete", args=[order.customer.pk]), follow=True)
+    response = sales_client.post(
+        reverse("customers:customer-delete", args=[order.customer.pk]), follow=True
+    )
     assert "Deactivate it instead" in response.text
     assert Customer.objects.filter(pk=order.customer.pk).exists()
 
 
 def test_delete_customer_without_orders(sales_client):
     customer = CustomerFactory()
-    assert sales_client.get(reverse("customers:delete", args=[customer.pk])).status_code == 200
-    sales_client.post(reverse("customers:delete", args=[customer.pk]))
+    assert (
+        sales_client.get(reverse("customers:customer-delete", args=[customer.pk])).status_code
+        == 200
+    )
+    sales_client.post(reverse("customers:customer-delete", args=[customer.pk]))
     assert not Customer.objects.exists()
 
 
@@ -209,9 +218,9 @@ def test_permissions_per_group(request, client_fixture, may_read, may_write):
     customer = CustomerFactory()
     read = client.get(customer.get_absolute_url())
     assert read.status_code == (200 if may_read else 403)
-    write = client.post(reverse("customers:create"), CUSTOMER_POST)
+    write = client.post(reverse("customers:customer-create"), CUSTOMER_POST)
     assert write.status_code == (302 if may_write else 403)
-    deactivate = client.post(reverse("customers:deactivate", args=[customer.pk]))
+    deactivate = client.post(reverse("customers:customer-deactivate", args=[customer.pk]))
     assert deactivate.status_code == (302 if may_write else 403)
     customer.refresh_from_db()
     assert customer.active is not may_write
@@ -221,16 +230,16 @@ def test_user_without_group_gets_403(client, user):
     client.force_login(user)
     customer = CustomerFactory()
     for url in [
-        reverse("customers:list"),
+        reverse("customers:customer-list"),
         customer.get_absolute_url(),
-        reverse("customers:create"),
+        reverse("customers:customer-create"),
         reverse("customers:address-create", args=[customer.pk]),
     ]:
         assert client.get(url).status_code == 403, url
 
 
 def test_anonymous_is_sent_to_login(client):
-    response = client.get(reverse("customers:list"))
+    response = client.get(reverse("customers:customer-list"))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 

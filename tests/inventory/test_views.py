@@ -239,10 +239,10 @@ def test_edit_part_updates_and_removes_breaks(warehouse_client):
 def test_receive_stock_through_form(warehouse_client, warehouse_user):
     part = PartFactory()
     location = StockLocationFactory()
-    page = warehouse_client.get(reverse("inventory:stock-receive"), {"part": part.pk})
+    page = warehouse_client.get(reverse("inventory:stockitem-receive"), {"part": part.pk})
     assert "Receive Stock" in page.text
     response = warehouse_client.post(
-        reverse("inventory:stock-receive"),
+        reverse("inventory:stockitem-receive"),
         {
             "part": part.pk,
             "location": location.pk,
@@ -283,7 +283,7 @@ def test_receive_bad_input_at_field(warehouse_client, overrides, field, message)
         "received_date": "2025-01-15",
         **overrides,
     }
-    response = warehouse_client.post(reverse("inventory:stock-receive"), data)
+    response = warehouse_client.post(reverse("inventory:stockitem-receive"), data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert StockItem.objects.count() == 1
@@ -291,7 +291,7 @@ def test_receive_bad_input_at_field(warehouse_client, overrides, field, message)
 
 def test_adjust_requires_reason_and_records_it(warehouse_client):
     item = StockItemFactory(quantity=Decimal("10"))
-    url = reverse("inventory:stock-adjust", args=[item.pk])
+    url = reverse("inventory:stockitem-adjust", args=[item.pk])
     response = warehouse_client.post(url, {"new_quantity": "8", "reason": ""})
     assert response.context["form"].errors["reason"]
     response = warehouse_client.post(url, {"new_quantity": "8", "reason": "Count"}, follow=True)
@@ -304,7 +304,7 @@ def test_adjust_requires_reason_and_records_it(warehouse_client):
 def test_adjust_below_allocated_shows_error_at_field(warehouse_client):
     item = StockItemFactory(quantity=Decimal("10"), allocated_quantity=Decimal("4"))
     response = warehouse_client.post(
-        reverse("inventory:stock-adjust", args=[item.pk]),
+        reverse("inventory:stockitem-adjust", args=[item.pk]),
         {"new_quantity": "3", "reason": "Count"},
     )
     assert "is allocated" in " ".join(response.context["form"].errors["new_quantity"])
@@ -315,9 +315,12 @@ def test_adjust_below_allocated_shows_error_at_field(warehouse_client):
 def test_move_and_change_status(warehouse_client):
     item = StockItemFactory()
     dock = StockLocationFactory(name="Dock")
-    warehouse_client.post(reverse("inventory:stock-move", args=[item.pk]), {"location": dock.pk})
     warehouse_client.post(
-        reverse("inventory:stock-status", args=[item.pk]), {"status": "damaged", "reason": "Wet"}
+        reverse("inventory:stockitem-move", args=[item.pk]), {"location": dock.pk}
+    )
+    warehouse_client.post(
+        reverse("inventory:stockitem-status", args=[item.pk]),
+        {"status": "damaged", "reason": "Wet"},
     )
     item.refresh_from_db()
     assert (item.location, item.status) == (dock, StockItem.Status.DAMAGED)
@@ -372,12 +375,12 @@ def test_permissions_per_group(request, client_fixture, may_write):
     assert client.get(item.part.get_absolute_url()).status_code == 200
     assert client.get(item.get_absolute_url()).status_code == 200
     expected = 200 if may_write else 403
-    for name in ["stock-adjust", "stock-move", "stock-status"]:
+    for name in ["stockitem-adjust", "stockitem-move", "stockitem-status"]:
         assert client.get(reverse(f"inventory:{name}", args=[item.pk])).status_code == expected
-    assert client.get(reverse("inventory:stock-receive")).status_code == expected
+    assert client.get(reverse("inventory:stockitem-receive")).status_code == expected
     assert client.get(reverse("inventory:part-create")).status_code == expected
     response = client.post(
-        reverse("inventory:stock-adjust", args=[item.pk]), {"new_quantity": "1", "reason": "x"}
+        reverse("inventory:stockitem-adjust", args=[item.pk]), {"new_quantity": "1", "reason": "x"}
     )
     assert response.status_code == (302 if may_write else 403)
     item.refresh_from_db()
@@ -400,7 +403,7 @@ def test_receive_form_prefills_received_date_as_iso(warehouse_client):
     """The date picker needs YYYY-MM-DD, else the browser shows it empty and blocks saving."""
     from django.utils import timezone
 
-    page = warehouse_client.get(reverse("inventory:stock-receive"))
+    page = warehouse_client.get(reverse("inventory:stockitem-receive"))
     assert f'value="{timezone.localdate().isoformat()}"' in page.text
 
 
@@ -427,10 +430,11 @@ def test_receiving_and_adjusting_stock_per_group(request, client_fixture, may_wr
         "received_date": "2024-05-01",
     }
     expected = 302 if may_write else 403
-    response = client.post(reverse("inventory:stock-receive"), receive)
+    response = client.post(reverse("inventory:stockitem-receive"), receive)
     assert response.status_code == expected
     response = client.post(
-        reverse("inventory:stock-adjust", args=[item.pk]), {"new_quantity": "1", "reason": "Count"}
+        reverse("inventory:stockitem-adjust", args=[item.pk]),
+        {"new_quantity": "1", "reason": "Count"},
     )
     assert response.status_code == expected
     item.refresh_from_db()

@@ -63,7 +63,7 @@ def test_order_page_with_many_lines_and_shipments(bench, django_assert_max_num_q
 
 def test_customer_page_of_the_busiest_customer(bench, django_assert_max_num_queries):
     with django_assert_max_num_queries(11):
-        get(bench, reverse("customers:detail", args=[bench.busiest_customer.pk]))
+        get(bench, reverse("customers:customer-detail", args=[bench.busiest_customer.pk]))
 
 
 def test_part_page_with_many_stock_items(bench, django_assert_max_num_queries):

@@ -11,7 +11,8 @@ from bench import scenarios  # noqa: F401 - registers the scenarios
 from bench.harness import REGISTRY, run_scenario
 from bench.invariants import check
 from customers.models import Customer
-from salesorders.models import SalesOrder, SalesOrderSettings
+from inventory.models import StockMovement
+from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine, SalesOrderSettings
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +28,7 @@ def test_generated_data_keeps_every_counter_equal_to_its_rows():
     """Totals, line counts, allocated/shipped counters and stock ledgers all add up."""
     generate()
     assert SalesOrder.objects.count() == 100
-    assert set(SalesOrder.objects.values_list("status", flat=True)) == {
-        "pending", "issued", "on_hold", "complete", "cancelled"
-    }  # fmt: skip
+    assert set(SalesOrder.objects.values_list("status", flat=True)) == set(SalesOrder.Status)
     assert check() == {}
 
 
@@ -38,8 +37,53 @@ def test_generated_references_continue_the_numbering():
     generate()
     highest = SalesOrder.objects.order_by("-reference_number").first()
     assert highest.reference == f"SO-{highest.reference_number:04d}"
-    counter = getattr(SalesOrderSettings.load(), "last_reference_number", None)
-    assert counter in (None, highest.reference_number)
+    assert SalesOrderSettings.load().last_reference_number == highest.reference_number
+
+
+def test_generated_lines_are_what_the_snapshot_constructor_builds():
+    """Each line has its part's name, SKU and unit, the price break or list price for its
+    quantity (or a manual price), the part's tax and amounts rounded as the app rounds them."""
+    generate()
+    fields = [
+        "part_name",
+        "part_sku",
+        "unit",
+        "list_unit_price",
+        "unit_price",
+        "price_source",
+        "price_source_label",
+        "tax_rate_id",
+        "tax_percent",
+        "subtotal",
+        "tax_amount",
+        "total",
+    ]
+    lines = SalesOrderLine.objects.select_related("part__default_tax_rate").prefetch_related(
+        "part__price_breaks"
+    )
+    sources = set()
+    for line in lines:
+        expected = SalesOrderLine.from_part(
+            order=SalesOrder(pk=line.order_id),
+            part=line.part,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+        )
+        assert [getattr(line, f) for f in fields] == [getattr(expected, f) for f in fields]
+        sources.add(line.price_source)
+    assert sources == set(SalesOrderLine.PriceSource)
+
+
+def test_generated_history_and_ledger_use_the_apps_kinds():
+    """Order events and stock movements carry kinds their models define (the history page
+    labels them)."""
+    generate()
+    kinds = set(SalesOrderEvent.objects.values_list("kind", flat=True))
+    assert kinds <= set(SalesOrderEvent.Kind)
+    assert SalesOrderEvent.Kind.SHIPMENT_SHIPPED in kinds
+    movements = set(StockMovement.objects.values_list("kind", flat=True))
+    assert movements == {StockMovement.Kind.RECEIVED, StockMovement.Kind.SHIPPED}
 
 
 def test_generator_refuses_a_database_with_other_data():

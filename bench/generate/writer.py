@@ -1,0 +1,98 @@
+"""The bulk writer: rows buffered per model with their primary keys handed out in advance."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+
+from django.core.management.color import no_style
+from django.db import connection, models
+
+
+@contextlib.contextmanager
+def explicit_timestamps(*model_classes):
+    """Let bulk writes keep the created/updated times we set (switch auto_now off for a while)."""
+    saved = []
+    for model in model_classes:
+        for f in model._meta.concrete_fields:
+            if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add):
+                saved.append((f, f.auto_now, f.auto_now_add))
+                f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+class Writer:
+    """Buffers new rows per model and writes them in batches.
+
+    Primary keys are handed out here (after the highest existing one), so rows can point at each
+    other before anything is written; `flush()` writes in the order the models were registered.
+    Rows are written with bulk_create, or on PostgreSQL with COPY (`use_copy`): the same rows,
+    without Django preparing every value and psycopg packing it into arrays (about 3x faster).
+    """
+
+    def __init__(self, model_classes, batch_size: int, use_copy: bool = False):
+        self.batch_size = batch_size
+        self.use_copy = use_copy and connection.vendor == "postgresql"
+        self.buffers: dict[type, list] = {m: [] for m in model_classes}
+        self.next_pk = {
+            m: (m.objects.aggregate(n=models.Max("pk"))["n"] or 0) + 1 for m in model_classes
+        }
+        self.written: dict[type, int] = defaultdict(int)
+        self.pending = 0
+
+    def pk(self, model) -> int:
+        value = self.next_pk[model]
+        self.next_pk[model] = value + 1
+        return value
+
+    def add(self, model, **values):
+        """A new row of `model` (with the next primary key unless given), written later."""
+        values.setdefault("id", self.pk(model))
+        return self.keep(model(**values))
+
+    def keep(self, obj):
+        """Write an unsaved object built elsewhere (e.g. by a model's constructor) later."""
+        model = type(obj)
+        if obj.pk is None:
+            obj.pk = self.pk(model)
+        self.buffers[model].append(obj)
+        self.pending += 1
+        return obj
+
+    def maybe_flush(self) -> None:
+        """Write the buffers once they hold a few batches; call only between whole objects."""
+        if self.pending >= self.batch_size * 4:
+            self.flush()
+
+    def flush(self) -> None:
+        self.pending = 0
+        for model, buffer in self.buffers.items():
+            if buffer:
+                if self.use_copy:
+                    self.copy(model, buffer)
+                else:
+                    model.objects.bulk_create(buffer, batch_size=self.batch_size)
+                self.written[model] += len(buffer)
+                buffer.clear()
+
+    @staticmethod
+    def copy(model, objects: list) -> None:
+        """COPY the objects' column values into the model's table (PostgreSQL)."""
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        columns = ", ".join(quote(f.column) for f in fields)
+        attnames = [f.attname for f in fields]
+        sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for obj in objects:
+                copy.write_row([getattr(obj, name) for name in attnames])
+
+    def reset_sequences(self) -> None:
+        statements = connection.ops.sequence_reset_sql(no_style(), list(self.buffers))
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)

@@ -1,0 +1,9 @@
+"""Settings for the test suite: production settings with a cheap password hasher.
+
+Hashing passwords with PBKDF2 on every factory user and login took most of the suite's time;
+MD5 is unsafe for real passwords but fine for test users (logins still check the password).
+"""
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
