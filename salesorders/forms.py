@@ -1,6 +1,7 @@
 """Input shapes of the sales-order pages. Saving is the services' job (see views.py)."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
@@ -202,3 +203,13 @@ class SalesOrderSettingsForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = SalesOrderSettings
         fields = ["reference_pattern"]
+
+
+def posted_action(request) -> "ReasonForm | None":
+    """The version (and reason) a POST-only order action carries, or None after saying what is
+    wrong: an action without the version it was shown at could undo someone else's change."""
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        return form
+    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return None

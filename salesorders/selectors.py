@@ -7,11 +7,13 @@ The decisions they carry are the models' predicates and the lifecycle table
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from salesorders.models import (
@@ -195,3 +197,16 @@ def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT)
         open_value=Coalesce(Sum("total", filter=Q(status__in=OPEN_STATUSES)), Decimal("0")),
     )
     return {"orders": orders, "summary": summary}
+
+
+def order_url_at(line: SalesOrderLine, *, anchor: bool = True) -> str:
+    """The order page that shows `line` (its page of lines), scrolled to it: one count query."""
+    before = SalesOrderLine.objects.filter(
+        Q(sort_order__lt=line.sort_order) | Q(sort_order=line.sort_order, pk__lt=line.pk),
+        order_id=line.order_id,
+    ).count()
+    url = reverse("salesorders:detail", args=[line.order_id])
+    page = before // LINES_PER_PAGE + 1
+    if page > 1:
+        url += "?" + urlencode({"lines_page": page})
+    return f"{url}#line-{line.pk}" if anchor else url

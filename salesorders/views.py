@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -24,11 +23,11 @@ from salesorders.forms import (
     ExtraLineForm,
     LineAddForm,
     LineUpdateForm,
-    ReasonForm,
     SalesOrderCreateForm,
     SalesOrderSettingsForm,
     SalesOrderUpdateForm,
     chosen_tax_rate,
+    posted_action,
 )
 from salesorders.models import (
     SalesOrder,
@@ -36,19 +35,8 @@ from salesorders.models import (
     SalesOrderLine,
     SalesOrderSettings,
 )
-from salesorders.selectors import LINES_PER_PAGE
+from salesorders.selectors import order_url_at
 from salesorders.tables import SalesOrderTable
-
-
-def _posted_action(request) -> ReasonForm | None:
-    """The version (and reason) a POST-only action carries, or None after saying what is wrong:
-    an action without the version it was shown at could undo someone else's change."""
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        return form
-    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-    return None
-
 
 # --- list and create -----------------------------------------------------------------------
 
@@ -118,19 +106,6 @@ def line_url_maker(name: str, order_pk: int) -> Callable[[int], str]:
     marker = "987654321"
     head, tail = reverse(name, args=[order_pk, marker]).rsplit(marker, 1)
     return lambda line_pk: f"{head}{line_pk}{tail}"
-
-
-def order_url_at(line: SalesOrderLine, *, anchor: bool = True) -> str:
-    """The order page that shows `line` (its page of lines), scrolled to it: one count query."""
-    before = SalesOrderLine.objects.filter(
-        Q(sort_order__lt=line.sort_order) | Q(sort_order=line.sort_order, pk__lt=line.pk),
-        order_id=line.order_id,
-    ).count()
-    url = reverse("salesorders:detail", args=[line.order_id])
-    page = before // LINES_PER_PAGE + 1
-    if page > 1:
-        url += "?" + urlencode({"lines_page": page})
-    return f"{url}#line-{line.pk}" if anchor else url
 
 
 class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
@@ -265,7 +240,7 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         order = get_object_or_404(SalesOrder, pk=pk)
-        form = _posted_action(request)
+        form = posted_action(request)
         if form is None:
             return redirect(order)
         try:
@@ -430,7 +405,7 @@ class LineDeleteView(LineMixin, View):
     def post(self, request, pk, line_pk):
         # Back to the page of lines the button was on (the removed line's neighbours).
         back = order_url_at(self.line, anchor=False)
-        form = _posted_action(request)
+        form = posted_action(request)
         if form is None:
             return redirect(back)
         try:
@@ -526,7 +501,7 @@ class ExtraLineDeleteView(ExtraLineMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk, extra_pk):
-        form = _posted_action(request)
+        form = posted_action(request)
         if form is None:
             return redirect(self.order)
         try:

@@ -14,9 +14,9 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from core.lists import CsvExportMixin, FilteredTableView
 from inventory.models import Part, StockItem
-from salesorders.forms import ReasonForm
+from salesorders.forms import posted_action
 from salesorders.models import SalesOrder, SalesOrderLine
-from salesorders.views import order_url_at
+from salesorders.selectors import order_url_at
 from shipping import selectors, services
 from shipping.exceptions import ShippingError
 from shipping.filters import BackorderFilter, ShipmentFilter, filter_errors
@@ -397,26 +397,17 @@ class PackingSlipView(ShipmentDetailView):
 # --- cancelling an order or a line's remainder: shipping releases the stock first -------------
 
 
-def _posted_reason(request) -> ReasonForm | None:
-    """The version (and reason) Cancel carries, or None after saying what is wrong: a cancel
-    without the version it was shown at could undo someone else's change."""
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        return form
-    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-    return None
-
-
 class SalesOrderCancelView(PermissionRequiredMixin, View):
     """Cancel Order: its pending shipments' stock is released and they are deleted, then the
     order is cancelled."""
 
     http_method_names = ["post"]
-    permission_required = "salesorders.cancel_salesorder"
+    transition = SalesOrder.TRANSITIONS["cancel"]
+    permission_required = transition.permission
 
     def post(self, request, order_pk):
         order = get_object_or_404(SalesOrder, pk=order_pk)
-        form = _posted_reason(request)
+        form = posted_action(request)
         if form is None:
             return redirect(order)
         try:
@@ -429,7 +420,7 @@ class SalesOrderCancelView(PermissionRequiredMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"{order.reference} cancelled.")
+            messages.success(request, f"{order.reference} {self.transition.verb}.")
         return redirect(order)
 
 
@@ -438,12 +429,12 @@ class SalesOrderLineCancelRemainingView(PermissionRequiredMixin, View):
     cancelled. Cancelling ordered quantity is a cancellation: the permission of Cancel Order."""
 
     http_method_names = ["post"]
-    permission_required = "salesorders.cancel_salesorder"
+    permission_required = SalesOrder.TRANSITIONS["cancel"].permission
 
     def post(self, request, order_pk, line_pk):
         line = get_object_or_404(SalesOrderLine, pk=line_pk, order_id=order_pk)
         back = order_url_at(line)
-        form = _posted_reason(request)
+        form = posted_action(request)
         if form is None:
             return redirect(back)
         try:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from inventory.models import StockItem
 from salesorders.exceptions import LineError, OrderStateError, StaleOrderError
 from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine
-from salesorders.views import order_url_at
+from salesorders.selectors import order_url_at
 from shipping import services
 from shipping.models import Allocation, Shipment
 from tests.factories import UserFactory
