@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.db import add_to_counters, insert_rows
 from core.numbers import format_quantity
 from inventory.exceptions import (
     DuplicateSerialError,
@@ -316,25 +317,6 @@ def stock_set_status(*, item: StockItem, status: str, user: Any, reason: str = "
 # --- reservations and shipping, for the app that allocates stock (shipping) ------------------
 
 
-def _update_each(assignments: str, params: list[tuple]) -> None:
-    """One `executemany` UPDATE of stock items by pk: `assignments` is the SET clause with a
-    %s per value, each params row its values then the pk. Logged and sent as one statement;
-    linear in the rows, where a CASE over every pk would be quadratic."""
-    meta = StockItem._meta
-    quote = connection.ops.quote_name
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _column(name: str) -> str:
-    return connection.ops.quote_name(StockItem._meta.get_field(name).column)
-
-
-def _quantity_param(value: Decimal):
-    return StockItem._meta.get_field("quantity").get_db_prep_save(value, connection)
-
-
 def stock_reserve(*, quantities: dict[int, Decimal]) -> None:
     """Add to the allocated quantity of stock items: {stock item pk: quantity}, negative to
     release. One statement whatever the number of items.
@@ -343,10 +325,7 @@ def stock_reserve(*, quantities: dict[int, Decimal]) -> None:
     right: shipping locks the order, its lines, the items by pk, then the shipment) and has
     checked availability under them; the database constraint (allocated between 0 and the
     quantity on hand) still refuses an over-allocation with an IntegrityError."""
-    rows = [(_quantity_param(delta), pk) for pk, delta in quantities.items() if delta]
-    if rows:
-        allocated = _column("allocated_quantity")
-        _update_each(f"{allocated} = {allocated} + %s", rows)
+    add_to_counters(StockItem, {"allocated_quantity": quantities})
 
 
 def stock_ship(
@@ -372,11 +351,8 @@ def stock_ship(
     totals: dict[int, Decimal] = {}
     for pk, quantity in quantities:
         totals[pk] = totals.get(pk, ZERO) + quantity
-    on_hand, allocated = _column("quantity"), _column("allocated_quantity")
-    _update_each(
-        f"{on_hand} = {on_hand} - %s, {allocated} = {allocated} - %s",
-        [(_quantity_param(total), _quantity_param(total), pk) for pk, total in totals.items()],
-    )
+    taken = {pk: -total for pk, total in totals.items()}
+    add_to_counters(StockItem, {"quantity": taken, "allocated_quantity": taken})
     items = {
         pk: (part, location, quantity + totals[pk])
         for pk, part, location, quantity in StockItem.objects.filter(
@@ -395,32 +371,9 @@ def stock_ship(
 
 
 def _insert_shipped_movements(rows, *, reference: str, reason: str, at) -> None:
-    """One `executemany` INSERT for all the movements: bulk_create would split a few hundred
-    rows into several statements on SQLite (999 parameters a statement)."""
-    meta = StockMovement._meta
-    quote = connection.ops.quote_name
+    """All the movements in one statement (core.db.insert_rows)."""
     names = ["stock_item", "part", "quantity_delta", "quantity_after", "from_location", "user"]
     fixed = {"kind": StockMovement.Kind.SHIPPED.value, "reference": reference, "reason": reason}
     fixed["created_at"] = at
-    fields = [meta.get_field(name) for name in [*names, *fixed]]
-    columns = ", ".join(quote(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
-    tail = [
-        meta.get_field(name).get_db_prep_save(value, connection) for name, value in fixed.items()
-    ]
-    decimal_fields = [meta.get_field("quantity_delta"), meta.get_field("quantity_after")]
-    params = [
-        [
-            item,
-            part,
-            decimal_fields[0].get_db_prep_save(delta, connection),
-            decimal_fields[1].get_db_prep_save(after, connection),
-            location,
-            user,
-            *tail,
-        ]
-        for item, part, delta, after, location, user in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    tail = list(fixed.values())
+    insert_rows(StockMovement, [*names, *fixed], [[*row, *tail] for row in rows])

@@ -11,10 +11,11 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.db import add_to_counters
 from core.numbers import MAX_AMOUNT, ZERO, line_amounts, money
 from customers.models import Customer
 from inventory.models import Part, TaxRate
@@ -919,30 +920,15 @@ def salesorder_lines_adjust(
     shipped: dict[int, Decimal] | None = None,
 ) -> None:
     """Add to the lines' allocated and shipped quantities: {line pk: quantity}, negative to
-    take off. One UPDATE (a CASE on the pk per counter) whatever the number of lines.
+    take off. One statement whatever the number of lines (core.db.add_to_counters).
 
     For shipping, which allocates and ships: the caller holds the order and line locks and
     has checked its rules under them; the database constraints (shipped + cancelled +
     allocated within the ordered quantity) still refuse a wrong total (IntegrityError)."""
-    counters = {
-        name: {pk: delta for pk, delta in (deltas or {}).items() if delta}
-        for name, deltas in (("allocated_quantity", allocated), ("shipped_quantity", shipped))
-    }
-    counters = {name: deltas for name, deltas in counters.items() if deltas}
-    if not counters:
-        return
-    field = SalesOrderLine._meta.get_field("quantity")
-    changes = {
-        name: F(name)
-        + Case(
-            *[When(pk=pk, then=Value(delta, output_field=field)) for pk, delta in deltas.items()],
-            default=Value(ZERO, output_field=field),
-            output_field=field,
-        )
-        for name, deltas in counters.items()
-    }
-    pks = sorted({pk for deltas in counters.values() for pk in deltas})
-    SalesOrderLine.objects.filter(pk__in=pks).update(**changes)
+    add_to_counters(
+        SalesOrderLine,
+        {"allocated_quantity": allocated or {}, "shipped_quantity": shipped or {}},
+    )
 
 
 # The service of each lifecycle action (SalesOrder.TRANSITIONS), for callers that hold an

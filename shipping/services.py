@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
+from core.numbers import format_quantity as qty
 from inventory.models import StockItem
 from inventory.services import stock_reserve, stock_ship
 from salesorders import services as order_services
@@ -50,12 +51,6 @@ STEP = Decimal("0.0001")  # quantities are stored with 4 decimal places
 
 
 # --- small helpers -----------------------------------------------------------------------------
-
-
-def qty(value: Decimal) -> str:
-    """A quantity as people write it: 5, 2.5 (no trailing zeros, no exponent)."""
-    text = format(Decimal(value).normalize(), "f")
-    return text
 
 
 def line_label(line: SalesOrderLine, order: SalesOrder | None = None) -> str:

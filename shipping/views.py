@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from core.lists import CsvExportMixin, FilteredTableView
+from core.numbers import format_quantity
 from inventory.models import Part, StockItem
 from salesorders.forms import posted_action
 from salesorders.models import SalesOrder, SalesOrderLine
@@ -190,7 +191,7 @@ class AllocationDeleteView(OrderShipmentMixin, View):
         else:
             messages.success(
                 request,
-                f"Released {services.qty(allocation.quantity)} of {allocation.line.part_sku} "
+                f"Released {format_quantity(allocation.quantity)} of {allocation.line.part_sku} "
                 f"from stock item #{allocation.stock_item_id}.",
             )
         return back_to_order(self.order)
@@ -247,7 +248,7 @@ class AllocateStockView(OrderShipmentMixin, TemplateView):
             else:
                 messages.success(
                     request,
-                    f"Allocated {services.qty(data['quantity'])} {line.unit} of {line.part_sku} "
+                    f"Allocated {format_quantity(data['quantity'])} {line.unit} of {line.part_sku} "
                     f"from stock item #{data['stock_item'].pk} to shipment "
                     f"{data['shipment'].reference}.",
                 )
@@ -348,7 +349,7 @@ class BackordersAutoAllocateView(PermissionRequiredMixin, View):
             short = sum(1 for r in results if not r.complete)
             messages.success(
                 request,
-                f"Allocated {services.qty(total)} to {len(results)} order(s) in priority order"
+                f"Allocated {format_quantity(total)} to {len(results)} order(s) in priority order"
                 + (f"; {short} still short of stock." if short else "."),
             )
         return back

@@ -179,7 +179,9 @@ def test_deactivate_is_post_only(sales_client):
 
 def test_deactivating_an_inactive_customer_says_it_already_is(sales_client):
     customer = CustomerFactory(active=False)
-    response = sales_client.post(reverse("customers:customer-deactivate", args=[customer.pk]), follow=True)
+    response = sales_client.post(
+        reverse("customers:customer-deactivate", args=[customer.pk]), follow=True
+    )
     assert response.status_code == 200
     assert f"{customer} is already inactive." in response.text
     assert "cannot get new orders" not in response.text
