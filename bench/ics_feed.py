@@ -60,7 +60,7 @@ def seed(count: int) -> None:
 
     from customers.models import Customer
     from inventory.models import Part
-    from salesorders.models import SalesOrder, SalesOrderLine
+    from salesorders.models import OPEN_STATUSES, SalesOrder, SalesOrderLine
 
     have = SalesOrder.objects.open().filter(target_date__isnull=False).count()
     if have >= count:
@@ -86,7 +86,7 @@ def seed(count: int) -> None:
                     customer_name=customer.name,
                     customer_reference=f"PO-{n}",
                     currency="EUR",
-                    status=["pending", "issued", "on_hold"][n % 3],
+                    status=OPEN_STATUSES[n % 3],
                     order_date=today,
                     target_date=today + datetime.timedelta(days=n % 365),
                     total=Decimal("250.00"),

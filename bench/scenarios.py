@@ -140,11 +140,7 @@ class Bench:
     def receive_for_uncovered_lines(self, order: SalesOrder) -> int:
         """Stock (with its received movement) for each line nothing could be allocated to,
         so the shipment holds one allocation per line. Untimed setup, rolled back."""
-        uncovered = list(
-            SalesOrderLine.objects.filter(order=order, allocated_quantity=0).filter(
-                quantity__gt=F("shipped_quantity") + F("cancelled_quantity")
-            )
-        )
+        uncovered = list(SalesOrderLine.objects.open().filter(order=order, allocated_quantity=0))
         location = StockLocation.objects.order_by("pk").first()
         for line in uncovered:
             wanted = line.quantity - line.shipped_quantity - line.cancelled_quantity
@@ -321,12 +317,10 @@ def dashboard(b: Bench) -> Plan:
 def _allocatable_line(order: SalesOrder) -> tuple[SalesOrderLine, StockItem]:
     """A line of the order with something left to allocate, and an item that can cover 1."""
     today = timezone.localdate()
-    lines = SalesOrderLine.objects.filter(order=order).filter(
-        quantity__gt=F("shipped_quantity") + F("cancelled_quantity") + F("allocated_quantity")
-    )
+    lines = SalesOrderLine.objects.unallocated().filter(order=order)
     for line in lines.order_by("pk")[:200]:
         item = (
-            StockItem.objects.filter(part_id=line.part_id, status="ok")
+            StockItem.objects.filter(part_id=line.part_id, status=StockItem.Status.OK)
             .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=today))
             .filter(quantity__gte=F("allocated_quantity") + 1)
             .order_by("pk")

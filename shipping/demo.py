@@ -77,7 +77,7 @@ def build(ctx: dict) -> None:
     from salesorders.exceptions import SalesOrderError
 
     shipped = SalesOrder.objects.with_delivery_state().filter(
-        pk__in=[order.pk for order in full], delivery_state="shipped"
+        pk__in=[order.pk for order in full], delivery_state=SalesOrder.DeliveryState.SHIPPED
     )
     for order in list(shipped)[::2]:
         try:
