@@ -36,6 +36,17 @@ def new_shipment(run: Run, order: SalesOrder, number: int, status: str, day: dt.
     return run.writer.add(Shipment, **values), when
 
 
+def _add_allocation(run: Run, line, item, shipment, quantity, when: dt.datetime) -> None:
+    run.writer.add(
+        Allocation,
+        line_id=line.id,
+        stock_item_id=item.id,
+        shipment_id=shipment.id,
+        quantity=quantity,
+        created_at=when,
+    )
+
+
 def ship(run: Run, order: SalesOrder, shipment: Shipment, lines: list, when: dt.datetime) -> None:
     """Ship what stock allows of each line's remainder in `shipment` (already shipped); the
     items' ledger rows are written with the stock (`run.movements`)."""
@@ -45,14 +56,7 @@ def ship(run: Run, order: SalesOrder, shipment: Shipment, lines: list, when: dt.
             continue
         item.shipped += quantity
         line.shipped_quantity += quantity
-        run.writer.add(
-            Allocation,
-            line_id=line.id,
-            stock_item_id=item.id,
-            shipment_id=shipment.id,
-            quantity=quantity,
-            created_at=when,
-        )
+        _add_allocation(run, line, item, shipment, quantity, when)
         run.movements[item.id].append((when, -quantity, order, shipment))
 
 
@@ -64,11 +68,4 @@ def allocate(run: Run, shipment: Shipment, lines: list, when: dt.datetime) -> No
             continue
         item.pending += quantity
         line.allocated_quantity += quantity
-        run.writer.add(
-            Allocation,
-            line_id=line.id,
-            stock_item_id=item.id,
-            shipment_id=shipment.id,
-            quantity=quantity,
-            created_at=when,
-        )
+        _add_allocation(run, line, item, shipment, quantity, when)
