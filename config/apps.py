@@ -5,8 +5,8 @@ from django.db.models.signals import post_migrate
 class ConfigConfig(AppConfig):
     """The project itself: dashboard, role groups, demo and generated data.
 
-    It sits above every domain app (customers, inventory <- salesorders <- shipping) and may
-    import any of them; none of them imports it.
+    It sits above every app (core <- customers, inventory <- salesorders <- shipping,
+    order_calendar) and may import any of them; none of them imports it.
     """
 
     name = "config"
