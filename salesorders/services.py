@@ -83,6 +83,15 @@ def salesorder_touch(*, order: SalesOrder, user: AbstractBaseUser | None) -> Non
     transaction.on_commit(lambda: send_order_changed(order_pks), robust=True)
 
 
+def salesorder_change_record(
+    *, order: SalesOrder, kind: str, message: str, user: AbstractBaseUser | None
+) -> SalesOrderEvent:
+    """A change the order's readers see: bump its version (salesorder_touch) and write its
+    history line, in the caller's transaction."""
+    salesorder_touch(order=order, user=user)
+    return salesorder_event_record(order=order, kind=kind, message=message, user=user)
+
+
 # --- money ---------------------------------------------------------------------------------
 
 
@@ -406,11 +415,12 @@ def salesorder_update(
     except ValidationError as error:
         raise SalesOrderError(error.message_dict) from None
     order.save(update_fields=changed)
-    salesorder_touch(order=order, user=user)
     labels = ", ".join(
         str(SalesOrder._meta.get_field(f).verbose_name) for f in changed if f != "customer_name"
     )
-    salesorder_event_record(order=order, kind=Kind.UPDATED, message=f"Changed {labels}.", user=user)
+    salesorder_change_record(
+        order=order, kind=Kind.UPDATED, message=f"Changed {labels}.", user=user
+    )
     return order
 
 
@@ -737,8 +747,7 @@ def salesorder_issue(
     order, target = _transition(order, "issue", user, expected_version)
     order.status, order.issued_at, order.issued_by = target, timezone.now(), user
     order.save(update_fields=["status", "issued_at", "issued_by"])
-    salesorder_touch(order=order, user=user)
-    salesorder_event_record(order=order, kind=Kind.ISSUED, message="Order issued.", user=user)
+    salesorder_change_record(order=order, kind=Kind.ISSUED, message="Order issued.", user=user)
     return order
 
 
@@ -757,8 +766,7 @@ def salesorder_hold(
     order, target = _transition(order, "hold", user, expected_version)
     order.status, order.hold_reason = target, reason[:250]
     order.save(update_fields=["status", "hold_reason"])
-    salesorder_touch(order=order, user=user)
-    salesorder_event_record(
+    salesorder_change_record(
         order=order, kind=Kind.HELD, message=f"Put on hold: {reason}", user=user
     )
     return order
@@ -783,10 +791,9 @@ def salesorder_release(
         order.issued_at, order.issued_by = timezone.now(), user
         fields += ["issued_at", "issued_by"]
     order.save(update_fields=fields)
-    salesorder_touch(order=order, user=user)
     reason = (reason or "").strip()
     message = f"Released from hold: {reason}" if reason else "Released from hold."
-    salesorder_event_record(order=order, kind=Kind.RELEASED, message=message, user=user)
+    salesorder_change_record(order=order, kind=Kind.RELEASED, message=message, user=user)
     return order
 
 
@@ -799,8 +806,9 @@ def salesorder_complete(
     order, target = _transition(order, "complete", user, expected_version)
     order.status, order.completed_at, order.completed_by = target, timezone.now(), user
     order.save(update_fields=["status", "completed_at", "completed_by"])
-    salesorder_touch(order=order, user=user)
-    salesorder_event_record(order=order, kind=Kind.COMPLETED, message="Order completed.", user=user)
+    salesorder_change_record(
+        order=order, kind=Kind.COMPLETED, message="Order completed.", user=user
+    )
     return order
 
 
@@ -833,12 +841,11 @@ def salesorder_cancel(
         )
     order.status, order.cancelled_at, order.cancelled_by = target, timezone.now(), user
     order.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    salesorder_touch(order=order, user=user)
     reason = (reason or "").strip()
     note = _released_note(released)
     message = "Order cancelled" + (f"; {note}" if note else "")
     message += f": {reason}" if reason else "."
-    salesorder_event_record(
+    salesorder_change_record(
         order=order, kind=SalesOrderEvent.Kind.CANCELLED, message=message, user=user
     )
     return order
@@ -868,12 +875,11 @@ def salesorder_line_cancel_remaining(
     rest = line.remaining_quantity
     line.cancelled_quantity += rest
     line.save(update_fields=["cancelled_quantity"])
-    salesorder_touch(order=order, user=user)
     message = f"Cancelled the remaining {rest.normalize():f} of {line.part_sku}"
     note = _released_note(released)
     if note:
         message += f" ({note})"
-    salesorder_event_record(
+    salesorder_change_record(
         order=order, kind=SalesOrderEvent.Kind.REMAINING_CANCELLED, message=message + ".", user=user
     )
     return line

@@ -226,10 +226,12 @@ class SalesOrderUpdateView(PermissionRequiredMixin, FormView):
 
 class SalesOrderTransitionView(PermissionRequiredMixin, View):
     """POST-only: run one lifecycle action (`action`, a key of SalesOrder.TRANSITIONS) through
-    its service; the table gives the permission, whether a reason is posted, the message."""
+    its service; the table gives the permission, whether a reason is posted, the message.
+    An app above may subclass it to run its own service for an action (`run`)."""
 
     http_method_names = ["post"]
     action = ""
+    pk_url_kwarg = "pk"
 
     @property
     def transition(self) -> SalesOrder.Transition:
@@ -238,18 +240,23 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
     def get_permission_required(self):
         return [self.transition.permission]
 
-    def post(self, request, pk):
-        order = get_object_or_404(SalesOrder, pk=pk)
+    def run(self, order: SalesOrder, *, version: int, reason: str) -> None:
+        services.salesorder_transition(
+            order=order,
+            action=self.action,
+            user=self.request.user,
+            expected_version=version,
+            reason=reason,
+        )
+
+    def post(self, request, **kwargs):
+        order = get_object_or_404(SalesOrder, pk=kwargs[self.pk_url_kwarg])
         form = posted_action(request)
         if form is None:
             return redirect(order)
         try:
-            services.salesorder_transition(
-                order=order,
-                action=self.action,
-                user=request.user,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"] if self.transition.asks_reason else "",
+            self.run(
+                order, version=form.cleaned_data["version"], reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -30,9 +30,9 @@ from inventory.services import stock_reserve, stock_ship
 from salesorders import services as order_services
 from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine
 from salesorders.services import (
+    salesorder_change_record,
     salesorder_event_record,
     salesorder_lines_adjust,
-    salesorder_touch,
 )
 from shipping.exceptions import (
     AllocationError,
@@ -208,13 +208,12 @@ def shipment_create(
         notes=notes,
         created_by=user,
     )
-    salesorder_event_record(
+    salesorder_change_record(
         order=order,
         kind=Kind.SHIPMENT_CREATED,
         message=f"Shipment {reference} created.",
         user=user,
     )
-    salesorder_touch(order=order, user=user)
     return shipment
 
 
@@ -272,13 +271,12 @@ def shipment_update(
     for name, value in changes.items():
         setattr(shipment, name, value)
     shipment.save(update_fields=list(changes))
-    salesorder_event_record(
+    salesorder_change_record(
         order=order,
         kind=Kind.SHIPMENT_CHANGED,
         message=f"Shipment {shipment.reference}: {', '.join(sorted(changes))} changed.",
         user=user,
     )
-    salesorder_touch(order=order, user=user)
     return shipment
 
 
@@ -303,13 +301,12 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
         )
     _release(allocations, per_line, per_item)
     shipment.delete()
-    salesorder_event_record(
+    salesorder_change_record(
         order=order,
         kind=Kind.SHIPMENT_DELETED,
         message=f"Shipment {shipment.reference} deleted; its allocations were released.",
         user=user,
     )
-    salesorder_touch(order=order, user=user)
 
 
 @transaction.atomic
@@ -385,13 +382,12 @@ def shipment_complete(
 
     tracking = f", tracking {shipment.tracking_number}" if shipment.tracking_number else ""
     carried = f" with {shipment.carrier}" if shipment.carrier else ""
-    salesorder_event_record(
+    salesorder_change_record(
         order=order,
         kind=Kind.SHIPMENT_SHIPPED,
         message=f"Shipment {shipment.reference} shipped{carried}{tracking}.",
         user=user,
     )
-    salesorder_touch(order=order, user=user)
     return shipment
 
 
@@ -418,13 +414,12 @@ def shipment_mark_delivered(
     shipment.status = Shipment.Status.DELIVERED
     shipment.delivery_date = delivery_date
     shipment.save(update_fields=["status", "delivery_date"])
-    salesorder_event_record(
+    salesorder_change_record(
         order=order,
         kind=Kind.SHIPMENT_DELIVERED,
         message=f"Shipment {shipment.reference} delivered on {delivery_date:%d %b %Y}.",
         user=user,
     )
-    salesorder_touch(order=order, user=user)
     return shipment
 
 
@@ -541,7 +536,7 @@ def allocation_create(
     else:
         allocation.quantity += quantity
         Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
-    salesorder_event_record(
+    salesorder_change_record(
         order=order,
         kind=Kind.ALLOCATED,
         message=(
@@ -550,7 +545,6 @@ def allocation_create(
         ),
         user=user,
     )
-    salesorder_touch(order=order, user=user)
     return allocation
 
 
@@ -577,7 +571,7 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
         {line.pk: current.quantity},
         {item.pk: current.quantity},
     )
-    salesorder_event_record(
+    salesorder_change_record(
         order=order,
         kind=Kind.ALLOCATION_REMOVED,
         message=(
@@ -586,7 +580,6 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
         ),
         user=user,
     )
-    salesorder_touch(order=order, user=user)
 
 
 # --- auto allocate -----------------------------------------------------------------------------
@@ -710,10 +703,9 @@ def order_auto_allocate(
 
     if result.allocated:
         _write_allocations(result, user)
-        salesorder_event_record(
+        salesorder_change_record(
             order=order, kind=Kind.AUTO_ALLOCATED, message=result.summary(), user=user
         )
-        salesorder_touch(order=order, user=user)
     return result
 
 
@@ -840,12 +832,13 @@ def salesorder_cancel(
     released = _release(pending, per_line, per_item)
     if shipments:
         Shipment.objects.filter(pk__in=[each.pk for each in shipments]).delete()
-    for each in shipments:
+        references = ", ".join(each.reference for each in shipments)
+        plural = "s" if len(shipments) > 1 else ""
         salesorder_event_record(
             order=order,
             kind=Kind.SHIPMENT_DELETED,
-            message=f"Shipment {each.reference} deleted with the order; its allocations were "
-            "released.",
+            message=f"Pending shipment{plural} {references} deleted with the order; "
+            "the stock reserved in them was released.",
             user=user,
         )
     return order_services.salesorder_cancel(

@@ -18,6 +18,7 @@ from inventory.models import Part, StockItem
 from salesorders.forms import posted_action
 from salesorders.models import SalesOrder, SalesOrderLine
 from salesorders.selectors import order_url_at
+from salesorders.views import SalesOrderTransitionView
 from shipping import selectors, services
 from shipping.exceptions import ShippingError
 from shipping.filters import BackorderFilter, ShipmentFilter, filter_errors
@@ -398,31 +399,18 @@ class PackingSlipView(ShipmentDetailView):
 # --- cancelling an order or a line's remainder: shipping releases the stock first -------------
 
 
-class SalesOrderCancelView(PermissionRequiredMixin, View):
+class SalesOrderCancelView(SalesOrderTransitionView):
     """Cancel Order: its pending shipments' stock is released and they are deleted, then the
-    order is cancelled."""
+    order is cancelled (shipping's service; the button, permission and message are the
+    lifecycle table's)."""
 
-    http_method_names = ["post"]
-    transition = SalesOrder.TRANSITIONS["cancel"]
-    permission_required = transition.permission
+    action = "cancel"
+    pk_url_kwarg = "order_pk"
 
-    def post(self, request, order_pk):
-        order = get_object_or_404(SalesOrder, pk=order_pk)
-        form = posted_action(request)
-        if form is None:
-            return redirect(order)
-        try:
-            services.salesorder_cancel(
-                order=order,
-                user=request.user,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"{order.reference} {self.transition.verb}.")
-        return redirect(order)
+    def run(self, order, *, version: int, reason: str) -> None:
+        services.salesorder_cancel(
+            order=order, user=self.request.user, reason=reason, expected_version=version
+        )
 
 
 class SalesOrderLineCancelRemainingView(PermissionRequiredMixin, View):

@@ -5,7 +5,7 @@ import pytest
 from core.exceptions import DomainError
 from customers.exceptions import CustomerError
 from inventory.exceptions import InventoryError
-from salesorders.exceptions import InactiveCustomerError, SalesOrderError
+from salesorders.exceptions import SalesOrderError
 from shipping.exceptions import ShippingError
 
 
@@ -17,8 +17,3 @@ def test_every_app_error_is_a_domain_error_that_reads_as_its_sentences(error_cla
     assert str(error_class("Nothing was written.")) == "Nothing was written."
     at_fields = error_class({"quantity": "Too many.", "part": "Not salable."})
     assert str(at_fields) == "Too many. Not salable."
-
-
-def test_the_order_error_for_an_inactive_customer_is_not_the_customer_app_error():
-    assert issubclass(InactiveCustomerError, SalesOrderError)
-    assert not issubclass(InactiveCustomerError, CustomerError)
