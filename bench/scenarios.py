@@ -191,6 +191,11 @@ def order_list_search(b: Bench) -> Plan:
     return get_plan(b, url("salesorders:list"), {"q": "atlas"})
 
 
+@scenario("order-list-overdue", "Order list, overdue only")
+def order_list_overdue(b: Bench) -> Plan:
+    return get_plan(b, url("salesorders:list"), {"overdue": "true"})
+
+
 # -- order pages and line edits ----------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
+from core.exceptions import AlreadyDoneError
+
 
 class EditRefused(Exception):
     """A service refused the admin's save; carries the reason."""
@@ -63,7 +65,8 @@ def run_each(
     (the lock order), each in its own transaction (the service's).
 
     A refusal (a ValidationError, so every DomainError) is shown as an error naming the row
-    unless its sentence already does; the rest go ahead. Then "N <noun>(s) <done_verb>." when
+    unless its sentence already does (as information when the row already was so: an
+    AlreadyDoneError); the rest go ahead. Then "N <noun>(s) <done_verb>." when
     any succeeded. `noun` defaults to the model's verbose name. Returns how many succeeded."""
     noun = noun or str(queryset.model._meta.verbose_name)
     done = 0
@@ -74,7 +77,8 @@ def run_each(
             sentence = " ".join(error.messages)
             if str(row) not in sentence:
                 sentence = f"{row}: {sentence}"
-            modeladmin.message_user(request, sentence, messages.ERROR)
+            level = messages.INFO if isinstance(error, AlreadyDoneError) else messages.ERROR
+            modeladmin.message_user(request, sentence, level)
         else:
             done += 1
     if done:

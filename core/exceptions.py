@@ -13,3 +13,9 @@ class DomainError(ValidationError):
 
     def __str__(self) -> str:
         return " ".join(self.messages)
+
+
+class AlreadyDoneError(DomainError):
+    """What was asked is already so: the object is in the state the action leads to (a
+    double-clicked button, a second tab). Nothing was written; pages show the sentence as
+    information, not as an error (core.views.report_refusal)."""

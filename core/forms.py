@@ -4,6 +4,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.text import normalize_newlines
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -13,6 +15,22 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class MultilineField(forms.CharField):
+    """Text over several lines (an address, notes) in a textarea. Browsers post line ends as
+    CRLF; they are kept as LF, so saving a form without touching the text changes nothing and
+    "what changed" (the admin's log, an order's history) names only what really changed."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_newlines(value) if value else value
+
+
+# For a ModelForm's Meta.field_classes, or a ModelAdmin's formfield_overrides.
+MULTILINE_OVERRIDES = {models.TextField: {"form_class": MultilineField}}
 
 
 class CrispyFormMixin:

@@ -4,7 +4,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 
+from core.exceptions import AlreadyDoneError
 from core.forms import add_service_error
+
+
+def report_refusal(request, error: ValidationError) -> None:
+    """Show a service's refusal: as information when it only says the thing is already done
+    (AlreadyDoneError: a double click), as an error otherwise."""
+    text = " ".join(error.messages)
+    if isinstance(error, AlreadyDoneError):
+        messages.info(request, text)
+    else:
+        messages.error(request, text)
 
 
 class ServiceFormMixin:

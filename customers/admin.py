@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from core.admin import RefusedEditMixin, refuse_edit_on_error, run_each
+from core.forms import MULTILINE_OVERRIDES
 from customers import services
 from customers.models import Address, Contact, Customer
 
@@ -54,7 +55,7 @@ class CustomerAdmin(RefusedEditMixin, admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [AddressInline, ContactInline]
     actions = ["deactivate", "reactivate"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}, **MULTILINE_OVERRIDES}
 
     def save_model(self, request, obj, form, change):
         """Through customer_save, so a blank code gets the next free C-00000 (race-safe)."""

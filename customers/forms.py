@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import CrispyFormMixin
+from core.forms import CrispyFormMixin, MultilineField
 from customers.models import Address, Contact, Customer
 from customers.services import ADDRESS_FIELDS, CONTACT_FIELDS, CUSTOMER_FIELDS
 
@@ -13,6 +13,7 @@ class CustomerForm(CrispyFormMixin, forms.ModelForm):
         model = Customer
         # What customer_create/customer_update accept, but `active`: Deactivate/Reactivate.
         fields = [name for name in CUSTOMER_FIELDS if name != "active"]
+        field_classes = {"notes": MultilineField}
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

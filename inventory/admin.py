@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
+from core.forms import MULTILINE_OVERRIDES
 from inventory import services
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement, TaxRate
 
@@ -30,6 +31,7 @@ class PriceBreakInline(admin.TabularInline):
 
 @admin.register(Part)
 class PartAdmin(admin.ModelAdmin):
+    formfield_overrides = MULTILINE_OVERRIDES
     list_display = ["sku", "name", "unit", "list_price", "default_tax_rate", "salable", "active"]
     list_filter = ["salable", "active", "unit", "default_tax_rate"]
     list_select_related = ["default_tax_rate"]

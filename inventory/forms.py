@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from core.forms import CrispyFormMixin
+from core.forms import CrispyFormMixin, MultilineField
 from core.numbers import ZERO
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, TaxRate
 
@@ -24,6 +24,7 @@ class PartForm(CrispyFormMixin, forms.ModelForm):
             "active",
             "notes",
         ]
+        field_classes = {"description": MultilineField, "notes": MultilineField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 2}),

@@ -75,6 +75,7 @@ class CalendarMonthView(PermissionRequiredMixin, View):
             orders = (
                 filterset.qs.filter(target_date__gte=days[0][0], target_date__lte=days[-1][-1])
                 .only("pk", "reference", "customer_name", "status", "target_date")
+                .with_open_lines()
                 .order_by("target_date", "reference_number", "pk")
             )
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
+from core.forms import MULTILINE_OVERRIDES
 from salesorders import services
 from salesorders.models import (
     SalesOrder,
@@ -126,6 +127,8 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
     autocomplete_fields = ()
     raw_id_fields = ("customer", "contact", "salesperson")
     form = SalesOrderAdminForm
+    # Addresses and notes keep LF line ends: an unchanged textarea is not a change.
+    formfield_overrides = MULTILINE_OVERRIDES
     inlines = (SalesOrderLineInline, SalesOrderExtraLineInline, SalesOrderEventInline)
     actions = tuple(transition_action(action) for action in SalesOrder.TRANSITIONS)
     readonly_fields = (
@@ -226,8 +229,16 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
         the service's ValidationError. Shipping's admin overrides it for Cancel Order."""
         services.salesorder_transition(order=order, action=action, user=request.user, reason=reason)
 
+    def log_change(self, request, obj, message):
+        """A save that changed nothing leaves no entry in the admin's log either (the order's
+        history and version are untouched too: salesorder_update skips equal values)."""
+        if not message:
+            return None
+        return super().log_change(request, obj, message)
+
     def save_model(self, request, obj, form, change):
-        """Header edits go through salesorder_update (version bump, history, rules)."""
+        """Header edits go through salesorder_update (version bump, history, rules): only the
+        fields the form reports as changed, so a save without changes writes nothing."""
         changes = {
             field: form.cleaned_data[field]
             for field in form.changed_data

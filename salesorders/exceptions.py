@@ -1,6 +1,6 @@
 """Domain errors of the sales-order services: DomainErrors, so forms show them at their fields."""
 
-from core.exceptions import DomainError
+from core.exceptions import AlreadyDoneError, DomainError
 
 
 class SalesOrderError(DomainError):
@@ -9,6 +9,10 @@ class SalesOrderError(DomainError):
 
 class OrderStateError(SalesOrderError):
     """The order's status does not allow this (an illegal transition, a read-only order)."""
+
+
+class OrderAlreadyDoneError(AlreadyDoneError, OrderStateError):
+    """The order already is where the lifecycle action leads (Issue of an Issued order)."""
 
 
 class StaleOrderError(SalesOrderError):

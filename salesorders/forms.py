@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from core.forms import CrispyFormMixin
+from core.forms import CrispyFormMixin, MultilineField
 from core.numbers import format_quantity
 from customers.models import Contact, Customer
 from inventory.models import Part, TaxRate
@@ -61,7 +61,7 @@ class SalesOrderCreateForm(CrispyFormMixin, forms.Form):
     )
     salesperson = forms.ModelChoiceField(queryset=_users(), required=False)
     priority = forms.IntegerField(initial=0, min_value=-32768, max_value=32767)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = MultilineField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,16 +88,16 @@ class SalesOrderUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     target_date = forms.DateField(label="Target (ship-by) date", widget=DATE, required=False)
     requested_delivery_date = forms.DateField(widget=DATE, required=False)
     currency = forms.CharField(max_length=3, help_text="Only while the order is Pending.")
-    ship_to = forms.CharField(
+    ship_to = MultilineField(
         label="Ship-to address", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    bill_to = forms.CharField(
+    bill_to = MultilineField(
         label="Bill-to address", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
     contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
     salesperson = forms.ModelChoiceField(queryset=_users(), required=False)
     priority = forms.IntegerField(min_value=-32768, max_value=32767)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = MultilineField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, order: SalesOrder, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,7 +132,7 @@ class LineAddForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     )
     tax_rate = forms.ChoiceField(required=False, help_text="Blank: the part's default tax rate.")
     target_date = forms.DateField(widget=DATE, required=False)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = MultilineField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, tax_rates=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,7 +172,7 @@ class LineUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     )
     tax_rate = forms.ChoiceField(required=False, help_text="Blank: keep the current tax.")
     target_date = forms.DateField(widget=DATE, required=False)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = MultilineField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, tax_rates=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from core.numbers import MAX_AMOUNT, MONEY, QUANTITY, UNIT_PRICE, ZERO, line_amo
 from customers.models import Contact, Customer, validate_currency_code
 from inventory.models import Part, TaxRate
 from inventory.pricing import suggest_unit_price
-from salesorders.exceptions import LineError, OrderStateError
+from salesorders.exceptions import LineError, OrderAlreadyDoneError, OrderStateError
 
 
 class _Unset:
@@ -85,9 +85,21 @@ class SalesOrderQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, today=None) -> "SalesOrderQuerySet":
-        """Open orders whose target (ship-by) date is before today (company time zone)."""
+        """Open orders whose target (ship-by) date is before today (company time zone) and
+        that still have something to ship: a fully shipped order waiting for Complete Order
+        (or one whose remainder was cancelled) is late for nobody.
+
+        Served by the partial index `salesorder_open_target` (open orders by target date)
+        and, for "something to ship", by `salesorderline_open` (open lines by order), so the
+        list filter and the dashboard stay cheap however many orders are closed.
+        SalesOrder.is_overdue() is the same rule for one order."""
         today = today or timezone.localdate()
-        return self.open().filter(target_date__lt=today)
+        return self.open().filter(target_date__lt=today).filter(has_open_lines())
+
+    def with_open_lines(self) -> "SalesOrderQuerySet":
+        """Annotate `has_open_lines` (some line still has something to ship), so
+        SalesOrder.is_overdue() answers without a query: one EXISTS per order, indexed."""
+        return self.annotate(has_open_lines=has_open_lines())
 
     def due_between(self, start, end) -> "SalesOrderQuerySet":
         """Open orders with a target date from `start` to `end`, both included."""
@@ -129,8 +141,14 @@ class SalesOrderQuerySet(models.QuerySet):
         )
 
     def for_list(self) -> "SalesOrderQuerySet":
-        """What the order list shows, in one query: customer and delivery state."""
-        return self.select_related("customer").with_delivery_state()
+        """What the order list shows, in one query: customer, delivery state, overdue."""
+        return self.select_related("customer").with_delivery_state().with_open_lines()
+
+
+def has_open_lines() -> Exists:
+    """The order (OuterRef "pk") has a line with something still to ship: the one spelling
+    of "not fully shipped" behind overdue, answered by the partial index `salesorderline_open`."""
+    return Exists(SalesOrderLine.objects.open().filter(order=OuterRef("pk")))
 
 
 class DeliveryState(models.TextChoices):
@@ -334,6 +352,13 @@ class SalesOrder(models.Model):
             models.Index(fields=["customer", "-order_date"], name="salesorder_customer_date"),
             models.Index(fields=["target_date"], name="salesorder_target_date"),
             models.Index(fields=["total"], name="salesorder_total"),
+            # Overdue (SalesOrderQuerySet.overdue): the few open orders by target date, read
+            # by the list's "overdue only" and the dashboard whatever the closed ones number.
+            models.Index(
+                fields=["target_date"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="salesorder_open_target",
+            ),
             models.Index(
                 fields=["-priority", "target_date", "reference"],
                 condition=Q(status__in=BACKORDER_STATUSES),
@@ -391,8 +416,16 @@ class SalesOrder(models.Model):
         return self.status == self.Status.CANCELLED
 
     def is_overdue(self, today=None) -> bool:
+        """SalesOrderQuerySet.overdue's rule for this order: open, past its target date and
+        something still to ship. Reads the `has_open_lines` annotation (with_open_lines(),
+        for_list()) when the order has it; otherwise asks the database once."""
         today = today or timezone.localdate()
-        return bool(self.is_open and self.target_date and self.target_date < today)
+        if not (self.is_open and self.target_date and self.target_date < today):
+            return False
+        open_lines = self.__dict__.get("has_open_lines")
+        if open_lines is None:
+            open_lines = self.lines.open().exists()
+        return bool(open_lines)
 
     def transition_refusal(self, action: str, facts: OrderFacts) -> str | None:
         """Why `action` is not allowed now, as a sentence; None when it is allowed."""
@@ -441,9 +474,30 @@ class SalesOrder(models.Model):
         """The table's entries that may run now, in the table's order."""
         return [t for t in self.TRANSITIONS.values() if self.allows(t.action, facts)]
 
+    def already_done(self, action: str) -> str | None:
+        """The sentence for `action` asked again of an order that already is where it leads
+        ("SO-0001 was already cancelled on 02 Dec 2026."): a double-clicked button or a second
+        tab, not a mistake. None when the order is not there yet."""
+        transition = self.TRANSITIONS.get(action)
+        if transition is None or self.status != transition.target:
+            return None
+        if self.status in transition.sources:
+            return None
+        when = {
+            "issue": self.issued_at,
+            "complete": self.completed_at,
+            "cancel": self.cancelled_at,
+        }.get(action)
+        on = f" on {timezone.localtime(when):%d %b %Y}" if when else ""
+        return f"{self.reference} was already {transition.verb}{on}."
+
     def require_transition(self, action: str, facts: OrderFacts) -> Transition:
-        """The table's entry for `action`; raises OrderStateError with the sentence of
+        """The table's entry for `action`; raises OrderAlreadyDoneError when the order already
+        is where it leads (already_done()), OrderStateError with the sentence of
         transition_refusal() when it is not allowed now."""
+        already = self.already_done(action)
+        if already:
+            raise OrderAlreadyDoneError(already)
         refusal = self.transition_refusal(action, facts)
         if refusal:
             raise OrderStateError(refusal)

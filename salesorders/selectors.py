@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from core.numbers import ZERO, money
 from salesorders.models import (
     OPEN_STATUSES,
     DeliveryState,
@@ -86,6 +87,7 @@ def salesorder_page_queryset() -> QuerySet:
             "customer", "contact", "salesperson", "created_by", "updated_by", "issued_by"
         )
         .with_delivery_state()
+        .with_open_lines()
         .prefetch_related("extra_lines", "shipments")
     )
 
@@ -109,6 +111,8 @@ class OrderPage:
     # is line.can_cancel_remaining().
     may_cancel_remaining: bool = False
     is_overdue: bool = False
+    # What was cancelled and shipped, valued at the lines' amounts (salesorder_fulfilment).
+    fulfilment: "Fulfilment | None" = None
 
     def as_context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -144,20 +148,59 @@ def salesorder_page(
         may_cancel_remaining=can_edit
         and user.has_perm(SalesOrder.TRANSITIONS["cancel"].permission),
         is_overdue=order.is_overdue(),
+        fulfilment=salesorder_fulfilment(order),
     )
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    """The order's stored total split by what became of it, for the totals box of an order
+    with something cancelled. Stored totals stay what was ordered (the confirmation's
+    figures); these are the lines' amounts in proportion to their quantities."""
+
+    cancelled: Decimal  # value of the cancelled quantities (a cancelled order: all but shipped)
+    shipped: Decimal  # value of the shipped quantities (counted on cancelled orders only)
+    remaining: Decimal  # total less cancelled: what was shipped or is still to ship
+
+
+def salesorder_fulfilment(order: SalesOrder) -> Fulfilment | None:
+    """The cancelled value of `order` (one query over the lines with something cancelled), or
+    None when nothing of it is cancelled.
+
+    A line's share is its stored total x quantity / ordered, rounded half-up to cents. On a
+    cancelled order nothing more will be delivered, so everything not shipped, its extra
+    lines included, counts as cancelled (its shipped lines are read too)."""
+    touched = Q(cancelled_quantity__gt=0)
+    if order.is_cancelled():
+        touched |= Q(shipped_quantity__gt=0)
+    rows = list(
+        order.lines.filter(touched)
+        .order_by()
+        .values_list("quantity", "shipped_quantity", "cancelled_quantity", "total")
+    )
+    if not rows and not order.is_cancelled():
+        return None
+    shipped = cancelled = ZERO
+    for quantity, shipped_quantity, cancelled_quantity, total in rows:
+        shipped += money(total * shipped_quantity / quantity)
+        cancelled += money(total * cancelled_quantity / quantity)
+    if order.is_cancelled():
+        cancelled = order.total - shipped
+    return Fulfilment(cancelled=cancelled, shipped=shipped, remaining=order.total - cancelled)
 
 
 # --- dashboard and customer page -----------------------------------------------------------
 
 
 def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
-    """Counts and values of open, overdue and due-this-week orders, per currency: one query.
+    """Counts and values of open, overdue and due-this-week orders, per currency: two queries.
 
-    "Due this week" is open orders with a target date from today to today + 6 days.
+    "Overdue" is SalesOrderQuerySet.overdue (open, past the target date, something still to
+    ship), counted by that query itself so the list it links to shows the same orders. "Due
+    this week" is open orders with a target date from today to today + 6 days.
     """
     today = today or timezone.localdate()
     week_end = today + datetime.timedelta(days=6)
-    overdue = Q(target_date__lt=today)
     due = Q(target_date__gte=today, target_date__lte=week_end)
     rows = list(
         SalesOrder.objects.open()
@@ -166,13 +209,22 @@ def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
         .annotate(
             open_count=Count("pk"),
             open_value=Sum("total"),
-            overdue_count=Count("pk", filter=overdue),
-            overdue_value=Coalesce(Sum("total", filter=overdue), Decimal("0")),
             due_count=Count("pk", filter=due),
             due_value=Coalesce(Sum("total", filter=due), Decimal("0")),
         )
         .order_by("currency")
     )
+    overdue = {
+        row["currency"]: row
+        for row in SalesOrder.objects.overdue(today)
+        .order_by()
+        .values("currency")
+        .annotate(overdue_count=Count("pk"), overdue_value=Sum("total"))
+    }
+    for row in rows:
+        late = overdue.get(row["currency"], {})
+        row["overdue_count"] = late.get("overdue_count", 0)
+        row["overdue_value"] = late.get("overdue_value", Decimal("0"))
     return {
         "today": today,
         "week_end": week_end,
@@ -189,6 +241,7 @@ def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT)
     orders = list(
         SalesOrder.objects.filter(customer=customer)
         .with_delivery_state()
+        .with_open_lines()
         .order_by("-order_date", "-reference_number")[:limit]
     )
     summary = SalesOrder.objects.filter(customer=customer).aggregate(

@@ -181,6 +181,12 @@ def _check_dates(order_date, target_date) -> None:
 def _lock_order(order: SalesOrder, expected_version: int | None) -> SalesOrder:
     """Lock the order row, refuse a stale version. Returns the fresh, locked order."""
     locked = SalesOrder.objects.select_for_update().get(pk=order.pk)
+    _refuse_stale(locked, expected_version)
+    return locked
+
+
+def _refuse_stale(locked: SalesOrder, expected_version: int | None) -> None:
+    """Raise StaleOrderError when the locked order's version is not the one the form read."""
     if expected_version is not None and int(expected_version) != locked.version:
         who = locked.updated_by or "someone"
         if locked.updated_by_id:
@@ -190,7 +196,6 @@ def _lock_order(order: SalesOrder, expected_version: int | None) -> SalesOrder:
             f"{locked.reference} was changed by {who} at {when} since you opened it; "
             "reload the page to see the changes, then try again."
         )
-    return locked
 
 
 def _require_editable(order: SalesOrder) -> None:
@@ -730,9 +735,14 @@ def _released_note(released: Decimal | None) -> str:
 
 def _transition(order, action, user, expected_version):
     """Lock the order, refuse a stale version or a move the table does not allow now.
-    Returns the locked order and the status the move leads to."""
-    order = _lock_order(order, expected_version)
+    Returns the locked order and the status the move leads to.
+
+    The move is checked before the version: the second click of a double click carries the
+    version the first one changed, and is told the order already is there
+    (OrderAlreadyDoneError), not that someone else changed it."""
+    order = _lock_order(order, None)
     transition = order.require_transition(action, salesorder_facts(order))
+    _refuse_stale(order, expected_version)
     return order, transition.target
 
 
@@ -823,10 +833,12 @@ def salesorder_cancel(
 ) -> SalesOrder:
     """Cancel an order nothing has shipped from. Locks the order, then its lines.
 
-    Only the status changes: the stock reserved for the order is shipping's, which releases
-    it first (shipping.services.salesorder_cancel does the whole operation and passes what it
-    released, for the history). Raises OrderStateError when it is Complete/Cancelled,
-    something has shipped, or stock is still allocated to it or a shipment still pending.
+    The status changes and every line's remainder (ordered less shipped) counts as cancelled,
+    so the lines say what became of them. The stock reserved for the order is shipping's,
+    which releases it first (shipping.services.salesorder_cancel does the whole operation
+    and passes what it released, for the history). Raises OrderStateError when it is
+    Complete/Cancelled, something has shipped, or stock is still allocated to it or a
+    shipment still pending; OrderAlreadyDoneError when it already is Cancelled.
     """
     order, target = _transition(order, "cancel", user, expected_version)
     allocated = _lock_lines(order)
@@ -841,6 +853,9 @@ def salesorder_cancel(
         )
     order.status, order.cancelled_at, order.cancelled_by = target, timezone.now(), user
     order.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    SalesOrderLine.objects.filter(order_id=order.pk).open().update(
+        cancelled_quantity=F("quantity") - F("shipped_quantity")
+    )
     reason = (reason or "").strip()
     note = _released_note(released)
     message = "Order cancelled" + (f"; {note}" if note else "")

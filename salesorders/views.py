@@ -15,6 +15,7 @@ from django.views.generic import DetailView, FormView, UpdateView
 from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
+from core.views import report_refusal
 from inventory.models import TaxRate
 from salesorders import selectors, services
 from salesorders.exceptions import DuplicateLineError
@@ -259,7 +260,7 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
                 order, version=form.cleaned_data["version"], reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            report_refusal(request, error)
         else:
             messages.success(request, f"{order.reference} {self.transition.verb}.")
         return redirect(order)

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
+from core.forms import MULTILINE_OVERRIDES
 from salesorders.admin import SalesOrderAdmin
 from salesorders.models import SalesOrder
 from shipping import services
@@ -85,6 +86,7 @@ class ShipmentAdminForm(forms.ModelForm):
 @admin.register(Shipment)
 class ShipmentAdmin(RefusedEditMixin, admin.ModelAdmin):
     form = ShipmentAdminForm
+    formfield_overrides = MULTILINE_OVERRIDES
     list_display = [
         "__str__",
         "order",

@@ -4,7 +4,7 @@ They derive from core.exceptions.DomainError (a ValidationError), so forms and t
 show them like any other validation message.
 """
 
-from core.exceptions import DomainError
+from core.exceptions import AlreadyDoneError, DomainError
 
 
 class ShippingError(DomainError):
@@ -19,8 +19,16 @@ class ShipmentStateError(ShippingError):
     """The shipment is not pending (or not of this order) where the operation needs it."""
 
 
-class AlreadyShippedError(ShipmentStateError):
+class AlreadyShippedError(AlreadyDoneError, ShipmentStateError):
     """A second Complete Shipment of the same shipment."""
+
+
+class AlreadyDeliveredError(AlreadyDoneError, ShipmentStateError):
+    """A second Mark Delivered of a shipment, with the same delivery date."""
+
+
+class AlreadyDeletedError(AlreadyDoneError, ShippingError):
+    """A second Delete of a pending shipment, or Remove of an allocation: it is gone."""
 
 
 class AllocationError(ShippingError):

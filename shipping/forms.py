@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.forms import MultilineField
 from core.numbers import format_quantity
 from inventory.models import StockItem
 from salesorders.models import SalesOrder, SalesOrderLine
@@ -147,6 +148,7 @@ class ShipmentForm(forms.ModelForm):
     class Meta:
         model = Shipment
         fields = ["reference", "carrier", "tracking_number", "address", "notes"]
+        field_classes = {"address": MultilineField, "notes": MultilineField}
         widgets = {
             "address": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 3}),

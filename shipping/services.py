@@ -36,6 +36,8 @@ from salesorders.services import (
 )
 from shipping.exceptions import (
     AllocationError,
+    AlreadyDeletedError,
+    AlreadyDeliveredError,
     AlreadyShippedError,
     OrderNotIssuedError,
     ShipmentStateError,
@@ -294,7 +296,7 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
     try:
         shipment = _lock_shipment(shipment.pk)
     except Shipment.DoesNotExist:
-        raise ShipmentStateError("That shipment has already been deleted.") from None
+        raise AlreadyDeletedError("That shipment was already deleted.") from None
     if not shipment.is_pending:
         raise ShipmentStateError(
             f"Shipment {shipment.reference} of {order} has shipped and cannot be deleted."
@@ -397,7 +399,9 @@ def shipment_mark_delivered(
 ) -> Shipment:
     """Record the delivery date of a shipped shipment. Locks order and shipment.
 
-    Raises ShipmentStateError when it has not shipped or the date is before the ship date."""
+    Raises AlreadyDeliveredError when it was already delivered on that date (another date
+    corrects it), ShipmentStateError when it has not shipped or the date is before the ship
+    date."""
     order = _lock_order(shipment.order_id)
     shipment = _lock_shipment(shipment.pk)
     if shipment.is_pending:
@@ -406,6 +410,11 @@ def shipment_mark_delivered(
             "been delivered."
         )
     delivery_date = delivery_date or timezone.localdate()
+    if shipment.status == Shipment.Status.DELIVERED and shipment.delivery_date == delivery_date:
+        raise AlreadyDeliveredError(
+            f"Shipment {shipment.reference} of {order} was already delivered on "
+            f"{delivery_date:%d %b %Y}."
+        )
     if shipment.shipped_date and delivery_date < shipment.shipped_date:
         raise ShipmentStateError(
             f"Shipment {shipment.reference} shipped on {shipment.shipped_date:%d %b %Y}; it "
@@ -556,7 +565,7 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
     try:
         current = Allocation.objects.select_related("shipment").get(pk=allocation.pk)
     except Allocation.DoesNotExist:
-        raise ShippingError("That allocation has already been removed.") from None
+        raise AlreadyDeletedError("That allocation was already removed.") from None
     order = _lock_order(current.shipment.order_id)
     line = _lock_lines([current.line_id])[current.line_id]
     item = _lock_items([current.stock_item_id])[current.stock_item_id]
@@ -564,7 +573,7 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
     try:
         current = Allocation.objects.get(pk=allocation.pk)
     except Allocation.DoesNotExist:
-        raise ShippingError("That allocation has already been removed.") from None
+        raise AlreadyDeletedError("That allocation was already removed.") from None
     _require_pending(shipment, order, "allocations can be removed")
     _release(
         Allocation.objects.filter(pk=current.pk),

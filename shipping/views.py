@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
+from core.exceptions import AlreadyDoneError
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import format_quantity
+from core.views import report_refusal
 from inventory.models import Part, StockItem
 from salesorders.forms import posted_action
 from salesorders.models import SalesOrder, SalesOrderLine
@@ -41,7 +43,12 @@ def back_to_order(order: SalesOrder) -> HttpResponseRedirect:
 
 
 class OrderShipmentMixin(PermissionRequiredMixin):
-    """Loads the order from the URL and, when given, its shipment: another order's is a 404."""
+    """Loads the order from the URL and, when given, its shipment: another order's is a 404.
+
+    A view that deletes the shipment (`gone_message`) answers a POST for one that no longer
+    exists at all with that information instead: the second click of a double click."""
+
+    gone_message = ""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated or not self.has_permission():
@@ -49,6 +56,9 @@ class OrderShipmentMixin(PermissionRequiredMixin):
         self.order = get_object_or_404(SalesOrder, pk=kwargs["order_pk"])
         self.shipment = None
         if "pk" in kwargs:
+            if self.gone_message and not Shipment.objects.filter(pk=kwargs["pk"]).exists():
+                messages.info(request, self.gone_message)
+                return back_to_order(self.order)
             self.shipment = get_object_or_404(Shipment, pk=kwargs["pk"], order=self.order)
         return super().dispatch(request, *args, **kwargs)
 
@@ -82,12 +92,13 @@ class ShipmentDeleteView(OrderShipmentMixin, View):
 
     http_method_names = ["post"]
     permission_required = "shipping.delete_shipment"
+    gone_message = "That shipment was already deleted."
 
     def post(self, request, *args, **kwargs):
         try:
             services.shipment_delete(shipment=self.shipment, user=request.user)
         except ShippingError as error:
-            messages.error(request, str(error))
+            report_refusal(request, error)
         else:
             messages.success(request, f"Shipment {self.shipment.reference} deleted.")
         return back_to_order(self.order)
@@ -141,7 +152,7 @@ class ShipmentCompleteView(OrderShipmentMixin, View):
                 shipment=self.shipment, user=request.user, **form.cleaned_data
             )
         except ShippingError as error:
-            messages.error(request, str(error))
+            report_refusal(request, error)
         else:
             tracking = f" (tracking {done.tracking_number})" if done.tracking_number else ""
             messages.success(request, f"Shipment {done.reference} shipped{tracking}.")
@@ -168,6 +179,9 @@ class ShipmentDeliverView(OrderShipmentMixin, View):
                 user=request.user,
                 delivery_date=form.cleaned_data["delivery_date"],
             )
+        except AlreadyDoneError as error:
+            report_refusal(request, error)
+            return redirect(self.shipment)
         except ShippingError as error:
             messages.error(request, str(error))
             return back_to_order(self.order)
@@ -178,8 +192,12 @@ class ShipmentDeliverView(OrderShipmentMixin, View):
 class AllocationDeleteView(OrderShipmentMixin, View):
     http_method_names = ["post"]
     permission_required = "shipping.delete_allocation"
+    gone_message = "That allocation was already removed."
 
     def post(self, request, *args, **kwargs):
+        if not Allocation.objects.filter(pk=kwargs["allocation_pk"]).exists():
+            messages.info(request, "That allocation was already removed.")
+            return back_to_order(self.order)
         allocation = get_object_or_404(
             Allocation.objects.select_related("line", "stock_item"),
             pk=kwargs["allocation_pk"],
@@ -188,7 +206,7 @@ class AllocationDeleteView(OrderShipmentMixin, View):
         try:
             services.allocation_delete(allocation=allocation, user=request.user)
         except ShippingError as error:
-            messages.error(request, str(error))
+            report_refusal(request, error)
         else:
             messages.success(
                 request,

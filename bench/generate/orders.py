@@ -237,6 +237,8 @@ def build_order(run: Run, plan: dict, number: int, pattern: str) -> None:
         order.completed_by_id = salesperson
         events.append((order.completed_at, Kind.COMPLETED, "Order completed."))
     elif status == S.CANCELLED:
+        for line in lines:  # cancelling cancels what was left to ship
+            line.cancelled_quantity = line.remaining_quantity
         order.cancelled_at = run.at(min(run.today, day + dt.timedelta(days=rng.randint(0, 5))))
         order.cancelled_by_id = salesperson
         events.append((order.cancelled_at, Kind.CANCELLED, "Order cancelled."))

@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
 
 from salesorders.models import OPEN_STATUSES
 from salesorders.selectors import salesorder_customer_summary
@@ -20,7 +19,6 @@ def customer_orders(context, customer) -> dict:
         **salesorder_customer_summary(customer),
         "perms": context.get("perms"),
         "customer": customer,
-        "today": timezone.localdate(),
         "list_url": list_url,
         "open_url": list_url + "".join(f"&status={s}" for s in OPEN_STATUSES),
         "new_url": reverse("salesorders:create") + f"?customer={customer.pk}",

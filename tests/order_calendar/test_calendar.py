@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,7 +19,7 @@ from order_calendar.grid import (
     parse_month,
 )
 from salesorders.models import SalesOrder
-from tests.factories import CustomerFactory, SalesOrderFactory
+from tests.factories import CustomerFactory, SalesOrderFactory, SalesOrderLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -144,20 +145,31 @@ def test_today_is_marked(sales_client):
     assert html.count('aria-current="date"') == 1
 
 
-def test_overdue_open_orders_are_marked_and_closed_ones_not(sales_client):
+def test_overdue_open_orders_are_marked_and_closed_or_shipped_ones_not(sales_client):
+    """Overdue: open, past the target date and something still to ship. A fully shipped
+    order waiting for Complete Order is not late."""
     today = timezone.localdate()
     past = today - datetime.timedelta(days=3)
-    SalesOrderFactory(reference="SO-LATE", order_date=past, target_date=past, status=Status.ISSUED)
+    late = SalesOrderFactory(
+        reference="SO-LATE", order_date=past, target_date=past, status=Status.ISSUED
+    )
+    SalesOrderLineFactory(order=late)
+    shipped = SalesOrderFactory(
+        reference="SO-SENT", order_date=past, target_date=past, status=Status.ISSUED
+    )
+    SalesOrderLineFactory(order=shipped, shipped_quantity=Decimal("10"))
     SalesOrderFactory(
         reference="SO-DONE", order_date=past, target_date=past, status=Status.COMPLETE
     )
     html = sales_client.get(URL, {"month": f"{past:%Y-%m}"}).content.decode()
     day = cell(html, past)
     late = re.search(r'<a class="([^"]*)"[^>]*>\s*SO-LATE', day)
+    sent = re.search(r'<a class="([^"]*)"[^>]*>\s*SO-SENT', day)
     done = re.search(r'<a class="([^"]*)"[^>]*>\s*SO-DONE', day)
     assert "cal-overdue" in late[1]
+    assert "cal-overdue" not in sent[1]
     assert "cal-overdue" not in done[1]
-    assert "(overdue)" in day
+    assert day.count("(overdue)") == 1
 
 
 def test_busy_day_shows_the_first_few_and_links_to_the_list_for_that_day(sales_client):

@@ -110,17 +110,19 @@ def test_button_label_permission_verb_and_refusal_come_from_the_table(
     order.refresh_from_db()
     assert order.status == S.ISSUED
     response = warehouse_client.post(url, {"version": order.version}, follow=True)
-    assert "Issued, so it cannot be sent; only Pending orders can." in response.content.decode()
+    assert f"{order.reference} was already sent on " in response.content.decode()
+    services.salesorder_hold(order=order, reason="Credit check", user=clerk)
+    order.refresh_from_db()
+    response = warehouse_client.post(url, {"version": order.version}, follow=True)
+    assert "On Hold, so it cannot be sent; only Pending orders can." in response.content.decode()
 
 
 def test_an_action_the_table_refuses_is_refused_by_its_view(sales_client, order, part, clerk):
     order = order_in("on_hold", order, part, clerk)
     response = sales_client.post(
-        reverse("salesorders:hold", args=[order.pk]),
-        {"version": order.version, "reason": "Again"},
-        follow=True,
+        reverse("salesorders:issue", args=[order.pk]), {"version": order.version}, follow=True
     )
-    assert "is On Hold, so it cannot be put on hold; only Issued or Pending orders can." in (
+    assert "is On Hold, so it cannot be issued; only Pending orders can." in (
         response.content.decode()
     )
     order.refresh_from_db()

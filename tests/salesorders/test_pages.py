@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from salesorders import services
 from salesorders.models import SalesOrder, SalesOrderLine, SalesOrderSettings
-from tests.factories import CustomerFactory, PartFactory, SalesOrderFactory
+from tests.factories import CustomerFactory, PartFactory, SalesOrderFactory, SalesOrderLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,7 @@ def test_list_shows_orders_with_badges_and_overdue_highlight(sales_client, order
     services.salesorder_line_add(order=order, part=part, quantity=4, user=clerk)
     past = timezone.localdate() - datetime.timedelta(days=3)
     late = SalesOrderFactory(order_date=past, target_date=past)
+    SalesOrderLineFactory(order=late, part=part)
     response = sales_client.get(reverse("salesorders:list"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -556,11 +557,12 @@ def test_settings_page_is_for_managers_and_refuses_bad_patterns(client, sales_us
 def test_dashboard_counts_open_overdue_and_due_this_week(sales_client):
     today = timezone.localdate()
     SalesOrderFactory(target_date=today + datetime.timedelta(days=2), total=Decimal("100"))
-    SalesOrderFactory(
+    late = SalesOrderFactory(
         order_date=today - datetime.timedelta(days=9),
         target_date=today - datetime.timedelta(days=1),
         total=Decimal("50"),
     )
+    SalesOrderLineFactory(order=late)
     SalesOrderFactory(status=SalesOrder.Status.COMPLETE)
     html = sales_client.get("/").content.decode()
     assert 'data-testid="open-count">2<' in html

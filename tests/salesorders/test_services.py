@@ -634,6 +634,7 @@ def test_open_overdue_and_delivery_state_querysets(customer, part, clerk):
     )
     due_today = services.salesorder_create(customer=customer, user=clerk, target_date=today)
     line = _issued_order_with_stock(due_today, part, clerk)
+    services.salesorder_line_add(order=late, part=part, quantity=1, user=clerk)
     done = services.salesorder_create(
         customer=customer,
         user=clerk,

@@ -321,7 +321,7 @@ def test_allocation_delete_releases_the_stock():
     refresh(line, item)
     assert line.allocated_quantity == 0 and item.allocated_quantity == 0
     assert not Allocation.objects.exists()
-    with pytest.raises(ShippingError, match="already been removed"):
+    with pytest.raises(ShippingError, match="already removed"):
         services.allocation_delete(allocation=allocation, user=None)
 
 
