@@ -112,3 +112,59 @@ def test_admin_edit_of_an_order_changed_since_it_was_opened_is_refused(
     assert "Not saved:" in html and "was changed by" in html
     order.refresh_from_db()
     assert order.customer_reference == "" and order.description == "Rush order"
+
+
+def browser_extras(order) -> dict:
+    """What a browser posts besides the fields: the hidden initial of the order date (a
+    field with a callable default)."""
+    return {"initial-order_date": order.order_date.isoformat()}
+
+
+def test_admin_save_without_changes_records_nothing_and_keeps_the_version(
+    manager_client, order, clerk
+):
+    """Browsers post textareas with CRLF line ends: saving the unchanged form is no change
+    (no history line, no admin log entry, no CRLF stored, the version others hold stays)."""
+    services.salesorder_update(
+        order=order,
+        user=clerk,
+        ship_to="Acme Tools\nDock 4\nBerlin",
+        bill_to="Acme Tools\nPO Box 7",
+        notes="Ring twice\nthen wait",
+    )
+    order.refresh_from_db()
+    version, events = order.version, order.events.count()
+    response = header_post(
+        manager_client,
+        order,
+        customer_reference="",
+        **browser_extras(order),
+        ship_to="Acme Tools\r\nDock 4\r\nBerlin",
+        bill_to="Acme Tools\r\nPO Box 7",
+        notes="Ring twice\r\nthen wait",
+    )
+    assert response.redirect_chain
+    order.refresh_from_db()
+    assert order.version == version
+    assert order.events.count() == events
+    assert order.ship_to == "Acme Tools\nDock 4\nBerlin" and "\r" not in order.notes
+    assert not LogEntry.objects.filter(object_id=str(order.pk)).exists()
+
+
+def test_admin_change_records_only_the_fields_that_changed(manager_client, order, clerk):
+    services.salesorder_update(order=order, user=clerk, ship_to="Acme Tools\nDock 4")
+    order.refresh_from_db()
+    response = header_post(
+        manager_client,
+        order,
+        customer_reference="",
+        **browser_extras(order),
+        ship_to="Acme Tools\r\nDock 4",
+        notes="Call first\r\nGate B",
+    )
+    assert response.redirect_chain
+    order.refresh_from_db()
+    assert order.notes == "Call first\nGate B"
+    assert order.events.order_by("-pk").first().message == "Changed notes."
+    entry = LogEntry.objects.get(object_id=str(order.pk))
+    assert entry.get_change_message() == "Changed Notes."

@@ -351,3 +351,67 @@ def test_every_shipping_write_bumps_the_orders_version(clerk):
     SalesOrderLine.objects.filter(pk=line.pk).update(quantity=D(20))
     assert _bumps(order, lambda: services.backorders_auto_allocate(user=clerk))
     assert StockItem.objects.get(pk=item.pk).allocated_quantity == 10
+
+
+# --- what a cancelled order shows ----------------------------------------------------------
+
+
+def store_totals(order) -> None:
+    """The factory's lines leave the order's totals at zero; store what the services would."""
+    lines = order.lines.all()
+    subtotal, tax = sum(each.subtotal for each in lines), sum(each.tax_amount for each in lines)
+    SalesOrder.objects.filter(pk=order.pk).update(
+        subtotal=subtotal, tax_total=tax, total=subtotal + tax
+    )
+
+
+def test_cancel_order_moves_every_lines_remainder_to_cancelled(reserved, clerk):
+    order, lines, _, _ = reserved
+    services.salesorder_cancel(order=order, user=clerk)
+    for line in lines:
+        line.refresh_from_db()
+    assert [(line.cancelled_quantity, line.remaining_quantity) for line in lines] == [
+        (10, 0),
+        (5, 0),
+    ]
+    assert_invariants()
+
+
+def test_cancelled_order_page_shows_cancelled_quantities_and_what_was_cancelled(
+    manager_client, reserved, clerk
+):
+    """Per line Shipped and Cancelled, no Remaining or Allocated; the totals box keeps the
+    ordered total and says it was all cancelled and nothing shipped; the history names the
+    pending shipments that went with it."""
+    order, (first, _), _, (one, two) = reserved
+    store_totals(order)
+    services.salesorder_cancel(order=order, user=clerk)
+    order.refresh_from_db()
+    assert order.total > 0
+    text = manager_client.get(order.get_absolute_url()).content.decode()
+    row = text.split(f'data-testid="line-{first.part_sku}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-testid="cancelled">10<' in row and 'data-testid="shipped">0<' in row
+    assert "Remaining" not in text and 'data-testid="remaining"' not in text
+    assert f'data-testid="total">{order.total:,.2f} EUR<' in text
+    assert "Ordered total" in text
+    assert f'data-testid="cancelled-value">−{order.total:,.2f}<' in text
+    assert 'data-testid="shipped-value">0.00 EUR<' in text
+    assert (
+        f"Pending shipments {one.reference}, {two.reference} deleted with the order; "
+        "the stock reserved in them was released."
+    ) in text
+
+
+def test_cancel_remaining_shows_the_cancelled_value_beside_the_ordered_total(manager_client, clerk):
+    order = issued_order()
+    line = order_line(order, quantity="4")
+    other = order_line(order, quantity="1")
+    store_totals(order)
+    services.salesorderline_cancel_remaining(line=line, user=clerk)
+    order.refresh_from_db()
+    line.refresh_from_db()
+    text = manager_client.get(order.get_absolute_url()).content.decode()
+    assert f'data-testid="total">{order.total:,.2f} EUR<' in text
+    assert f'data-testid="cancelled-value">−{line.total:,.2f}<' in text
+    assert f'data-testid="net-total">{other.total:,.2f} EUR<' in text
+    assert 'data-testid="remaining"' in text  # an open order still shows what is left
