@@ -601,3 +601,28 @@ def test_line_pages_of_a_closed_order_go_back_to_the_order_with_the_reason(
         response = sales_client.get(url, follow=True)
         assert response.redirect_chain[-1][0] == order.get_absolute_url()
         assert "is Cancelled, so its lines cannot be changed" in response.content.decode()
+
+
+def test_a_fully_shipped_open_order_is_not_overdue_anywhere(sales_client, part):
+    """Overdue is open, past the target date and something still to ship: an order shipped in
+    full but not yet completed is neither in "overdue only", nor red, nor counted."""
+    past = timezone.localdate() - datetime.timedelta(days=3)
+    late = SalesOrderFactory(order_date=past, target_date=past, status=SalesOrder.Status.ISSUED)
+    SalesOrderLineFactory(order=late, part=part, quantity=Decimal("4"))
+    shipped = SalesOrderFactory(
+        order_date=past, target_date=past, status=SalesOrder.Status.ISSUED, customer=late.customer
+    )
+    SalesOrderLineFactory(
+        order=shipped, part=part, quantity=Decimal("4"), shipped_quantity=Decimal("4")
+    )
+    listed = sales_client.get(reverse("salesorders:list"), {"overdue": "true"}).content.decode()
+    assert late.reference in listed and shipped.reference not in listed
+    full_list = sales_client.get(reverse("salesorders:list")).content.decode()
+    assert full_list.count('class="overdue"') == 1
+    assert 'data-testid="overdue-count">1<' in sales_client.get("/").content.decode()
+    card = sales_client.get(late.customer.get_absolute_url()).content.decode()
+    assert card.count('title="Overdue"') == 1
+    page = sales_client.get(shipped.get_absolute_url()).content.decode()
+    assert ">Overdue</span>" not in page
+    page = sales_client.get(late.get_absolute_url()).content.decode()
+    assert ">Overdue</span>" in page
