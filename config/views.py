@@ -6,7 +6,7 @@ from salesorders.selectors import salesorder_dashboard_figures
 
 
 class DashboardView(TemplateView):
-    """The home page: what needs attention today (one query)."""
+    """The home page: what needs attention today (two queries)."""
 
     template_name = "dashboard.html"
 
