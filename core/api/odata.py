@@ -64,9 +64,28 @@ _lexer = ODataLexer()
 _parser = ODataParser()
 
 
+def _paren_depth(text: str) -> int:
+    """How deep the parentheses nest, outside 'string literals' (which the AST does not show)."""
+    depth = deepest = 0
+    quoted = False
+    for char in text:
+        if char == "'":
+            quoted = not quoted  # '' inside a literal toggles twice: still quoted
+        elif not quoted and char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif not quoted and char == ")":
+            depth -= 1
+    return deepest
+
+
 def parse_filter(text: str):
     if len(text) > MAX_FILTER_LENGTH:
         raise BadQuery(f"$filter is longer than {MAX_FILTER_LENGTH} characters.", target="$filter")
+    if _paren_depth(text) > MAX_FILTER_DEPTH:
+        raise BadQuery(
+            f"$filter nests deeper than {MAX_FILTER_DEPTH} levels; simplify it.", target="$filter"
+        )
     try:
         return _parser.parse(_lexer.tokenize(text))
     except (ODataException, RecursionError) as error:
