@@ -60,7 +60,10 @@ def numbers(response) -> list[str]:
         ("totalAmountExcludingTax lt 5", ["SO-0901"]),
         ("status eq 'Open' or status eq 'On Hold'", ["SO-0901", "SO-0903"]),
         ("not (status eq 'Open')", ["SO-0902", "SO-0903"]),
-        ("(customerNumber eq '20000' or number eq 'SO-0901') and fullyShipped eq false", ["SO-0901"]),
+        (
+            "(customerNumber eq '20000' or number eq 'SO-0901') and fullyShipped eq false",
+            ["SO-0901"],
+        ),
         ("contains(customerName, 'trey')", ["SO-0902"]),
         ("startswith(number, 'SO-')", ["SO-0901", "SO-0902", "SO-0903"]),
         ("status in ('Open', 'Released')", ["SO-0901", "SO-0902"]),

@@ -131,15 +131,20 @@ def test_issue_hold_release_complete_cancel_as_bound_actions(api, order):
     assert issued.status_code == 204
     order.refresh_from_db()
     assert order.status == SalesOrder.Status.ISSUED
-    held = api.post(f"{url}/hold", {"reason": "Credit check"}, format="json",
-                    HTTP_IF_MATCH=issued["ETag"])
+    held = api.post(
+        f"{url}/hold", {"reason": "Credit check"}, format="json", HTTP_IF_MATCH=issued["ETag"]
+    )
     assert held.status_code == 204
     assert api.get(url).json()["status"] == "On Hold"
     released = api.post(f"{url}/release", HTTP_IF_MATCH=held["ETag"])
     assert released.status_code == 204
     assert api.get(url).json()["status"] == "Released"
-    cancelled = api.post(f"{url}/cancel", {"reason": "Customer withdrew"}, format="json",
-                         HTTP_IF_MATCH=released["ETag"])
+    cancelled = api.post(
+        f"{url}/cancel",
+        {"reason": "Customer withdrew"},
+        format="json",
+        HTTP_IF_MATCH=released["ETag"],
+    )
     assert cancelled.status_code == 204
     order.refresh_from_db()
     assert order.status == SalesOrder.Status.CANCELLED
@@ -171,8 +176,9 @@ def test_auto_allocate_then_complete_the_shipment(api, order, stocked_part):
     assert body["allocatedQuantity"] == "4.0000"
     shipment = api.get(f"{BASE}/shipments/{body['shipmentId']}?$expand=allocations").json()
     assert [a["quantity"] for a in shipment["allocations"]] == ["4.0000"]
-    done = api.post(f"{BASE}/shipments({body['shipmentId']})/complete",
-                    HTTP_IF_MATCH=shipment["@odata.etag"])
+    done = api.post(
+        f"{BASE}/shipments({body['shipmentId']})/complete", HTTP_IF_MATCH=shipment["@odata.etag"]
+    )
     assert done.status_code == 204
     read = api.get(f"{url}").json()
     assert read["fullyShipped"] is True
@@ -188,8 +194,6 @@ def test_sales_cannot_complete_orders(sales_api, order):
 
 
 def test_warehouse_cannot_create_orders(warehouse_api, customer):
-    response = warehouse_api.post(
-        f"{BASE}/salesOrders", {"customerId": customer.pk}, format="json"
-    )
+    response = warehouse_api.post(f"{BASE}/salesOrders", {"customerId": customer.pk}, format="json")
     assert response.status_code == 403
     assert not SalesOrder.objects.exists()
