@@ -33,6 +33,9 @@ class DashboardView(TemplateView):
         }
 
 
+NEW_TOKEN_KEY = "api_new_token"
+
+
 class ApiTokenListView(TemplateView):
     """API tokens: the user's own, with their expiry; Create Token shows a new token once
     (only its hash is stored), Revoke deletes one. Any logged-in user may have tokens: what a
@@ -45,14 +48,15 @@ class ApiTokenListView(TemplateView):
         context["tokens"] = (
             get_token_model().objects.filter(user=self.request.user).order_by("-created")
         )
+        # Shown on the one page view after Create Token, then gone (only its hash is kept).
+        context["new_token"] = self.request.session.pop(NEW_TOKEN_KEY, "")
         return context
 
     def post(self, request, *args, **kwargs):
-        token_model = get_token_model()
-        _instance, token = token_model.objects.create(user=request.user)
-        context = self.get_context_data(new_token=token)
+        _instance, token = get_token_model().objects.create(user=request.user)
+        request.session[NEW_TOKEN_KEY] = token
         messages.success(request, "Token created. Copy it now: it is not shown again.")
-        return self.render_to_response(context)
+        return redirect("api-tokens")
 
 
 class ApiTokenRevokeView(View):

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def orders(customer, part, stocked_part, manager_user):
-    """Three orders: SO-0901 Pending (10000), SO-0902 Issued and fully shipped (20000), SO-0903 On Hold."""
+    """SO-0901 Pending (customer 10000), SO-0902 Issued and shipped (20000), SO-0903 On Hold."""
     other = CustomerFactory(code="20000", name="Trey Research")
     made = {}
     for reference, who, quantity in (("A", customer, 1), ("B", other, 2), ("C", customer, 3)):
