@@ -20,7 +20,8 @@ class ApiSerializer(serializers.Serializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        fields[ETAG_KEY] = serializers.SerializerMethodField(method_name="get_odata_etag")
+        etag = serializers.SerializerMethodField(method_name="get_odata_etag")
+        fields = {ETAG_KEY: etag, **fields}  # first, as Business Central writes it
         select = self.context.get("select")
         if select and self._is_top():
             keep = set(select) | ALWAYS
