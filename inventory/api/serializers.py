@@ -80,7 +80,7 @@ class StockItemSerializer(ApiModelSerializer):
     batchCode = serializers.CharField(source="batch_code", read_only=True)  # noqa: N815
     serialNumber = serializers.CharField(source="serial_number", read_only=True)  # noqa: N815
     status = serializers.CharField(source="get_status_display", read_only=True)
-    expiryDate = serializers.DateField(source="expiry_date", read_only=True)  # noqa: N815
+    expiryDate = serializers.DateField(source="expiry_date", read_only=True, allow_null=True)  # noqa: N815
     receivedDate = serializers.DateField(source="received_date", read_only=True)  # noqa: N815
     lastModifiedDateTime = serializers.DateTimeField(source="updated_at", read_only=True)  # noqa: N815
 

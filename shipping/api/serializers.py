@@ -51,8 +51,8 @@ class ShipmentSerializer(ShipmentVersionMixin, ApiModelSerializer):
         source="tracking_number", max_length=100, required=False, allow_blank=True
     )
     shipToAddress = serializers.CharField(source="address", required=False, allow_blank=True)  # noqa: N815
-    shipmentDate = serializers.DateField(source="shipped_date", read_only=True)  # noqa: N815
-    deliveryDate = serializers.DateField(source="delivery_date", read_only=True)  # noqa: N815
+    shipmentDate = serializers.DateField(source="shipped_date", read_only=True, allow_null=True)  # noqa: N815
+    deliveryDate = serializers.DateField(source="delivery_date", read_only=True, allow_null=True)  # noqa: N815
     notes = serializers.CharField(required=False, allow_blank=True)
 
     class Meta:
@@ -98,7 +98,7 @@ class AutoAllocateSerializer(ApiSerializer):
 
 
 class AutoAllocateResultSerializer(serializers.Serializer):
-    shipmentId = serializers.IntegerField()  # noqa: N815
+    shipmentId = serializers.IntegerField(allow_null=True)  # noqa: N815
     allocatedQuantity = serializers.DecimalField(**QUANTITY)  # noqa: N815
     complete = serializers.BooleanField()
     message = serializers.CharField()
