@@ -1,5 +1,5 @@
 """Schemathesis against the generated schema: every operation, a bounded number of generated
-requests each (SCHEMATHESIS_MAX_EXAMPLES, default 10), as a manager (every permission). No
+requests each (SCHEMATHESIS_MAX_EXAMPLES, default 3), as a manager (every permission). No
 request may cause a server error, and every answer must match the schema the API publishes."""
 
 import json
@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.api.conftest import token_client
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
 
 
 @pytest.fixture
