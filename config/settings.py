@@ -4,6 +4,7 @@ Every variable is listed, with its default, in README.md ("Settings").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -82,6 +83,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_include_bootstrap",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "customers",
     "inventory",
@@ -101,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.api.middleware.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -213,6 +219,53 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# REST API under /api/ (README "REST API"). Knox tokens first: a request without credentials
+# gets 401 with `WWW-Authenticate: Token`; the browser's session works too.
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)  # $top when not given
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)  # $top above this is a 400
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")  # per token (or user)
+API_IDEMPOTENCY_HOURS = 24  # how long a POST's Idempotency-Key replays its first response
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ModelPermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "STRICT_JSON": True,
+    "DATETIME_FORMAT": "iso-8601",
+}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_DAYS", 90)),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 20,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sales Orders API",
+    "DESCRIPTION": (
+        "Business Central v2.0-shaped resources. Money and quantities are decimal strings "
+        "(never floats). Writes need `If-Match` with the ETag read; POST takes an "
+        "`Idempotency-Key`. Order status values: Open (Pending), Pending Approval, Released "
+        "(Issued), On Hold, Complete, Cancelled."
+    ),
+    "VERSION": "2.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
 
 LOGGING = {
     "version": 1,

@@ -29,5 +29,12 @@ urlpatterns = [
     path("", include("shipping.urls")),
     path("orders/", include("salesorders.urls")),
     path("calendar/", include("order_calendar.urls")),
+    path("accounts/api-tokens/", views.ApiTokenListView.as_view(), name="api-tokens"),
+    path(
+        "accounts/api-tokens/<str:token_key>/revoke/",
+        views.ApiTokenRevokeView.as_view(),
+        name="api-token-revoke",
+    ),
+    path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

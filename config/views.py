@@ -1,5 +1,9 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.views import View
 from django.views.generic import TemplateView
+from knox.models import get_token_model
 
 from salesorders.models import OPEN_STATUSES
 from salesorders.selectors import salesorder_dashboard_figures
@@ -27,3 +31,41 @@ class DashboardView(TemplateView):
             "due_url": f"{open_orders}&target_date_after={figures['today'].isoformat()}"
             f"&target_date_before={figures['week_end'].isoformat()}",
         }
+
+
+NEW_TOKEN_KEY = "api_new_token"
+
+
+class ApiTokenListView(TemplateView):
+    """API tokens: the user's own, with their expiry; Create Token shows a new token once
+    (only its hash is stored), Revoke deletes one. Any logged-in user may have tokens: what a
+    token may do is what its user may do."""
+
+    template_name = "api_tokens.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["tokens"] = (
+            get_token_model().objects.filter(user=self.request.user).order_by("-created")
+        )
+        # Shown on the one page view after Create Token, then gone (only its hash is kept).
+        context["new_token"] = self.request.session.pop(NEW_TOKEN_KEY, "")
+        return context
+
+    def post(self, request, *args, **kwargs):
+        _instance, token = get_token_model().objects.create(user=request.user)
+        request.session[NEW_TOKEN_KEY] = token
+        messages.success(request, "Token created. Copy it now: it is not shown again.")
+        return redirect("api-tokens")
+
+
+class ApiTokenRevokeView(View):
+    """Revoke one of the user's tokens (another user's is a 404)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, token_key: str):
+        token = get_object_or_404(get_token_model(), user=request.user, token_key=token_key)
+        token.delete()
+        messages.success(request, f"Token {token_key}... revoked.")
+        return redirect("api-tokens")

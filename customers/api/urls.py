@@ -1,0 +1,5 @@
+from core.api.urls import resource_urls
+
+from .views import CustomerViewSet
+
+urlpatterns = resource_urls("customers", CustomerViewSet, name="customers")

@@ -1,0 +1,29 @@
+from core.api.urls import resource_urls
+
+from .views import SalesOrderExtraLineViewSet, SalesOrderLineViewSet, SalesOrderViewSet
+
+ORDER = "salesOrders/<int:order_pk>"
+ORDER_PARENS = r"salesOrders\((?P<order_pk>\d+)\)"
+
+urlpatterns = [
+    *resource_urls(
+        "salesOrders",
+        SalesOrderViewSet,
+        name="salesOrders",
+        bound=("issue", "hold", "release", "complete"),
+    ),
+    *resource_urls(
+        f"{ORDER}/salesOrderLines",
+        SalesOrderLineViewSet,
+        name="salesOrderLines",
+        key="pk",
+        parents=f"{ORDER_PARENS}/salesOrderLines",
+    ),
+    *resource_urls(
+        f"{ORDER}/salesOrderExtraLines",
+        SalesOrderExtraLineViewSet,
+        name="salesOrderExtraLines",
+        key="pk",
+        parents=f"{ORDER_PARENS}/salesOrderExtraLines",
+    ),
+]
