@@ -15,6 +15,7 @@ from django.views.generic import DetailView, FormView, UpdateView
 from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
+from core.once import SubmitOnceMixin
 from inventory.models import TaxRate
 from salesorders import selectors, services
 from salesorders.exceptions import DuplicateLineError
@@ -59,7 +60,7 @@ class SalesOrderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableV
         return context
 
 
-class SalesOrderCreateView(PermissionRequiredMixin, FormView):
+class SalesOrderCreateView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
     permission_required = "salesorders.add_salesorder"
     form_class = SalesOrderCreateForm
     template_name = "salesorders/order_form.html"
@@ -289,7 +290,7 @@ class OrderChildMixin(PermissionRequiredMixin):
         return super().get_context_data(order=self.order, **kwargs)
 
 
-class LineAddView(OrderChildMixin, FormView):
+class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
     form_class = LineAddForm
     template_name = "salesorders/line_form.html"
 
@@ -429,7 +430,7 @@ class LineDeleteView(LineMixin, View):
 # --- extra lines ---------------------------------------------------------------------------
 
 
-class ExtraLineAddView(OrderChildMixin, FormView):
+class ExtraLineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
     form_class = ExtraLineForm
     template_name = "salesorders/line_form.html"
 
