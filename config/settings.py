@@ -198,6 +198,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: a changed password retires the user's calendar feed URL.
+    {"NAME": "order_calendar.validators.NewFeedTokenOnPasswordChange"},
 ]
 
 LOGIN_URL = "login"
