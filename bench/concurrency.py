@@ -228,8 +228,10 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     }
     env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [
+    command = [  # the production settings (gunicorn.conf.py), on loopback
         str(gunicorn),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
         "config.wsgi",
         "--workers",
         str(workers),
@@ -239,6 +241,8 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         "60",
         "--log-level",
         "warning",
+        "--access-logfile",
+        "/dev/null",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30

@@ -295,6 +295,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        "axes": {"level": "WARNING"},  # a line per lockout, not one per login
+        "axes": {"level": "WARNING"},  # failed logins and lockouts, not every login
     },
 }
