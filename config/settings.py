@@ -141,7 +141,9 @@ if DATABASE_URL:
         "default": dj_database_url.parse(
             DATABASE_URL,
             conn_max_age=0 if DATABASE_POOL_SIZE else env_int("CONN_MAX_AGE", 60),
-            conn_health_checks=not DATABASE_POOL_SIZE,
+            # With the pool: the pool checks a connection as it hands it out, so one broken
+            # by a database restart is replaced instead of failing a request.
+            conn_health_checks=True,
         )
     }
     if DATABASE_POOL_SIZE:
@@ -149,8 +151,6 @@ if DATABASE_URL:
             "min_size": 1,
             "max_size": DATABASE_POOL_SIZE,
             "timeout": env_int("DATABASE_POOL_TIMEOUT", 5),
-            # a connection is checked when taken, so one broken by a restart is replaced
-            "check": "psycopg_pool.ConnectionPool.check_connection",
         }
 else:
     DATABASES = {
