@@ -205,10 +205,12 @@ def own_postgres_concurrency(args: argparse.Namespace) -> int:
         args.own_postgres_cluster = pg
         return concurrency_main(args)
     finally:
-        from django.db import connections
+        try:
+            from django.db import connections
 
-        connections.close_all()
-        pg.destroy()
+            connections.close_all()
+        finally:
+            pg.destroy()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -322,8 +322,14 @@ def client_loop(k: int, base: str, password: str, orders: list, items: dict, sec
     connections.close_all()  # never share the parent's database connection
     rng = random.Random(k)
     session = Session(base)
-    session.login(BENCH_USERNAME, password)
     outcome: Counter = Counter()
+    for _attempt in range(120):  # a person logs in again when the database was away (503)
+        try:
+            session.login(BENCH_USERNAME, password)
+            break
+        except (RuntimeError, URLError, OSError):
+            outcome["login retried"] += 1
+            time.sleep(0.5)
     today = timezone.localdate().isoformat()
     end = time.monotonic() + seconds
     n = 0

@@ -296,5 +296,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "axes": {"level": "WARNING"},  # failed logins and lockouts, not every login
+        # The pool's "discarding closed connection" after a restart: the 503's line says it.
+        "psycopg.pool": {"level": "ERROR"},
     },
 }
