@@ -195,7 +195,6 @@ def own_postgres_concurrency(args: argparse.Namespace) -> int:
     pg = OwnPostgres().init()
     try:
         os.environ["DATABASE_URL"] = pg.createdb("bench")
-        os.environ.setdefault("DATABASE_POOL_SIZE", "4")  # gunicorn.conf.py's 4 threads
         setup_django()
         from django.core.management import call_command
 

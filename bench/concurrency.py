@@ -225,6 +225,9 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        # The server as in production: psycopg's pool, one connection per gunicorn thread.
+        # (Only the server: a pool does not survive the fork of the client processes.)
+        "DATABASE_POOL_SIZE": os.environ.get("BENCH_SERVER_POOL_SIZE", "4"),
     }
     env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
     gunicorn = Path(sys.executable).with_name("gunicorn")
