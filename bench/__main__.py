@@ -42,6 +42,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long clients run")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the concurrency rows")
+    parser.add_argument(
+        "--own-postgres",
+        action="store_true",
+        help="run on a new PostgreSQL of our own, on its own port (bench/pgcluster.py)",
+    )
+    parser.add_argument(
+        "--stop-database-for",
+        type=float,
+        default=0,
+        help="with --own-postgres: stop it for this many seconds during the throughput run",
+    )
     return parser.parse_args(argv)
 
 
@@ -177,9 +188,35 @@ def smoke(args: argparse.Namespace) -> int:
         return run(args)
 
 
+def own_postgres_concurrency(args: argparse.Namespace) -> int:
+    """The concurrency run on a PostgreSQL cluster of its own, removed afterwards."""
+    from bench.pgcluster import OwnPostgres
+
+    pg = OwnPostgres().init()
+    try:
+        os.environ["DATABASE_URL"] = pg.createdb("bench")
+        setup_django()
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        from bench.concurrency import main as concurrency_main
+
+        args.own_postgres_cluster = pg
+        return concurrency_main(args)
+    finally:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        finally:
+            pg.destroy()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "concurrency":
+        if args.own_postgres:
+            return own_postgres_concurrency(args)
         setup_django()
         from bench.concurrency import main as concurrency_main
 

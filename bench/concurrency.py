@@ -35,7 +35,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
-from django.db import connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.db.models import Q, Sum, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
@@ -225,11 +225,16 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        # The server as in production: psycopg's pool, one connection per gunicorn thread.
+        # (Only the server: a pool does not survive the fork of the client processes.)
+        "DATABASE_POOL_SIZE": os.environ.get("BENCH_SERVER_POOL_SIZE", "4"),
     }
     env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [
+    command = [  # the production settings (gunicorn.conf.py), on loopback
         str(gunicorn),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
         "config.wsgi",
         "--workers",
         str(workers),
@@ -239,6 +244,8 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         "60",
         "--log-level",
         "warning",
+        "--access-logfile",
+        "/dev/null",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
@@ -318,11 +325,29 @@ def client_loop(k: int, base: str, password: str, orders: list, items: dict, sec
     connections.close_all()  # never share the parent's database connection
     rng = random.Random(k)
     session = Session(base)
-    session.login(BENCH_USERNAME, password)
     outcome: Counter = Counter()
+    for _attempt in range(120):  # a person logs in again when the database was away (503)
+        try:
+            session.login(BENCH_USERNAME, password)
+            break
+        except (RuntimeError, URLError, OSError):
+            outcome["login retried"] += 1  # a 503 while the database was away
+            time.sleep(0.5)
     today = timezone.localdate().isoformat()
     end = time.monotonic() + seconds
     n = 0
+
+    def read(query):
+        """A read of the client's own through the ORM, waiting out a stopped database."""
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                return query()
+            except (OperationalError, InterfaceError):
+                connections.close_all()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def post(kind: str, path: str, data: dict) -> int:
         try:
@@ -339,19 +364,24 @@ def client_loop(k: int, base: str, password: str, orders: list, items: dict, sec
         n += 1
         order = rng.choice(orders)
         reference = f"c{k}-{n}"
-        post(
+        created = post(
             "new-shipment",
             reverse("shipping:shipment-create", args=[order["order"]]),
             {"reference": reference},
         )
-        shipment = (
-            Shipment.objects.filter(order_id=order["order"], reference=reference)
-            .values_list("pk", flat=True)
-            .first()
+        shipment = read(
+            lambda order=order, reference=reference: (
+                Shipment.objects.filter(order_id=order["order"], reference=reference)
+                .values_list("pk", flat=True)
+                .first()
+            )
         )
         if shipment is None:
             outcome["shipment not created"] += 1
+            if created == 302:
+                outcome["lost"] += 1  # acknowledged, not there
             continue
+        allocated = 0
         for line, part in rng.sample(order["lines"], rng.randint(1, 3)):
             data = {
                 "line": line,
@@ -359,22 +389,48 @@ def client_loop(k: int, base: str, password: str, orders: list, items: dict, sec
                 "quantity": str(rng.randint(1, 3)),
                 "shipment": shipment,
             }
-            post("allocate", allocate_path(order["order"], shipment), data)
+            allocated += post("allocate", allocate_path(order["order"], shipment), data) == 302
         path = reverse("shipping:shipment-complete", args=[order["order"], shipment])
-        post(
+        completed = post(
             "complete",
             path,
             {"carrier": "DHL", "tracking_number": f"T{k}-{n}", "shipped_date": today},
         )
+        if completed == 302 and allocated:
+            status = read(
+                lambda pk=shipment: Shipment.objects.values_list("status", flat=True).get(pk=pk)
+            )
+            if status != Shipment.Status.SHIPPED:
+                outcome["lost"] += 1  # acknowledged Complete Shipment, not shipped
     connections.close_all()
     return dict(outcome)
 
 
-def run_throughput(base: str, password: str, fixture: dict, seconds: float) -> dict:
+def stop_database_during(pg, *, after: float, seconds: float) -> threading.Thread:
+    """Stop our own PostgreSQL (`pg`, bench.pgcluster) `after` seconds from now for
+    `seconds`, then start it again; the clients and the app must ride it out."""
+
+    def cycle() -> None:
+        time.sleep(after)
+        pg.stop()
+        print(f"PostgreSQL stopped for {seconds:g} s")
+        time.sleep(seconds)
+        pg.start()
+        print("PostgreSQL started again")
+
+    thread = threading.Thread(target=cycle, daemon=True)
+    thread.start()
+    return thread
+
+
+def run_throughput(
+    base: str, password: str, fixture: dict, seconds: float, *, stop_database=None
+) -> dict:
     connections.close_all()  # the children fork from here
     context = multiprocessing.get_context("fork")
     items = {int(k): v for k, v in fixture["items"].items()}
     started = time.monotonic()
+    stopper = stop_database() if stop_database else None
     with context.Pool(len(fixture["work"])) as pool:
         outcomes = pool.starmap(
             client_loop,
@@ -384,6 +440,8 @@ def run_throughput(base: str, password: str, fixture: dict, seconds: float) -> d
             ],
         )
     elapsed = time.monotonic() - started
+    if stopper is not None:
+        stopper.join()
     total: Counter = Counter()
     for outcome in outcomes:
         total.update(outcome)
@@ -404,6 +462,10 @@ def run_throughput(base: str, password: str, fixture: dict, seconds: float) -> d
         "shipments_per_second": round(shipped / elapsed, 2),
         "allocations_made": allocations.count(),
         "errors": total["errors"],
+        "status_503": sum(v for k, v in total.items() if k.endswith(" 503"))
+        + total["login retried"],
+        "status_500": sum(v for k, v in total.items() if k.endswith(" 500")),
+        "lost": total["lost"],
         "by_outcome": {k: v for k, v in sorted(total.items()) if " " in k},
     }
 
@@ -424,7 +486,13 @@ def main(args) -> int:
     server = start_server(port, args.workers)
     try:
         bursts = [run_burst(base, password, burst) for burst in fixture["bursts"]]
-        throughput = run_throughput(base, password, fixture, args.seconds)
+        pg, down = getattr(args, "own_postgres_cluster", None), args.stop_database_for
+        stop = (
+            (lambda: stop_database_during(pg, after=args.seconds / 2, seconds=down))
+            if pg is not None and down
+            else None
+        )
+        throughput = run_throughput(base, password, fixture, args.seconds, stop_database=stop)
     finally:
         stop_server(server)
     problems = check(scope=scope(fixture))
@@ -449,6 +517,7 @@ def main(args) -> int:
         f"({t['shipments_per_second']}/s), {t['allocations_made']} allocations, "
         f"{t['errors']} errors"
     )
+    print(f"503: {t['status_503']}, 500: {t['status_500']}, acknowledged but lost: {t['lost']}")
     print(f"outcomes: {t['by_outcome']}")
     print(f"invariants: {problems or 'all hold'}")
     if not args.keep:
@@ -461,4 +530,10 @@ def main(args) -> int:
         Path(args.json_path).write_text(json.dumps(report, indent=2))
     print(f"Results written to {path}")
     exact = all(b["allocated"] == BURST_STOCK and b["errors"] == 0 for b in bursts)
-    return 0 if exact and not problems and not throughput["errors"] else 1
+    # With the database stopped on purpose, 503s are the expected answer; 500s and losses not.
+    errors = (
+        throughput["status_500"] + throughput["lost"]
+        if args.stop_database_for
+        else (throughput["errors"])
+    )
+    return 0 if exact and not problems and not errors else 1

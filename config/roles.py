@@ -46,7 +46,8 @@ ROLES: dict[str, dict] = {
         "shipping": ALL,
     },
     # Managers: everything, including cancelling and completing orders and the settings.
-    "Managers": {app: ALL for app in DOMAIN_APPS},
+    # They unlock a login locked by too many wrong passwords (Axes' access attempts, admin).
+    "Managers": {app: ALL for app in DOMAIN_APPS} | {"axes": {"accessattempt": ["view", "delete"]}},
 }
 
 

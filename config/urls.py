@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
+from config.health import health
 
 admin.site.site_header = f"{settings.APP_NAME} administration"
 admin.site.site_title = settings.APP_NAME
@@ -37,4 +38,8 @@ urlpatterns = [
     ),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]
+
+# A database fault outside a view (saving the session) answers 503, not 500.
+handler500 = "core.faults.server_error"

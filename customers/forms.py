@@ -19,7 +19,7 @@ class CustomerForm(CrispyFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs["placeholder"] = "Left blank: next C-00000"
-        self.fields["currency"].widget.attrs.update({"maxlength": 3, "style": "max-width: 8em"})
+        self.fields["currency"].widget.attrs.update({"maxlength": 3, "class": "input-code"})
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()

@@ -8,6 +8,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
 from core.lists import FilteredTableView
+from core.once import SubmitOnceMixin
 from core.views import ServiceFormMixin
 from customers import services
 from customers.filters import CustomerFilter
@@ -30,7 +31,7 @@ class CustomerDetailView(PermissionRequiredMixin, DetailView):
     template_name = "customers/customer_detail.html"
 
 
-class CustomerCreateView(PermissionRequiredMixin, ServiceFormMixin, CreateView):
+class CustomerCreateView(SubmitOnceMixin, PermissionRequiredMixin, ServiceFormMixin, CreateView):
     permission_required = "customers.add_customer"
     model = Customer
     form_class = CustomerForm
@@ -109,7 +110,9 @@ class CustomerChildMixin:
         return self.customer.get_absolute_url()
 
 
-class AddressCreateView(PermissionRequiredMixin, CustomerChildMixin, ServiceFormMixin, CreateView):
+class AddressCreateView(
+    SubmitOnceMixin, PermissionRequiredMixin, CustomerChildMixin, ServiceFormMixin, CreateView
+):
     permission_required = "customers.add_address"
     model = Address
     form_class = AddressForm
@@ -151,7 +154,9 @@ class AddressDeleteView(PermissionRequiredMixin, CustomerChildMixin, DeleteView)
         return redirect(self.get_success_url())
 
 
-class ContactCreateView(PermissionRequiredMixin, CustomerChildMixin, ServiceFormMixin, CreateView):
+class ContactCreateView(
+    SubmitOnceMixin, PermissionRequiredMixin, CustomerChildMixin, ServiceFormMixin, CreateView
+):
     permission_required = "customers.add_contact"
     model = Contact
     form_class = ContactForm

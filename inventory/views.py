@@ -9,6 +9,7 @@ from django_tables2 import RequestConfig
 from core.forms import add_service_error
 from core.lists import CappedPaginator, FilteredTableView
 from core.numbers import format_quantity, plain
+from core.once import SubmitOnceMixin
 from inventory import services
 from inventory.filters import PartFilter, StockItemFilter
 from inventory.forms import (
@@ -106,7 +107,7 @@ class PartFormMixin:
         return redirect(self.object)
 
 
-class PartCreateView(PermissionRequiredMixin, PartFormMixin, CreateView):
+class PartCreateView(SubmitOnceMixin, PermissionRequiredMixin, PartFormMixin, CreateView):
     permission_required = "inventory.add_part"
 
 
@@ -147,7 +148,7 @@ class StockItemDetailView(PermissionRequiredMixin, DetailView):
         )
 
 
-class StockReceiveView(PermissionRequiredMixin, FormView):
+class StockReceiveView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
     permission_required = "inventory.add_stockitem"
     form_class = ReceiveStockForm
     template_name = "inventory/stock_form.html"
@@ -174,7 +175,7 @@ class StockReceiveView(PermissionRequiredMixin, FormView):
         return redirect(item)
 
 
-class StockItemActionView(PermissionRequiredMixin, FormView):
+class StockItemActionView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
     """A form about one stock item whose valid POST calls one service."""
 
     permission_required = "inventory.change_stockitem"

@@ -40,7 +40,7 @@ from salesorders.models import (
 )
 from salesorders.numbering import format_reference, parse_reference
 from salesorders.selectors import salesorder_facts
-from salesorders.signals import send_order_changed
+from salesorders.signals import order_changed_notifier
 
 Status = SalesOrder.Status
 Kind = SalesOrderEvent.Kind
@@ -76,11 +76,9 @@ def salesorder_touch(*, order: SalesOrder, user: AbstractBaseUser | None) -> Non
     )
     order.version += 1
     order.updated_at, order.updated_by = now, user
-    # robust: a failing receiver is logged, never a failed request (the feed rebuilds a stale
-    # event itself). A named function or a lambda, not a partial: robust on_commit logs the
-    # callback's __qualname__, which a partial lacks.
-    order_pks = [order.pk]
-    transaction.on_commit(lambda: send_order_changed(order_pks), robust=True)
+    # A named callable that logs its own failure with the order's reference and never raises
+    # (robust on_commit logs a callback's __qualname__, which a partial lacks).
+    transaction.on_commit(order_changed_notifier(order), robust=True)
 
 
 def salesorder_change_record(

@@ -16,6 +16,7 @@ from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
 from core.views import report_refusal
+from core.once import SubmitOnceMixin
 from inventory.models import TaxRate
 from salesorders import selectors, services
 from salesorders.exceptions import DuplicateLineError
@@ -60,7 +61,7 @@ class SalesOrderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableV
         return context
 
 
-class SalesOrderCreateView(PermissionRequiredMixin, FormView):
+class SalesOrderCreateView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
     permission_required = "salesorders.add_salesorder"
     form_class = SalesOrderCreateForm
     template_name = "salesorders/order_form.html"
@@ -290,7 +291,7 @@ class OrderChildMixin(PermissionRequiredMixin):
         return super().get_context_data(order=self.order, **kwargs)
 
 
-class LineAddView(OrderChildMixin, FormView):
+class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
     form_class = LineAddForm
     template_name = "salesorders/line_form.html"
 
@@ -430,7 +431,7 @@ class LineDeleteView(LineMixin, View):
 # --- extra lines ---------------------------------------------------------------------------
 
 
-class ExtraLineAddView(OrderChildMixin, FormView):
+class ExtraLineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
     form_class = ExtraLineForm
     template_name = "salesorders/line_form.html"
 

@@ -32,11 +32,14 @@ class AcceptingChoiceField(forms.ModelChoiceField):
 
     Someone who chose a row that dropped out of the choices meanwhile (another person took the
     last units, completed the shipment) reaches the service, which says what happened, instead
-    of reading "Select a valid choice"."""
+    of reading "Select a valid choice". A value that is no row at all reads `gone_message`,
+    the service's sentence for a row that no longer exists."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, gone_message: str = "", **kwargs):
         self.accepted = None
         super().__init__(*args, **kwargs)
+        if gone_message:
+            self.error_messages["invalid_choice"] = gone_message
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -79,7 +82,10 @@ class AllocationForm(forms.Form):
 
     line = forms.ModelChoiceField(queryset=SalesOrderLine.objects.none(), widget=forms.HiddenInput)
     stock_item = StockItemChoiceField(
-        queryset=StockItem.objects.none(), widget=forms.RadioSelect, empty_label=None
+        queryset=StockItem.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        gone_message="That stock item no longer exists.",
     )
     quantity = forms.DecimalField(
         max_digits=12,
@@ -87,22 +93,27 @@ class AllocationForm(forms.Form):
         required=False,
         help_text="Left blank: as much as the line still needs and the item can give.",
     )
-    shipment = AcceptingChoiceField(queryset=Shipment.objects.none(), empty_label=None)
+    shipment = AcceptingChoiceField(
+        queryset=Shipment.objects.none(),
+        empty_label=None,
+        gone_message="That shipment no longer exists.",
+    )
 
     def __init__(self, *args, order: SalesOrder, line: SalesOrderLine, **kwargs):
         super().__init__(*args, **kwargs)
         self.order, self.line = order, line
         self.fields["line"].queryset = order.lines.all()
         self.fields["line"].initial = line.pk
-        # Offered: what can be allocated now. Accepted: any stock of the line's part and any
-        # shipment of this order, so allocation_create gives the reason for a refusal.
+        # Offered: what can be allocated now. Accepted: any stock item and any shipment, so
+        # allocation_create gives the reason for every refusal (another part's stock, another
+        # order's shipment), in its own sentence.
         stock_item, shipment = self.fields["stock_item"], self.fields["shipment"]
         stock_item.queryset = StockItem.objects.allocatable(part=line.part).select_related(
             "location"
         )
-        stock_item.accepted = StockItem.objects.filter(part=line.part).with_available()
+        stock_item.accepted = StockItem.objects.select_related("part").with_available()
         shipment.queryset = order.shipments.filter(status=Shipment.Status.PENDING).order_by("pk")
-        shipment.accepted = order.shipments.all()
+        shipment.accepted = Shipment.objects.all()
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,7 @@ from core.exceptions import AlreadyDoneError
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import format_quantity
 from core.views import report_refusal
+from core.once import SubmitOnceMixin
 from inventory.models import Part, StockItem
 from salesorders.forms import posted_action
 from salesorders.models import SalesOrder, SalesOrderLine
@@ -66,7 +67,7 @@ class OrderShipmentMixin(PermissionRequiredMixin):
 # --- transitions (POST only) -------------------------------------------------------------------
 
 
-class ShipmentCreateView(OrderShipmentMixin, View):
+class ShipmentCreateView(SubmitOnceMixin, OrderShipmentMixin, View):
     http_method_names = ["post"]
     permission_required = "shipping.add_shipment"
 
@@ -104,7 +105,7 @@ class ShipmentDeleteView(OrderShipmentMixin, View):
         return back_to_order(self.order)
 
 
-class ShipmentAutoAllocateView(OrderShipmentMixin, View):
+class ShipmentAutoAllocateView(SubmitOnceMixin, OrderShipmentMixin, View):
     """Auto Allocate into a pending shipment: every line, or the posted `line` only (the
     shipment page's per-line button, which comes back to the shipment page)."""
 
@@ -219,7 +220,7 @@ class AllocationDeleteView(OrderShipmentMixin, View):
 # --- Allocate Stock (works without JavaScript: GET ?line=..., then POST) -----------------------
 
 
-class AllocateStockView(OrderShipmentMixin, TemplateView):
+class AllocateStockView(SubmitOnceMixin, OrderShipmentMixin, TemplateView):
     permission_required = "shipping.add_allocation"
     template_name = "shipping/allocate.html"
 
@@ -334,7 +335,7 @@ class BackorderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableVi
         return super().render_to_response(context, **response_kwargs)
 
 
-class BackordersAutoAllocateView(PermissionRequiredMixin, View):
+class BackordersAutoAllocateView(SubmitOnceMixin, PermissionRequiredMixin, View):
     """Auto Allocate the orders the Backorders filter shows, in priority order.
 
     It may open shipments, so it needs both permissions."""

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 # Pages that answer without a login: the login page and the calendar feed, which calendar
 # clients reach with the secret token in its URL (tested in tests/salesorders/test_feed.py).
-PUBLIC = {"login", "calendar:feed"}
+PUBLIC = {"login", "calendar:feed", "health"}  # health: for load balancers, no data
 # Pages any logged-in user may open, whatever their groups.
 OPEN_TO_EVERY_USER = {
     "dashboard",

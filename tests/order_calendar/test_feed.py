@@ -17,6 +17,7 @@ from order_calendar.models import OrderCalendarEvent
 from salesorders.models import SalesOrder
 from salesorders.services import salesorder_touch
 from tests.factories import (
+    PASSWORD,
     CustomerFactory,
     SalesOrderFactory,
     SalesOrderLineFactory,
@@ -721,3 +722,30 @@ def test_a_feed_with_no_orders_is_still_a_valid_calendar(client, sales_user, set
     assert calendar.walk("VEVENT") == []
     (zone,) = calendar.walk("VTIMEZONE")
     assert str(zone["TZID"]) == settings.TIME_ZONE == str(calendar["X-WR-TIMEZONE"])
+
+
+def test_a_password_change_retires_the_feed_url_and_regenerate_still_works(client, sales_user):
+    """The feed URL from before Change password answers 404 afterwards; the new one works,
+    and Regenerate gives yet another."""
+    client.force_login(sales_user)
+    old_path = reverse(
+        "calendar:feed",
+        kwargs={"user_id": sales_user.pk, "token": selectors.feed_token(sales_user)},
+    )
+    assert client.get(old_path).status_code == 200
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a new horse battery",
+            "new_password2": "a new horse battery",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(old_path).status_code == 404
+    sales_user = type(sales_user).objects.get(pk=sales_user.pk)
+    new_token = selectors.feed_token(sales_user)
+    new_path = reverse("calendar:feed", kwargs={"user_id": sales_user.pk, "token": new_token})
+    assert client.get(new_path).status_code == 200
+    client.post(reverse("calendar:feed-regenerate"))
+    assert client.get(new_path).status_code == 404

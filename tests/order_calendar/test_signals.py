@@ -38,10 +38,10 @@ def _receiver_fails(monkeypatch):
 
 
 def _sending_fails(monkeypatch):
-    def broken(order_pks):
+    def broken(order_pks, references):
         raise RuntimeError("signal could not be sent")
 
-    monkeypatch.setattr("salesorders.services.send_order_changed", broken)
+    monkeypatch.setattr("salesorders.signals.send_order_changed", broken)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,5 +61,7 @@ def test_a_failing_calendar_refresh_does_not_fail_issue_order(
     order.refresh_from_db()
     assert order.status == SalesOrder.Status.ISSUED
     assert not OrderCalendarEvent.objects.filter(order=order).exists()
-    logged = [record.exc_info[1] for record in caplog.records if record.exc_info]
-    assert any(isinstance(error, RuntimeError) for error in logged)
+    logged = [record for record in caplog.records if record.exc_info]
+    assert len(logged) == 1, [record.getMessage() for record in logged]
+    assert order.reference in logged[0].getMessage()
+    assert isinstance(logged[0].exc_info[1], RuntimeError)
