@@ -1,5 +1,5 @@
 """A double click on a POST button runs the action once and shows no error: the button
-disables itself after the first click (static/js/submit-once.js), and the server answers a
+disables itself after the first click (static/app/submit-once.js), and the server answers a
 repeat that still arrives with information, not a red error."""
 
 from decimal import Decimal
