@@ -103,6 +103,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# One permission query per user, cached in the shared cache until a role changes (core.auth).
+AUTHENTICATION_BACKENDS = ["core.auth.CachedPermissionBackend"]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
