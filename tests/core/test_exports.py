@@ -109,3 +109,16 @@ def test_shipment_export_neutralises_formulas_and_has_no_html(sales_client):
     assert row[:2] == ["S1", shipment.order.reference]
     assert row[4] == "'=cmd|' /C calc'!A0"
     assert not any("<" in cell for cell in row)
+
+
+def test_a_long_list_counts_up_to_the_limit_and_says_so(sales_client, monkeypatch):
+    monkeypatch.setattr("core.lists.COUNT_LIMIT", 30)
+    SalesOrder.objects.bulk_create(
+        SalesOrderFactory.build(customer=CustomerFactory(), reference_number=n, reference=f"S{n}")
+        for n in range(1, 41)
+    )
+    html = sales_client.get(reverse("salesorders:list")).content.decode()
+    assert "30+ in all" in html
+    monkeypatch.setattr("core.lists.COUNT_LIMIT", 100)
+    html = sales_client.get(reverse("salesorders:list")).content.decode()
+    assert "40 in all" in html
