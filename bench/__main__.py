@@ -4,6 +4,10 @@ python -m bench                      every scenario, 15 timed repetitions each
 python -m bench --only order-list,ics-cold --repeat 30
 python -m bench --smoke              fresh SQLite file, 100 generated orders, each scenario once
 python -m bench concurrency          gunicorn + client processes against shared stock
+python -m bench --compare h20_10k,h20_300k   the scenarios on two PostgreSQL databases of the
+                                     server DATABASE_URL names, interleaved in one process,
+                                     with the growth ratio of each and its ratio to the
+                                     bare-framework page
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +40,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument(
         "--check", action="store_true", help="check every counter against its rows afterwards"
+    )
+    parser.add_argument(
+        "--compare", default="", help="two database names: run on both, print growth ratios"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="tracebacks of errors")
     # concurrency
@@ -177,6 +185,73 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed or problems else 0
 
 
+def compare(args: argparse.Namespace) -> int:
+    """Each scenario on database A then B (same server, one process, rounds interleaved so load
+    on a shared machine hits both alike): medians, B/A, and each page's ratio to the
+    bare-framework page of the same database."""
+    from django.db import connection
+
+    from bench import scenarios
+    from bench.harness import REGISTRY, run_scenario
+
+    names = [name.strip() for name in args.compare.split(",") if name.strip()]
+    if len(names) != 2:
+        print("--compare takes two database names, e.g. h20_10k,h20_300k", file=sys.stderr)
+        return 2
+
+    def use(name: str) -> None:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+
+    benches = {}
+    for name in names:
+        use(name)
+        benches[name] = scenarios.Bench(verbose=args.verbose)
+        size = data_size()
+        print(f"{name}: {size['orders']:,} orders, {size['lines']:,} lines")
+    wanted = {key.strip() for key in args.only.split(",") if key.strip()}
+    selected = [sc for sc in REGISTRY if not wanted or sc.key in wanted]
+    if not any(sc.key == "baseline" for sc in selected):
+        selected.insert(0, next(sc for sc in REGISTRY if sc.key == "baseline"))
+    rounds = 3
+    repeat = max(1, args.repeat // rounds)
+    medians: dict[str, dict[str, float]] = {}
+    queries: dict[str, dict[str, int | None]] = {}
+    for sc in selected:
+        samples: dict[str, list[float]] = {name: [] for name in names}
+        for n in range(rounds):
+            for name in names:
+                use(name)
+                result = run_scenario(
+                    benches[name], sc, repeat=repeat, warmup=args.warmup if n == 0 else 0
+                )
+                if result.status in ("error", "not measured"):
+                    print(f"  {sc.key} on {name}: {result.status} {result.note}")
+                    break
+                samples[name] += result.samples_ms
+                queries.setdefault(sc.key, {})[name] = result.queries
+        if all(samples.values()):
+            medians[sc.key] = {name: statistics.median(samples[name]) for name in names}
+            a, b = (medians[sc.key][name] for name in names)
+            print(f"  {sc.key:24} {a:9.1f} {b:9.1f} ms  x{b / a:.2f}", flush=True)
+    base = medians.get("baseline", {})
+    a, b = names
+    print()
+    header = f"| scenario | {a} ms | {b} ms | growth | queries | x bare ({a}) | x bare ({b}) |"
+    print(header)
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for sc in selected:
+        if sc.key not in medians:
+            continue
+        m, q = medians[sc.key], queries.get(sc.key, {})
+        bare = [m[n] / base[n] if base.get(n) else float("nan") for n in names]
+        print(
+            f"| {sc.title} | {m[a]:.1f} | {m[b]:.1f} | x{m[b] / m[a]:.2f} | "
+            f"{q.get(a)}/{q.get(b)} | {bare[0]:.1f} | {bare[1]:.1f} |"
+        )
+    return 0
+
+
 def smoke(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-smoke-") as tmp:
         setup_django(smoke_dir=tmp)
@@ -224,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         return smoke(args)
     setup_django()
+    if args.compare:
+        return compare(args)
     return run(args)
 
 

@@ -8,6 +8,9 @@ scenario runs; a feature that is not there is reported as not measured.
 
 from __future__ import annotations
 
+import resource
+import statistics
+import time
 from decimal import Decimal
 from functools import cached_property
 from urllib.parse import urlsplit
@@ -16,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db.models import Count, F, Q
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -67,6 +70,8 @@ class Bench:
 
     def __init__(self, *, verbose: bool = False):
         self.verbose = verbose
+        # The app's URLs plus the bare-framework page (bench/urls.py).
+        override_settings(ROOT_URLCONF="bench.urls").enable()
         self.user = bench_user()
         # HTTPS so a production configuration (SECURE_SSL_REDIRECT) serves rather than redirects.
         self.client = Client(HTTP_HOST="127.0.0.1")
@@ -435,3 +440,97 @@ def complete_shipment_300(b: Bench) -> Plan:
             raise CheckFailed("the shipment is still pending")
 
     return Plan(timed=timed, setup=setup, check=check, expect_status=302 if view else None)
+
+
+# -- growth: an order built line by line, the streaming export, the bare framework -------------
+
+BUILT_MARK = "G-BUILT-3000"
+BUILT_LINES = 3000
+
+
+def built_order(b: Bench) -> SalesOrder:
+    """An issued order of BUILT_LINES lines (fewer on small data), each added through
+    salesorders' services one at a time (as people build orders), so the order row carries
+    the history of that many edits. Built once and kept (committed), marked by its customer
+    PO; about a minute on a quiet machine."""
+    found = SalesOrder.objects.filter(customer_reference=BUILT_MARK).order_by("-pk").first()
+    if found is not None:
+        return found
+    create = service("salesorders.services", "salesorder_create")
+    add = service("salesorders.services", "salesorder_line_add")
+    issue = service("salesorders.services", "salesorder_issue")
+    parts = list(
+        Part.objects.filter(
+            active=True,
+            salable=True,
+            pk__in=StockItem.objects.allocatable()
+            .filter(quantity__gt=F("allocated_quantity"))
+            .values("part"),
+        ).order_by("pk")[:BUILT_LINES]
+    )
+    if not parts:  # small data sets (the smoke run) build as many lines as they have parts
+        raise Unavailable("no part has free stock")
+    customer = Customer.objects.filter(active=True).order_by("pk").first()
+    order = create(customer=customer, user=b.user, customer_reference=BUILT_MARK)
+    for part in parts:
+        add(order=order, part=part, quantity=Decimal("1"), user=b.user)
+    return issue(order=order, user=b.user)
+
+
+@scenario(
+    "complete-shipment-3000",
+    "Complete Shipment, 3,000 allocations, order built line by line",
+    target_ms=500.0,
+    group="actions",
+)
+def complete_shipment_3000(b: Bench) -> Plan:
+    order = built_order(b)
+
+    def setup():
+        shipment = b.new_shipment(order)
+        b.auto_allocate(order, shipment)
+        n = Allocation.objects.filter(shipment=shipment).count()
+        b.notes["complete-shipment-3000"] = f"{n} allocations in the shipment"
+        return shipment
+
+    def timed(shipment):
+        data = {"carrier": "DHL", "tracking_number": "BENCH-3000"}
+        return b.post(url("shipping:shipment-complete", order.pk, shipment.pk), data)
+
+    def check(shipment, _response):
+        shipment.refresh_from_db()
+        if shipment.status == Shipment.Status.PENDING:
+            raise CheckFailed("the shipment is still pending")
+
+    return Plan(timed=timed, setup=setup, check=check, expect_status=302)
+
+
+@scenario("export-orders", "Order list CSV export, every order", target_ms=5000.0, group="export")
+def export_orders(b: Bench) -> Plan:
+    """The whole export read as a client would; notes the rows, the first chunk's time and
+    how much the process's peak RSS grew (ru_maxrss) over the run."""
+    path = url("salesorders:list")
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    first_bytes: list[float] = []
+
+    def timed(_state):
+        started = time.perf_counter()
+        response = b.get(path, {"_export": "csv"})
+        rows = 0
+        for chunk in response.streaming_content:
+            if rows == 0:
+                first_bytes.append((time.perf_counter() - started) * 1000)
+            rows += chunk.count(b"\n")
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
+        b.notes["export-orders"] = (
+            f"{rows - 1:,} rows, first byte {statistics.median(first_bytes):.0f} ms, "
+            f"peak RSS +{grown:.0f} MiB"
+        )
+        return response
+
+    return Plan(timed=timed)
+
+
+@scenario("baseline", "Bare framework: a logged-in page rendering base.html", group="baseline")
+def baseline(b: Bench) -> Plan:
+    return get_plan(b, url("bench-baseline"))

@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# One permission query per user, cached in the shared cache until a role changes (core.auth).
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -184,7 +185,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (Axes > Access attempts: delete the row); `manage.py axes_reset` unlocks everyone.
 AUTHENTICATION_BACKENDS = [
     "core.auth.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.auth.CachedPermissionBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))

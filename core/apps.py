@@ -12,3 +12,8 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from core.auth import connect_invalidation
+
+        connect_invalidation()

@@ -17,10 +17,23 @@ def _prep(field: models.Field, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
+# Values the database driver takes as they are: Django's preparation of each (about 1 µs of
+# Python per value, 18,000 values for a 3,000-allocation shipment) would change nothing.
+PASS_THROUGH = {int: (models.IntegerField, models.AutoField, models.ForeignKey)}
+PASS_THROUGH[Decimal] = (models.DecimalField,)
+
+
+def _column(field: models.Field, values: list[Any]) -> list[Any]:
+    for kind, fields in PASS_THROUGH.items():
+        if isinstance(field, fields) and all(type(v) is kind or v is None for v in values):
+            return values
+    return [_prep(field, value) for value in values]
+
+
 def _arrays(fields: Sequence[models.Field], rows: Sequence[Sequence[Any]]) -> tuple[str, list]:
     """`unnest(%s::type[], ...)` over the rows' columns, and its parameters (PostgreSQL)."""
     casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    columns = [[_prep(field, row[i]) for row in rows] for i, field in enumerate(fields)]
+    columns = [_column(field, [row[i] for row in rows]) for i, field in enumerate(fields)]
     return f"unnest({casts})", columns
 
 

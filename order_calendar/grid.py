@@ -90,7 +90,10 @@ def build_grid(
     more_url: Callable[[datetime.date], str],
     per_day: int = ORDERS_PER_DAY,
 ) -> MonthGrid:
-    """Place orders (already limited to the grid's dates, in display order) on their days."""
+    """Place orders (already limited to the grid's dates, in display order) on their days.
+
+    An order carrying `day_total` (selectors.month_orders) says how many its day has in all,
+    so a day's "more" link needs only the orders shown."""
     by_date: dict[datetime.date, list[SalesOrder]] = defaultdict(list)
     for order in orders:
         by_date[order.target_date].append(order)
@@ -104,7 +107,9 @@ def build_grid(
                 in_month=date.month == first.month,
                 is_today=date == today,
                 orders=on_day[:per_day],
-                more=max(0, len(on_day) - per_day),
+                more=max(0, getattr(on_day[0], "day_total", len(on_day)) - per_day)
+                if on_day
+                else 0,
             )
             if day.more:
                 day.more_url = more_url(date)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from core.parsing import parse_bool
 from order_calendar import feeds, selectors, services
-from order_calendar.grid import build_grid, month_days, parse_month
+from order_calendar.grid import ORDERS_PER_DAY, build_grid, month_days, parse_month
 from salesorders.filters import SalesOrderFilter
 from salesorders.models import SalesOrder
 
@@ -72,11 +72,8 @@ class CalendarMonthView(PermissionRequiredMixin, View):
             orders = []
             status = 400
         else:
-            orders = (
-                filterset.qs.filter(target_date__gte=days[0][0], target_date__lte=days[-1][-1])
-                .only("pk", "reference", "customer_name", "status", "target_date")
-                .with_open_lines()
-                .order_by("target_date", "reference_number", "pk")
+            orders = selectors.month_orders(
+                filterset.qs, days[0][0], days[-1][-1], per_day=ORDERS_PER_DAY
             )
 
         list_url = reverse("salesorders:list")

@@ -327,8 +327,15 @@ class SalesOrder(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+    # Not indexed: every change bumps version, updated_at and updated_by, and a row update that
+    # touches no indexed column stays in place (a HOT update on PostgreSQL) instead of leaving
+    # a dead version behind in each of the table's indexes.
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     issued_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.badges import Badges
-from core.columns import BadgeColumn, IsoDateColumn
+from core.columns import BadgeColumn, IsoDateColumn, iso_date
 from core.numbers import format_amount
 from salesorders.models import DeliveryState, SalesOrder
 
@@ -62,3 +62,17 @@ class SalesOrderTable(tables.Table):
         order_by = ("-reference",)
         empty_text = "No sales orders match."
         attrs = {"class": "table table-sm table-hover align-middle", "id": "order-table"}
+
+    # How the CSV export (core.lists.CsvExportMixin) reads each column, from values().
+    export_values = {
+        "reference": "reference",
+        "customer_name": "customer_name",
+        "customer_reference": "customer_reference",
+        "status": ("status", STATUS_BADGES.label),
+        "delivery_state": ("delivery_state", DELIVERY_BADGES.label),
+        "order_date": ("order_date", iso_date),
+        "target_date": ("target_date", iso_date),
+        "line_count": "line_count",
+        "total": ("total", "{:.2f}".format),
+        "currency": "currency",
+    }

@@ -89,6 +89,18 @@ def _lock_items(item_pks: list[int]) -> dict[int, StockItem]:
     return {item.pk: item for item in rows}
 
 
+def _lock_rows(model, pks: list[int]) -> None:
+    """Lock rows by pk, in pk order, reading nothing but their pks: a shipment of 3,000
+    allocations would otherwise build 3,000 line and 3,000 stock item instances (with their
+    part and location) only to throw them away."""
+    list(
+        model.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(pks))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _lock_shipment(shipment_pk: int) -> Shipment:
     return Shipment.objects.select_for_update().get(pk=shipment_pk)
 
@@ -291,8 +303,8 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
     order = _lock_order(shipment.order_id)
     allocations = Allocation.objects.filter(shipment_id=shipment.pk)
     per_line, per_item = _totals(allocations)
-    _lock_lines(sorted(per_line))
-    _lock_items(sorted(per_item))
+    _lock_rows(SalesOrderLine, sorted(per_line))
+    _lock_rows(StockItem, sorted(per_item))
     try:
         shipment = _lock_shipment(shipment.pk)
     except Shipment.DoesNotExist:
@@ -353,8 +365,8 @@ def shipment_complete(
     per_line: dict[int, Decimal] = {}
     for line_pk, _item_pk, quantity in rows:
         per_line[line_pk] = per_line.get(line_pk, ZERO) + quantity
-    _lock_lines(sorted(per_line))
-    _lock_items(sorted({item_pk for _, item_pk, _ in rows}))
+    _lock_rows(SalesOrderLine, sorted(per_line))
+    _lock_rows(StockItem, sorted({item_pk for _, item_pk, _ in rows}))
     shipment = _lock_shipment(shipment.pk)
 
     shipped_date = shipped_date or timezone.localdate()
@@ -798,7 +810,7 @@ def _lock_pending_of(allocations: QuerySet) -> tuple[dict[int, Decimal], dict[in
     """Under the order and line locks: the totals of `allocations` (pending ones), with their
     stock items locked (by pk) and then their shipments."""
     per_line, per_item = _totals(allocations)
-    _lock_items(sorted(per_item))
+    _lock_rows(StockItem, sorted(per_item))
     shipment_pks = sorted(set(allocations.values_list("shipment", flat=True)))
     list(
         Shipment.objects.select_for_update()

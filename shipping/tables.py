@@ -4,8 +4,9 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from core.badges import Badges
-from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn
-from salesorders.models import SalesOrderLine
+from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn, iso_date
+from core.numbers import format_quantity
+from salesorders.models import SalesOrder, SalesOrderLine
 from shipping.models import Shipment
 
 STATUS_BADGES = Badges(
@@ -53,22 +54,32 @@ class BackorderTable(tables.Table):
         order_by = ("-priority", "target_date", "order", "part_sku")
         empty_text = "Nothing is waiting to ship."
 
+    # How the CSV export (core.lists.CsvExportMixin) reads each column, from values().
+    export_values = {
+        "customer": "order__customer_name",
+        "order": "order__reference",
+        "priority": "order__priority",
+        "status": ("order__status", lambda value: SalesOrder.Status(value).label),
+        "order_date": ("order__order_date", iso_date),
+        "target_date": ("order__target_date", iso_date),
+        "part_sku": "part_sku",
+        "quantity": ("quantity", format_quantity),
+        "shipped_quantity": ("shipped_quantity", format_quantity),
+        "allocated_quantity": ("allocated_quantity", format_quantity),
+        "remaining": ("remaining", format_quantity),
+        "part_available": ("part_available", format_quantity),
+    }
+
     def render_order(self, record, value):
         return format_html('<a href="{}">{}</a>', record.order.get_absolute_url(), value)
 
     def render_status(self, record):
         return record.order.get_status_display()
 
-    def value_status(self, record):
-        return record.order.get_status_display()
-
     def render_part_sku(self, record):
         return format_html(
             '{} <span class="text-body-secondary">{}</span>', record.part_sku, record.part_name
         )
-
-    def value_part_sku(self, record):
-        return record.part_sku
 
 
 class ShipmentTable(tables.Table):
@@ -98,6 +109,19 @@ class ShipmentTable(tables.Table):
         ]
         order_by = ("-pk",)
         empty_text = "No shipments yet."
+
+    # How the CSV export (core.lists.CsvExportMixin) reads each column, from values().
+    export_values = {
+        "reference": "reference",
+        "order": "order__reference",
+        "customer": "order__customer_name",
+        "status": ("status", STATUS_BADGES.label),
+        "carrier": "carrier",
+        "tracking_number": "tracking_number",
+        "shipped_date": ("shipped_date", iso_date),
+        "delivery_date": ("delivery_date", iso_date),
+        "allocation_count": "allocation_count",
+    }
 
     def render_order(self, record, value):
         return format_html('<a href="{}">{}</a>', record.order.get_absolute_url(), value)

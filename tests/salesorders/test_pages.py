@@ -70,7 +70,7 @@ def test_list_exports_csv(sales_client, order):
     response = sales_client.get(reverse("salesorders:list"), {"_export": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content.decode()
+    body = b"".join(response.streaming_content).decode()
     assert body.splitlines()[0].startswith("Reference,Customer,Customer PO,Status,Delivery")
     assert f"{order.reference},Acme Tools" in body
     assert "Pending,Not shipped" in body

@@ -498,7 +498,7 @@ def test_backorders_lists_remainders_filters_and_exports(sales_client):
     assert [r.record.order_id for r in fillable.context["table"].rows] == [small.pk]
     export = sales_client.get(url("backorders"), {"_export": "csv"})
     assert export["Content-Type"].startswith("text/csv")
-    text = export.content.decode()
+    text = b"".join(export.streaming_content).decode()
     assert "Remaining" in text and big.reference in text
 
 
