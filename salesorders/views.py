@@ -15,8 +15,8 @@ from django.views.generic import DetailView, FormView, UpdateView
 from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
-from core.views import report_refusal
 from core.once import SubmitOnceMixin
+from core.views import report_refusal
 from inventory.models import TaxRate
 from salesorders import selectors, services
 from salesorders.exceptions import DuplicateLineError

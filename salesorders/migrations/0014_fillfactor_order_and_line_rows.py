@@ -19,6 +19,6 @@ def reset_fillfactor(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("salesorders", "0011_salesorder_updated_by_unindexed")]
+    dependencies = [("salesorders", "0013_salesorder_updated_by_unindexed")]
 
     operations = [migrations.RunPython(set_fillfactor, reset_fillfactor, elidable=True)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("salesorders", "0010_price_source_choices_drop_price_overridden"),
+        ("salesorders", "0012_index_open_orders_by_target_date"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
