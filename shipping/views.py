@@ -15,8 +15,8 @@ from django.views.generic import DetailView, FormView, TemplateView
 from core.exceptions import AlreadyDoneError
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import format_quantity
-from core.views import report_refusal
 from core.once import SubmitOnceMixin
+from core.views import report_refusal
 from inventory.models import Part, StockItem
 from salesorders.forms import posted_action
 from salesorders.models import SalesOrder, SalesOrderLine
