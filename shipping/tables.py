@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from core.badges import Badges
 from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn
 from salesorders.models import SalesOrderLine
+from salesorders.tables import ALLOCATION_BADGES, FULFILMENT_BADGES
 from shipping.models import Shipment
 
 STATUS_BADGES = Badges(
@@ -31,6 +32,10 @@ class BackorderTable(tables.Table):
     allocated_quantity = QuantityColumn(verbose_name="Allocated")
     remaining = QuantityColumn(verbose_name="Remaining")
     part_available = QuantityColumn(verbose_name="Available")
+    unit = tables.Column(verbose_name="Unit", orderable=False)
+    fulfilment_state = BadgeColumn(FULFILMENT_BADGES, verbose_name="Fulfilment")
+    allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Allocation")
+    order_allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Order allocation")
 
     class Meta:
         model = SalesOrderLine
@@ -48,6 +53,10 @@ class BackorderTable(tables.Table):
             "allocated_quantity",
             "remaining",
             "part_available",
+            "unit",
+            "fulfilment_state",
+            "allocation_status",
+            "order_allocation_status",
         ]
         # The allocation queue; the index `salesorder_backorder_queue` serves it.
         order_by = ("-priority", "target_date", "order", "part_sku")
