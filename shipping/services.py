@@ -454,8 +454,8 @@ def _check_allocation(
     what = line_label(line, order)
     if line.is_service:
         raise AllocationError(
-            f"{what.capitalize()} is a service: it needs no stock, so nothing can be allocated "
-            "to it; use Mark Delivered on the order page when it has been given."
+            f"{what[:1].upper()}{what[1:]} is a service: it needs no stock, so nothing can be "
+            "allocated to it; use Mark Delivered on the order page when it has been given."
         )
     if item.part_id != line.part_id:
         raise AllocationError(
