@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from core.badges import Badges
 from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn
+from inventory.models import format_unit_quantity
 from salesorders.models import SalesOrderLine
 from salesorders.tables import ALLOCATION_BADGES, FULFILMENT_BADGES
 from shipping.models import Shipment
@@ -32,10 +33,9 @@ class BackorderTable(tables.Table):
     allocated_quantity = QuantityColumn(verbose_name="Allocated")
     remaining = QuantityColumn(verbose_name="Remaining")
     part_available = QuantityColumn(verbose_name="Available")
-    unit = tables.Column(verbose_name="Unit", orderable=False)
     fulfilment_state = BadgeColumn(FULFILMENT_BADGES, verbose_name="Fulfilment")
     allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Allocation")
-    order_allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Order allocation")
+    order_allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Order alloc.")
 
     class Meta:
         model = SalesOrderLine
@@ -53,7 +53,6 @@ class BackorderTable(tables.Table):
             "allocated_quantity",
             "remaining",
             "part_available",
-            "unit",
             "fulfilment_state",
             "allocation_status",
             "order_allocation_status",
@@ -70,6 +69,13 @@ class BackorderTable(tables.Table):
 
     def value_status(self, record):
         return record.order.get_status_display()
+
+    def render_remaining(self, record, value):
+        """With the unit and its decimals ("3.50 m"); the CSV keeps the plain number."""
+        return format_unit_quantity(value, record.unit)
+
+    def render_part_available(self, record, value):
+        return format_unit_quantity(value, record.unit)
 
     def render_part_sku(self, record):
         return format_html(
