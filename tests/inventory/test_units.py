@@ -142,3 +142,50 @@ def test_receive_stock_does_not_offer_service_parts(warehouse_client, helmet):
     response = warehouse_client.get(reverse("inventory:stockitem-receive"))
     offered = list(response.context["form"].fields["part"].queryset)
     assert helmet in offered and service not in offered
+
+
+def test_admin_adjust_to_half_a_piece_is_refused_and_nothing_is_saved(manager_client):
+    item = StockItemFactory(part=PartFactory(name="Safety helmet"), quantity=D("10"))
+    url = reverse("admin:inventory_stockitem_change", args=[item.pk])
+    data = {
+        "batch_code": "NEW",
+        "expiry_date": "",
+        "received_date": item.received_date.isoformat(),
+        "adjust_to": "7.5",
+        "adjust_reason": "Count",
+        "movements-TOTAL_FORMS": "0",
+        "movements-INITIAL_FORMS": "0",
+        "movements-MIN_NUM_FORMS": "0",
+        "movements-MAX_NUM_FORMS": "1000",
+    }
+    response = manager_client.post(url, data, follow=True)
+    assert "Safety helmet is counted in whole pieces (pcs): 7.5 is not allowed." in response.text
+    item.refresh_from_db()
+    assert (item.batch_code, item.quantity) == ("", D("10")) and not item.movements.exists()
+
+
+def test_admin_refuses_making_a_part_with_stock_a_service(manager_client):
+    part = PartFactory(name="Rope")
+    StockItemFactory(part=part, quantity=D("3"))
+    url = reverse("admin:inventory_part_change", args=[part.pk])
+    data = {
+        "sku": part.sku,
+        "name": part.name,
+        "description": "",
+        "unit": part.unit,
+        "kind": Part.Kind.SERVICE,
+        "list_price": "10",
+        "default_tax_rate": part.default_tax_rate_id,
+        "salable": "on",
+        "active": "on",
+        "notes": "",
+        "price_breaks-TOTAL_FORMS": "0",
+        "price_breaks-INITIAL_FORMS": "0",
+        "price_breaks-MIN_NUM_FORMS": "0",
+        "price_breaks-MAX_NUM_FORMS": "1000",
+    }
+    response = manager_client.post(url, data)
+    assert response.status_code == 200
+    assert "Rope has stock items, so it cannot become a service" in response.text
+    part.refresh_from_db()
+    assert part.kind == Part.Kind.STOCK
