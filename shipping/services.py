@@ -121,6 +121,7 @@ def _totals(
         allocations.order_by()
         .values("line", "stock_item", "line__unit")
         .annotate(total=Sum("quantity"))
+        .order_by("line", "stock_item")  # units in line order: "40 pcs and 3.00 m"
     )
     for row in rows:
         per_line[row["line"]] = per_line.get(row["line"], ZERO) + row["total"]
