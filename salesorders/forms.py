@@ -189,7 +189,9 @@ class LineUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Keep current")
         self.line = line
         if line is not None:
-            self.fields["quantity"].widget.attrs["step"] = str(line.quantity_step)
+            # A browser counts the steps from min: both are the unit's step (1 for pcs).
+            step = str(line.quantity_step)
+            self.fields["quantity"].widget.attrs.update(min=step, step=step)
             self.fields["quantity"].help_text = f"In {line.unit}."
 
     def clean_quantity(self):
