@@ -117,7 +117,8 @@ class OrderPage:
     may_cancel_remaining: bool = False
     is_overdue: bool = False
     # The user may Mark Delivered and the order is Issued; which lines offer it is
-    # line.can_deliver(). `open_services`: service lines on this page with something left.
+    # line.can_deliver(). `open_services`: service lines on this page of lines with something
+    # left (the page's Mark Delivered buttons, and "all services", show only then).
     may_deliver: bool = False
     open_services: int = 0
 
