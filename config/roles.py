@@ -38,7 +38,8 @@ ROLES: dict[str, dict] = {
         "customers": {"customer": ["view"], "address": ["view"], "contact": ["view"]},
         "salesorders": {
             "salesorder": ["view"],
-            "salesorderline": ["view"],
+            # "deliver": Mark Delivered on service lines (installation, certificates).
+            "salesorderline": ["view", "deliver"],
             "salesorderextraline": ["view"],
             "salesorderevent": ["view"],
         },

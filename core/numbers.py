@@ -34,13 +34,18 @@ def line_amounts(
     return subtotal, tax, subtotal + tax
 
 
-def format_quantity(value) -> str:
+def format_quantity(value, decimals: int | None = None) -> str:
     """A quantity as people write it: 10.0000 -> "10", 2.5000 -> "2.5", never 1E+1.
 
-    None and "" give "" (an empty cell)."""
+    With `decimals` (the unit's, e.g. 3 for kg) it shows that many places: 2.5 -> "2.500",
+    10 -> "10" for 0; a value with more places than that is shown in full, never rounded
+    away. None and "" give "" (an empty cell)."""
     if value in (None, ""):
         return ""
-    return format(Decimal(value).normalize(), "f")
+    number = Decimal(value).normalize()
+    if decimals is not None and -number.as_tuple().exponent <= decimals:
+        return format(number.quantize(Decimal(1).scaleb(-decimals)), "f")
+    return format(number, "f")
 
 
 def plain(value) -> Decimal:

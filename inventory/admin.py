@@ -32,8 +32,17 @@ class PriceBreakInline(admin.TabularInline):
 @admin.register(Part)
 class PartAdmin(admin.ModelAdmin):
     formfield_overrides = MULTILINE_OVERRIDES
-    list_display = ["sku", "name", "unit", "list_price", "default_tax_rate", "salable", "active"]
-    list_filter = ["salable", "active", "unit", "default_tax_rate"]
+    list_display = [
+        "sku",
+        "name",
+        "kind",
+        "unit",
+        "list_price",
+        "default_tax_rate",
+        "salable",
+        "active",
+    ]
+    list_filter = ["kind", "salable", "active", "unit", "default_tax_rate"]
     list_select_related = ["default_tax_rate"]
     search_fields = ["sku", "name", "description"]
     readonly_fields = ["created_at", "updated_at"]

@@ -72,7 +72,7 @@ PARTS = [
     ("SAL-DEICE-25", "De-icing salt, 25 kg sack", "kg", "0.3200", "red", [(500, "0.27")]),
     ("CLN-DEG-5", "Industrial degreaser, 5 l", "l", "3.6000", "std", []),
     ("PAL-EURO", "Euro pallet (returnable)", "pcs", "14.0000", "zero", []),
-    ("SRV-INST-H", "Installation service, per hour", "h", "68.0000", "std", []),
+    ("SRV-INST-H", "Installation (per hour)", "h", "68.0000", "std", []),
     ("SRV-CAL", "Calibration certificate", "pcs", "45.0000", "std", []),
     # not salable: used in the workshop, kept in stock
     ("WS-RAG-10", "Workshop rags, 10 kg bale", "kg", "2.1000", "std", []),
@@ -83,7 +83,8 @@ PARTS = [
 ]
 NOT_SALABLE = {"WS-RAG-10", "WS-SPARE-KIT", "PAL-EURO"}
 INACTIVE = {"BLT-M8-30-OLD", "CBL-NYM-3X25-OLD"}
-NO_STOCK = {"SRV-INST-H", "SRV-CAL", "CBL-NYM-3X25-OLD"}
+SERVICES = {"SRV-INST-H", "SRV-CAL"}  # no stock: delivered with Mark Delivered
+NO_STOCK = SERVICES | {"CBL-NYM-3X25-OLD"}
 
 
 def build(ctx: dict) -> None:
@@ -114,6 +115,7 @@ def build(ctx: dict) -> None:
             sku=sku,
             name=name,
             unit=unit,
+            kind=Part.Kind.SERVICE if sku in SERVICES else Part.Kind.STOCK,
             list_price=Decimal(price),
             default_tax_rate=tax_rates[tax],
             salable=sku not in NOT_SALABLE,

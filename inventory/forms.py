@@ -18,6 +18,7 @@ class PartForm(CrispyFormMixin, forms.ModelForm):
             "name",
             "description",
             "unit",
+            "kind",
             "list_price",
             "default_tax_rate",
             "salable",
@@ -112,7 +113,9 @@ PriceBreakFormSet = forms.inlineformset_factory(
 
 
 class ReceiveStockForm(CrispyFormMixin, forms.Form):
-    part = forms.ModelChoiceField(queryset=Part.objects.filter(active=True))
+    part = forms.ModelChoiceField(
+        queryset=Part.objects.active().stocked(), help_text="Service parts have no stock."
+    )
     location = forms.ModelChoiceField(queryset=StockLocation.objects.all())
     quantity = forms.DecimalField(max_digits=12, decimal_places=4)
     status = forms.ChoiceField(choices=StockItem.Status.choices, initial=StockItem.Status.OK)
@@ -136,6 +139,13 @@ class ReceiveStockForm(CrispyFormMixin, forms.Form):
         if quantity <= ZERO:
             raise ValidationError("Enter a quantity above zero.")
         return quantity
+
+    def clean(self):
+        data = super().clean()
+        part, quantity = data.get("part"), data.get("quantity")
+        if part is not None and quantity is not None and part.quantity_refusal(quantity):
+            self.add_error("quantity", part.quantity_refusal(quantity))
+        return data
 
 
 class AdjustQuantityForm(CrispyFormMixin, forms.Form):

@@ -1,4 +1,6 @@
-from decimal import Decimal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,6 +9,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+
+from core.numbers import format_quantity
 
 QUANTITY = {"max_digits": 12, "decimal_places": 4}
 UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
@@ -40,9 +44,10 @@ def usable_stock_q(prefix: str = "") -> Q:
     )
 
 
-def _stock_sum(expression, condition: Q | None = None) -> Coalesce:
-    """Sum of `expression` over a part's stock items, as a correlated subquery (0 when none)."""
-    items = StockItem.objects.filter(part=OuterRef("pk"))
+def _stock_sum(expression, condition: Q | None = None, part: str = "pk") -> Coalesce:
+    """Sum of `expression` over a part's stock items, as a correlated subquery (0 when none);
+    `part` names the outer query's part column."""
+    items = StockItem.objects.filter(part=OuterRef(part))
     if condition is not None:
         items = items.filter(condition)
     total = (
@@ -58,6 +63,13 @@ def _stock_sum(expression, condition: Q | None = None) -> Coalesce:
     )
 
 
+def available_stock(part: str = "pk") -> Coalesce:
+    """What could still be allocated of the part in the outer query's `part` column: OK,
+    unexpired stock less what pending shipments hold (the `available` of with_stock), as one
+    correlated subquery (0 when none)."""
+    return _stock_sum(F("quantity") - F("allocated_quantity"), usable_stock_q(), part=part)
+
+
 class PartQuerySet(models.QuerySet):
     def active(self) -> "PartQuerySet":
         return self.filter(active=True)
@@ -65,6 +77,10 @@ class PartQuerySet(models.QuerySet):
     def salable(self) -> "PartQuerySet":
         """Parts that may be put on a sales order: active and salable."""
         return self.filter(active=True, salable=True)
+
+    def stocked(self) -> "PartQuerySet":
+        """Stock parts: those that have stock items (not services)."""
+        return self.filter(kind=PartKind.STOCK)
 
     def matching(self, text: str) -> "PartQuerySet":
         """The part whose SKU is `text`, else those whose name contains it (any case)."""
@@ -91,23 +107,111 @@ class PartQuerySet(models.QuerySet):
         return self.annotate(
             on_hand=_stock_sum(F("quantity")),
             allocated=_stock_sum(F("allocated_quantity")),
-            available=_stock_sum(F("quantity") - F("allocated_quantity"), usable_stock_q()),
+            available=available_stock(),
         )
 
 
+class Unit(models.TextChoices):
+    """Units of measure (Part.Unit). What each allows is UNITS, beside it."""
+
+    PIECES = "pcs", "pcs"
+    KILOGRAMS = "kg", "kg"
+    METRES = "m", "m"
+    LITRES = "l", "l"
+    BOXES = "box", "box"
+    HOURS = "h", "h"
+
+
+@dataclass(frozen=True)
+class UnitRule:
+    """How quantities of a unit are counted: `decimals` places at most (0: whole), and the
+    words a refusal uses ("whole pieces", "kilograms")."""
+
+    decimals: int
+    counted_in: str
+
+    @property
+    def step(self) -> Decimal:
+        """The smallest quantity: 1 for whole units, 0.001 for three decimals."""
+        return Decimal(1).scaleb(-self.decimals)
+
+
+# The one table of what each unit allows; forms, services, formatting and the generator read it.
+UNITS: dict[str, UnitRule] = {
+    Unit.PIECES: UnitRule(0, "whole pieces"),
+    Unit.BOXES: UnitRule(0, "whole boxes"),
+    Unit.KILOGRAMS: UnitRule(3, "kilograms"),
+    Unit.METRES: UnitRule(2, "metres"),
+    Unit.LITRES: UnitRule(3, "litres"),
+    Unit.HOURS: UnitRule(2, "hours"),
+}
+# A unit outside the table (an old snapshot) keeps the 4 decimals every quantity column has.
+ANY_UNIT = UnitRule(4, "units")
+
+
+def unit_rule(unit: str) -> UnitRule:
+    return UNITS.get(unit, ANY_UNIT)
+
+
+def quantity_refusal(quantity: Decimal, unit: str, *, what: str) -> str | None:
+    """Why `quantity` of `what` (a part's name) is not allowed in `unit`, or None when it fits
+    the unit's decimals: "Safety helmet is counted in whole pieces (pcs): 2.5 is not allowed."
+    """
+    rule = unit_rule(unit)
+    if quantity == quantity.quantize(rule.step, rounding=ROUND_DOWN):
+        return None
+    places = "" if rule.decimals == 0 else f" to {rule.decimals} decimal places"
+    return (
+        f"{what} is counted in {rule.counted_in} ({unit}){places}: "
+        f"{format_quantity(quantity)} is not allowed."
+    )
+
+
+def format_unit_quantity(quantity, unit: str) -> str:
+    """A quantity with its unit's decimals and the unit: "40 pcs", "2.500 kg"."""
+    return f"{format_quantity(quantity, unit_rule(unit).decimals)} {unit}"
+
+
+def quantities_by_unit(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    """Sum (unit, quantity) pairs per unit, in the order units first appear: quantities of
+    different units are never added together."""
+    totals: dict[str, Decimal] = {}
+    for unit, quantity in pairs:
+        totals[unit] = totals.get(unit, ZERO) + quantity
+    return totals
+
+
+def format_per_unit(totals: dict[str, Decimal]) -> str:
+    """{"pcs": 40, "m": 3} -> "40 pcs and 3.00 m" (empty: "nothing")."""
+    shown = [format_unit_quantity(quantity, unit) for unit, quantity in totals.items()]
+    if not shown:
+        return "nothing"
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+class PartKind(models.TextChoices):
+    """Stock parts are kept in stock and shipped; service parts (installation, a certificate)
+    have no stock and are delivered (Mark Delivered on the order line)."""
+
+    STOCK = "stock", "Stock"
+    SERVICE = "service", "Service"
+
+
 class Part(models.Model):
-    class Unit(models.TextChoices):
-        PIECES = "pcs", "pcs"
-        KILOGRAMS = "kg", "kg"
-        METRES = "m", "m"
-        LITRES = "l", "l"
-        BOXES = "box", "box"
-        HOURS = "h", "h"
+    Unit = Unit
+    Kind = PartKind
 
     sku = models.CharField("SKU", max_length=50, unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.PIECES)
+    kind = models.CharField(
+        "type",
+        max_length=10,
+        choices=PartKind.choices,
+        default=PartKind.STOCK,
+        help_text="Service parts (installation, certificates) have no stock: they are delivered.",
+    )
     salable = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
     list_price = models.DecimalField(**UNIT_PRICE, default=ZERO)
@@ -135,6 +239,40 @@ class Part(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:part-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        """A part with stock stays a stock part, and its stock must fit a changed unit (the
+        admin and part_save both run this through full_clean)."""
+        super().clean()
+        if self.pk is None:
+            return
+        items = StockItem.objects.filter(part_id=self.pk)
+        if self.is_service and items.exists():
+            raise ValidationError(
+                {
+                    "kind": f"{self.name} has stock items, so it cannot become a service; count "
+                    "its stock out first or make a new service part."
+                }
+            )
+        quantities = items.exclude(quantity=0).values_list("quantity", flat=True).distinct()
+        for quantity in quantities:
+            if self.quantity_refusal(quantity):
+                raise ValidationError(
+                    {
+                        "unit": f"{self.name} has a stock item of {format_quantity(quantity)}, "
+                        f"which is not counted in {unit_rule(self.unit).counted_in} "
+                        f"({self.unit}); adjust that stock first."
+                    }
+                )
+
+    @property
+    def is_service(self) -> bool:
+        """A service part: no stock items, delivered rather than shipped."""
+        return self.kind == PartKind.SERVICE
+
+    def quantity_refusal(self, quantity: Decimal) -> str | None:
+        """Why `quantity` does not fit this part's unit (see quantity_refusal), or None."""
+        return quantity_refusal(quantity, self.unit, what=self.name)
 
 
 class PriceBreak(models.Model):

@@ -25,7 +25,13 @@ from inventory.exceptions import (
     StockQuantityError,
     StockUnchangedError,
 )
-from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement
+from inventory.models import (
+    Part,
+    PriceBreak,
+    StockItem,
+    StockLocation,
+    StockMovement,
+)
 from inventory.selectors import holding_orders
 
 ZERO = Decimal("0")
@@ -37,7 +43,9 @@ def part_save(*, part: Part, user: Any, price_breaks: dict[Decimal, Decimal] | N
 
     `price_breaks` is {minimum quantity: unit price}; existing breaks at a kept quantity are
     updated in place, the others removed, new ones added. Locks an existing part's row.
-    Raises InventoryError at the fields (e.g. duplicate SKU, negative price).
+    Raises InventoryError at the fields (e.g. duplicate SKU, negative price; `kind` when a
+    part with stock items would become a service, `unit` when its stock does not fit the
+    new unit's decimals).
     """
     if part.pk:
         Part.objects.select_for_update().filter(pk=part.pk).first()
@@ -70,6 +78,12 @@ def part_save(*, part: Part, user: Any, price_breaks: dict[Decimal, Decimal] | N
         ]
     )
     return part
+
+
+def _require_quantity_fits(part: Part, quantity: Decimal, field: str) -> None:
+    refusal = part.quantity_refusal(quantity)
+    if refusal:
+        raise StockQuantityError({field: refusal})
 
 
 def _lock(item: StockItem) -> StockItem:
@@ -134,14 +148,21 @@ def stock_receive(
 ) -> StockItem:
     """Book goods in: create a stock item and its "received" movement.
 
-    Raises StockQuantityError (at `quantity`) for a quantity not above zero or a serialised
-    item whose quantity is not 1, DuplicateSerialError (at `serial_number`) when the part
-    already has an item with that serial number.
+    Raises InventoryError (at `part`) for a service part, which has no stock;
+    StockQuantityError (at `quantity`) for a quantity not above zero, beyond the decimals of
+    the part's unit (2.5 pcs) or a serialised item whose quantity is not 1;
+    DuplicateSerialError (at `serial_number`) when the part already has an item with that
+    serial number.
     """
     quantity = Decimal(quantity)
     serial_number = (serial_number or "").strip()
+    if part.is_service:
+        raise InventoryError(
+            {"part": f"{part.name} is a service: it has no stock to receive (it is delivered)."}
+        )
     if quantity <= ZERO:
         raise StockQuantityError({"quantity": "Enter a quantity above zero."})
+    _require_quantity_fits(part, quantity, "quantity")
     if serial_number and quantity != 1:
         raise StockQuantityError(
             {"quantity": "A serialised item has quantity 1; receive one item per serial number."}
@@ -190,10 +211,10 @@ def stock_adjust(*, item: StockItem, new_quantity: Decimal, reason: str, user: A
     """Set a stock item's quantity after a count, writing an "adjusted" movement of the delta.
 
     Locks the stock item row. Raises InventoryError (at `reason`) without a reason,
-    StockQuantityError (at `new_quantity`) for a negative quantity or more than 1 of a
-    serialised item, StockUnchangedError when the quantity is already that, and
-    StockAllocatedError when the new quantity is below what pending shipments hold (naming
-    their orders).
+    StockQuantityError (at `new_quantity`) for a negative quantity, one beyond the decimals
+    of the part's unit or more than 1 of a serialised item, StockUnchangedError when the
+    quantity is already that, and StockAllocatedError when the new quantity is below what
+    pending shipments hold (naming their orders).
     """
     new_quantity = Decimal(new_quantity)
     reason = (reason or "").strip()
@@ -202,6 +223,7 @@ def stock_adjust(*, item: StockItem, new_quantity: Decimal, reason: str, user: A
     if new_quantity < ZERO:
         raise StockQuantityError({"new_quantity": "A stock quantity cannot be negative."})
     locked = _lock(item)
+    _require_quantity_fits(locked.part, new_quantity, "new_quantity")
     if locked.serial_number and new_quantity > 1:
         raise StockQuantityError(
             {"new_quantity": "A serialised item has quantity 1 (or 0 when it is gone)."}

@@ -44,6 +44,8 @@ class PartFlagsColumn(tables.Column):
 
     def render(self, record):
         flags = []
+        if record.is_service:
+            flags.append(badge("Service", "text-bg-info"))
         if not record.active:
             flags.append(badge("Inactive", "text-bg-secondary"))
         if not record.salable:

@@ -60,6 +60,7 @@ def build(ctx: dict) -> None:
                 discount_percent=rng.choice([0, 0, 0, 5, 10]),
                 user=seller,
             )
+        _add_service(order, index, parts, rng, seller)
         if rng.random() < 0.5:
             services.salesorder_extra_line_add(
                 order=order, description="Shipping", unit_price=rng.choice([9, 15, 25]), user=seller
@@ -71,6 +72,19 @@ def build(ctx: dict) -> None:
         _set_state(order, index, rng, seller, manager)
         orders.append(order)
     ctx["orders"] = orders
+
+
+def _add_service(order, index: int, parts, rng, seller) -> None:
+    """Every 10 orders, one gets installation hours and one a calibration certificate (if the
+    random lines did not bring them already): service lines, delivered rather than shipped."""
+    sku = {4: "SRV-INST-H", 6: "SRV-CAL"}.get(index % 10)
+    service = next((p for p in parts if p.sku == sku and p.is_service), None)
+    if service is None or order.lines.filter(part=service).exists():
+        return
+    quantity = Decimal(rng.choice([2, 4, 6])) + rng.choice([Decimal("0"), Decimal("0.5")])
+    if service.unit == Part.Unit.PIECES:
+        quantity = Decimal(1)
+    services.salesorder_line_add(order=order, part=service, quantity=quantity, user=seller)
 
 
 def _set_state(order, index: int, rng, seller, manager) -> None:

@@ -140,6 +140,15 @@ class LineAddForm(CrispyFormMixin, VersionFormMixin, forms.Form):
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Part's default")
 
+    def clean(self):
+        """A quantity beyond the part's unit (2.5 pcs) is refused at the field, as the service
+        would."""
+        data = super().clean()
+        part, quantity = data.get("part"), data.get("quantity")
+        if part is not None and quantity is not None and part.quantity_refusal(quantity):
+            self.add_error("quantity", part.quantity_refusal(quantity))
+        return data
+
 
 def tax_choices(rates, *, blank: str):
     return [(TAX_DEFAULT, blank), (TAX_NONE, "No tax")] + [
@@ -174,10 +183,24 @@ class LineUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     target_date = forms.DateField(widget=DATE, required=False)
     notes = MultilineField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, tax_rates=None, **kwargs):
+    def __init__(self, *args, tax_rates=None, line=None, **kwargs):
         super().__init__(*args, **kwargs)
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Keep current")
+        self.line = line
+        if line is not None:
+            # A browser counts the steps from min: both are the unit's step (1 for pcs).
+            step = str(line.quantity_step)
+            self.fields["quantity"].widget.attrs.update(min=step, step=step)
+            self.fields["quantity"].help_text = f"In {line.unit}."
+
+    def clean_quantity(self):
+        """A quantity beyond the line's unit (2.5 pcs) is refused here, as the service would."""
+        quantity = self.cleaned_data["quantity"]
+        refusal = self.line.quantity_refusal(quantity) if self.line is not None else None
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return quantity
 
 
 class ExtraLineForm(CrispyFormMixin, VersionFormMixin, forms.Form):

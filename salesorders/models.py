@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from core.numbers import MAX_AMOUNT, MONEY, QUANTITY, UNIT_PRICE, ZERO, line_amounts
 from customers.models import Contact, Customer, validate_currency_code
-from inventory.models import Part, TaxRate
+from inventory.models import (
+    Part,
+    PartKind,
+    TaxRate,
+    available_stock,
+    quantity_refusal,
+    unit_rule,
+)
 from inventory.pricing import suggest_unit_price
 from salesorders.exceptions import LineError, OrderAlreadyDoneError, OrderStateError
 
@@ -77,6 +84,8 @@ OPEN_LINE = Q(quantity__gt=F("shipped_quantity") + F("cancelled_quantity"))
 UNALLOCATED_LINE = Q(
     quantity__gt=F("shipped_quantity") + F("cancelled_quantity") + F("allocated_quantity")
 )
+# A line of a service part: delivered (Mark Delivered), never allocated, shipped or backordered.
+SERVICE_LINE = Q(part_kind=PartKind.SERVICE)
 
 
 class SalesOrderQuerySet(models.QuerySet):
@@ -140,6 +149,38 @@ class SalesOrderQuerySet(models.QuerySet):
             )
         )
 
+    def with_allocation_status(self) -> "SalesOrderQuerySet":
+        """Annotate `allocation_status` (an AllocationStatus value) from the open goods lines.
+
+        One correlated subquery per order over its open lines (the partial index
+        `salesorderline_open`): ready when no goods line needs more stock reserved (services
+        need none), partial when some line has stock allocated, short when none has."""
+        per_order = (
+            SalesOrderLine.objects.filter(OPEN_LINE, order=OuterRef("pk"))
+            .exclude(SERVICE_LINE)
+            .order_by()
+            .values("order")
+            .annotate(
+                needing=Count("pk", filter=UNALLOCATED_LINE),
+                holding=Count("pk", filter=Q(allocated_quantity__gt=0)),
+            )
+            .annotate(
+                state=Case(
+                    When(needing=0, then=Value(AllocationStatus.READY.value)),
+                    When(holding__gt=0, then=Value(AllocationStatus.PARTIAL.value)),
+                    default=Value(AllocationStatus.SHORT.value),
+                    output_field=models.CharField(),
+                )
+            )
+            .values("state")
+        )
+        return self.annotate(
+            allocation_status=Coalesce(
+                Subquery(per_order, output_field=models.CharField()),
+                Value(AllocationStatus.READY.value),
+            )
+        )
+
     def for_list(self) -> "SalesOrderQuerySet":
         """What the order list shows, in one query: customer, delivery state, overdue."""
         return self.select_related("customer").with_delivery_state().with_open_lines()
@@ -157,6 +198,23 @@ class DeliveryState(models.TextChoices):
     NOT_SHIPPED = "not_shipped", "Not shipped"
     PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
     SHIPPED = "shipped", "Shipped"
+
+
+class FulfilmentState(models.TextChoices):
+    """Can a line's remainder go out now? Derived, never stored (see with_fulfilment)."""
+
+    AVAILABLE = "available", "Available"  # free stock covers what is not yet allocated
+    NOT_AVAILABLE = "not_available", "Not available"
+    COMPLETE = "complete", "Complete"  # shipped (delivered) or cancelled in full
+
+
+class AllocationStatus(models.TextChoices):
+    """How much of a line's (an order's) remainder has stock reserved. Derived, never stored
+    (see SalesOrderLineQuerySet.with_fulfilment, SalesOrderQuerySet.with_allocation_status)."""
+
+    READY = "ready", "Ready"  # fully allocated, or nothing to allocate (services, done lines)
+    PARTIAL = "partial", "Partial"  # some stock allocated, not all
+    SHORT = "short", "Short"  # nothing allocated yet
 
 
 def delivery_state_of(lines) -> str:
@@ -206,6 +264,8 @@ class OrderFacts:
     delivery_state: str
     has_pending_shipment: bool
     customer_active: bool
+    # SKUs of service lines not yet delivered in full (what Complete Order waits for).
+    undelivered_services: tuple[str, ...] = ()
 
 
 def _transitions(*transitions: Transition) -> dict[str, Transition]:
@@ -456,6 +516,12 @@ class SalesOrder(models.Model):
                     "reactivate the customer first."
                 )
         if action == "complete":
+            if facts.undelivered_services:
+                return (
+                    f"{self.reference} cannot be completed until its service lines are "
+                    f"delivered ({', '.join(facts.undelivered_services)}): use Mark Delivered, "
+                    "or Cancel Remaining for a service that will not be given."
+                )
             if facts.delivery_state != DeliveryState.SHIPPED:
                 return (
                     f"{self.reference} cannot be completed until every line is shipped "
@@ -510,6 +576,11 @@ class SalesOrder(models.Model):
             raise OrderStateError(refusal)
         return self.TRANSITIONS[action]
 
+    def get_allocation_status_display(self) -> str:
+        """ "Allocation: Ready" from the annotated status (see with_allocation_status)."""
+        status = getattr(self, "allocation_status", None) or AllocationStatus.READY
+        return f"Allocation: {AllocationStatus(status).label}"
+
     def get_delivery_state_display(self) -> str:
         """Label of the annotated delivery state (see SalesOrderQuerySet.with_delivery_state)."""
         state = getattr(self, "delivery_state", None) or DeliveryState.NOT_SHIPPED
@@ -545,14 +616,59 @@ class SalesOrderLineQuerySet(models.QuerySet):
         `salesorderline_open`, which holds exactly these lines)."""
         return self.filter(OPEN_LINE)
 
+    def goods(self) -> "SalesOrderLineQuerySet":
+        """Lines of stock parts: allocated from stock and shipped."""
+        return self.exclude(SERVICE_LINE)
+
+    def services(self) -> "SalesOrderLineQuerySet":
+        """Lines of service parts: delivered with Mark Delivered, never allocated."""
+        return self.filter(SERVICE_LINE)
+
     def unallocated(self) -> "SalesOrderLineQuerySet":
-        """Lines with a remainder that no pending shipment has stock reserved for."""
-        return self.filter(UNALLOCATED_LINE)
+        """Goods lines with a remainder that no pending shipment has stock reserved for
+        (service lines need no stock)."""
+        return self.filter(UNALLOCATED_LINE).goods()
 
     def backordered(self) -> "SalesOrderLineQuerySet":
-        """Open lines of orders waiting for stock (Issued or On Hold), unallocated or not:
-        the Backorders page and the allocation queue."""
-        return self.open().filter(order__status__in=BACKORDER_STATUSES)
+        """Open goods lines of orders waiting for stock (Issued or On Hold), unallocated or
+        not: the Backorders page and the allocation queue. Service lines are never
+        backorders."""
+        return self.open().goods().filter(order__status__in=BACKORDER_STATUSES)
+
+    def with_fulfilment(self) -> "SalesOrderLineQuerySet":
+        """Annotate `part_available` (the part's free stock: OK, unexpired, not allocated),
+        `fulfilment_state` (a FulfilmentState value) and `allocation_status` (an
+        AllocationStatus value), in the same query: one correlated subquery over the part's
+        stock items per line, whatever the number of lines.
+
+        complete: nothing left to ship or deliver; available: a service line, or the part's
+        free stock covers the line's unallocated remainder; else not_available. ready: nothing
+        left to allocate (fully allocated, a service, or done); partial: some allocated;
+        short: nothing allocated."""
+        done = ~OPEN_LINE
+        unallocated = F("quantity") - F("shipped_quantity") - F("cancelled_quantity")
+        unallocated = unallocated - F("allocated_quantity")
+        return self.annotate(part_available=available_stock("part")).annotate(
+            fulfilment_state=Case(
+                When(done, then=Value(FulfilmentState.COMPLETE.value)),
+                When(SERVICE_LINE, then=Value(FulfilmentState.AVAILABLE.value)),
+                When(
+                    Q(part_available__gte=unallocated),
+                    then=Value(FulfilmentState.AVAILABLE.value),
+                ),
+                default=Value(FulfilmentState.NOT_AVAILABLE.value),
+                output_field=models.CharField(),
+            ),
+            allocation_status=Case(
+                When(
+                    done | SERVICE_LINE | ~UNALLOCATED_LINE,
+                    then=Value(AllocationStatus.READY.value),
+                ),
+                When(allocated_quantity__gt=0, then=Value(AllocationStatus.PARTIAL.value)),
+                default=Value(AllocationStatus.SHORT.value),
+                output_field=models.CharField(),
+            ),
+        )
 
 
 class PriceSource(models.TextChoices):
@@ -572,6 +688,10 @@ class SalesOrderLine(models.Model):
     part_name = models.CharField(max_length=200)
     part_sku = models.CharField("SKU", max_length=50)
     unit = models.CharField(max_length=10)
+    # Stock or service, as the part was when the line was added (PartKind).
+    part_kind = models.CharField(
+        "type", max_length=10, choices=PartKind.choices, default=PartKind.STOCK
+    )
     quantity = models.DecimalField(**QUANTITY)
     list_unit_price = models.DecimalField(**UNIT_PRICE, default=ZERO)
     unit_price = models.DecimalField(**UNIT_PRICE)
@@ -594,6 +714,17 @@ class SalesOrderLine(models.Model):
     shipped_quantity = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
     cancelled_quantity = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
     allocated_quantity = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
+    # A service line's delivery (Mark Delivered): the quantity counts in shipped_quantity, so
+    # the delivery state, Complete Order and invoicing read it like goods shipped.
+    delivered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     # Stored amounts, rounded half-up to 2 dp.
     subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
@@ -604,6 +735,7 @@ class SalesOrderLine(models.Model):
     class Meta:
         ordering = ["order", "sort_order", "pk"]
         indexes = [models.Index(fields=["order"], condition=OPEN_LINE, name="salesorderline_open")]
+        permissions = [("deliver_salesorderline", "Can mark service lines delivered")]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "part"],
@@ -655,18 +787,19 @@ class SalesOrderLine(models.Model):
     ) -> "SalesOrderLine":
         """The one snapshot constructor: an unsaved line of `part` on `order`.
 
-        Copies the part's name, SKU and unit; prices it for `quantity` by the part's price
-        breaks unless `unit_price` differs from that suggestion (a manual override); taxes it
-        at the part's default rate unless `tax_rate` is given (None: untaxed); stores the
-        rounded amounts. Reads `part.price_breaks.all()` and `part.default_tax_rate`: prefetch
-        them to build many lines without a query each. Raises LineError when an amount is too
-        large to store."""
+        Copies the part's name, SKU, unit and type (stock or service); prices it for
+        `quantity` by the part's price breaks unless `unit_price` differs from that
+        suggestion (a manual override); taxes it at the part's default rate unless `tax_rate`
+        is given (None: untaxed); stores the rounded amounts. Reads `part.price_breaks.all()`
+        and `part.default_tax_rate`: prefetch them to build many lines without a query each.
+        Raises LineError when an amount is too large to store."""
         line = cls(
             order=order,
             part=part,
             part_name=part.name,
             part_sku=part.sku,
             unit=part.unit,
+            part_kind=part.kind,
             quantity=quantity,
             discount_percent=discount_percent,
             target_date=target_date,
@@ -723,6 +856,33 @@ class SalesOrderLine(models.Model):
     def unallocated_quantity(self) -> Decimal:
         """What still needs stock reserved for it."""
         return self.remaining_quantity - self.allocated_quantity
+
+    @property
+    def is_service(self) -> bool:
+        """A service line: delivered with Mark Delivered, never allocated or shipped."""
+        return self.part_kind == PartKind.SERVICE
+
+    def get_fulfilment_state_display(self) -> str:
+        """Label of the annotated fulfilment state (see SalesOrderLineQuerySet.with_fulfilment)."""
+        return FulfilmentState(self.fulfilment_state).label
+
+    def get_allocation_status_display(self) -> str:
+        """Label of the annotated allocation status (see with_fulfilment)."""
+        return AllocationStatus(self.allocation_status).label
+
+    def can_deliver(self) -> bool:
+        """Mark Delivered applies: a service line with something left to deliver on an
+        Issued order. Reads `self.order` (lines read through `order.lines` have it)."""
+        return self.is_service and self.remaining_quantity > 0 and self.order.can_ship()
+
+    def quantity_refusal(self, quantity: Decimal) -> str | None:
+        """Why `quantity` does not fit the line's unit (pcs are whole), or None."""
+        return quantity_refusal(quantity, self.unit, what=self.part_name)
+
+    @property
+    def quantity_step(self) -> Decimal:
+        """The smallest quantity the line's unit allows (1 for pcs): a form field's step."""
+        return unit_rule(self.unit).step
 
     def can_remove(self) -> bool:
         """Nothing has been shipped, cancelled or allocated from it (else Cancel Remaining)."""
@@ -792,6 +952,7 @@ class SalesOrderEvent(models.Model):
         ALLOCATED = "allocated", "Stock allocated"
         ALLOCATION_REMOVED = "allocation_removed", "Allocation removed"
         AUTO_ALLOCATED = "auto_allocated", "Auto allocated"
+        SERVICE_DELIVERED = "service_delivered", "Service delivered"
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -49,15 +49,20 @@ def salesorder_facts(
     Give what is already loaded and its query is saved: the order page passes its line count,
     the annotated delivery state and the prefetched shipments, and reads nothing more than the
     customer it selected with the order (no queries). A service passes nothing: one query over
-    the lines, one for a pending shipment, one for the customer.
+    the lines (which also names the service lines not yet delivered), one for a pending
+    shipment, one for the customer.
     """
+    undelivered_services: tuple[str, ...] = ()
     if line_count is None or delivery_state is None:
         lines = list(
             SalesOrderLine.objects.filter(order_id=order.pk).only(
-                "quantity", "shipped_quantity", "cancelled_quantity"
+                "quantity", "shipped_quantity", "cancelled_quantity", "part_kind", "part_sku"
             )
         )
         line_count, delivery_state = len(lines), delivery_state_of(lines)
+        undelivered_services = tuple(
+            line.part_sku for line in lines if line.is_service and line.remaining_quantity > 0
+        )
     if shipments is None:
         has_pending_shipment = order.shipments.pending().exists()
     else:
@@ -69,6 +74,7 @@ def salesorder_facts(
         delivery_state=delivery_state,
         has_pending_shipment=has_pending_shipment,
         customer_active=order.customer.active,
+        undelivered_services=undelivered_services,
     )
 
 
@@ -88,6 +94,7 @@ def salesorder_page_queryset() -> QuerySet:
         )
         .with_delivery_state()
         .with_open_lines()
+        .with_allocation_status()
         .prefetch_related("extra_lines", "shipments")
     )
 
@@ -113,6 +120,11 @@ class OrderPage:
     is_overdue: bool = False
     # What was cancelled and shipped, valued at the lines' amounts (salesorder_fulfilment).
     fulfilment: "Fulfilment | None" = None
+    # The user may Mark Delivered and the order is Issued; which lines offer it is
+    # line.can_deliver(). `open_services`: service lines on this page of lines with something
+    # left (the page's Mark Delivered buttons, and "all services", show only then).
+    may_deliver: bool = False
+    open_services: int = 0
 
     def as_context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -122,8 +134,12 @@ def salesorder_page(
     order: SalesOrder, *, user: AbstractBaseUser, lines_page: str | int | None = None
 ) -> OrderPage:
     """The order page of `order` (from salesorder_page_queryset()) as `user` sees it, showing
-    the `lines_page`-th LINES_PER_PAGE lines: three queries (line count, lines, history)."""
-    paginator = Paginator(order.lines.order_by("sort_order", "pk"), LINES_PER_PAGE)
+    the `lines_page`-th LINES_PER_PAGE lines with their fulfilment state and allocation status
+    (SalesOrderLineQuerySet.with_fulfilment): three queries (line count, lines, history)."""
+    paginator = Paginator(
+        order.lines.with_fulfilment().select_related("delivered_by").order_by("sort_order", "pk"),
+        LINES_PER_PAGE,
+    )
     page = paginator.get_page(lines_page)
     facts = salesorder_facts(
         order,
@@ -133,13 +149,14 @@ def salesorder_page(
     )
     transitions = [t for t in order.allowed_transitions(facts) if user.has_perm(t.permission)]
     can_edit = order.can_edit() and user.has_perm("salesorders.change_salesorder")
+    lines = list(page.object_list)
     return OrderPage(
         order=order,
         facts=facts,
         lines_page=page,
         # Read through order.lines: each line's `order` is this one, so its predicates
         # (can_cancel_remaining) cost nothing.
-        lines=list(page.object_list),
+        lines=lines,
         line_count=paginator.count,
         extra_lines=list(order.extra_lines.all()),
         events=list(order.events.select_related("user")[:HISTORY_LIMIT]),
@@ -149,6 +166,8 @@ def salesorder_page(
         and user.has_perm(SalesOrder.TRANSITIONS["cancel"].permission),
         is_overdue=order.is_overdue(),
         fulfilment=salesorder_fulfilment(order),
+        may_deliver=order.can_ship() and user.has_perm("salesorders.deliver_salesorderline"),
+        open_services=sum(1 for line in lines if line.is_service and line.remaining_quantity > 0),
     )
 
 

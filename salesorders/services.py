@@ -16,9 +16,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.db import add_to_counters
-from core.numbers import MAX_AMOUNT, ZERO, line_amounts, money
+from core.numbers import MAX_AMOUNT, ZERO, format_quantity, line_amounts, money
 from customers.models import Customer
-from inventory.models import Part, TaxRate
+from inventory.models import Part, TaxRate, format_per_unit, format_unit_quantity
 from salesorders.exceptions import (
     DuplicateLineError,
     InactiveCustomerError,
@@ -151,6 +151,12 @@ def _quantity(value, *, field: str = "quantity") -> Decimal:
     if quantity > MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.0001")):
         raise LineError({field: "The quantity may have at most 8 digits and 4 decimal places."})
     return quantity
+
+
+def _require_unit_fits(refusal: str | None, field: str = "quantity") -> None:
+    """Refuse a quantity beyond its unit's decimals (2.5 pcs), at `field`."""
+    if refusal:
+        raise LineError({field: refusal})
 
 
 def _unit_price(value, *, allow_negative: bool = False) -> Decimal:
@@ -463,7 +469,8 @@ def salesorder_line_add(
     `unit_price` is given, taxed at the part's default rate unless `tax_rate` is given.
 
     Locks the order row; a constant number of queries whatever the order's size.
-    Raises LineError (bad part, quantity, price, discount), DuplicateLineError (the part is
+    Raises LineError (bad part, quantity, price, discount; a quantity beyond the decimals of
+    the part's unit, e.g. 2.5 pcs), DuplicateLineError (the part is
     already on the order; `.line` is that line), StaleOrderError, OrderStateError.
     """
     quantity = _quantity(quantity)
@@ -474,6 +481,7 @@ def salesorder_line_add(
     part = _fresh_part(part)
     if not part.active or not part.salable:
         raise LineError({"part": f"{part} is not an active, salable part."})
+    _require_unit_fits(part.quantity_refusal(quantity))
     existing = SalesOrderLine.objects.filter(order_id=order.pk, part_id=part.pk).first()
     if existing is not None:
         raise DuplicateLineError(
@@ -532,13 +540,15 @@ def salesorder_line_update(
 
     `unit_price`: UNSET keeps it (re-suggested for a new quantity unless overridden), None
     goes back to the suggested price, a number is a manual price. On an Issued or On Hold
-    order the quantity cannot go below what is shipped, cancelled and allocated.
+    order the quantity cannot go below what is shipped, cancelled and allocated, and it must
+    fit the decimals of the line's unit (LineError at `quantity`).
     """
     order, line = _lock_line(line, expected_version)
     before = _describe_line(line)
     quantity_changed = False
     if quantity is not UNSET:
         new_quantity = _quantity(quantity)
+        _require_unit_fits(line.quantity_refusal(new_quantity))
         floor = line.shipped_quantity + line.cancelled_quantity + line.allocated_quantity
         if new_quantity < floor:
             raise LineError(
@@ -727,8 +737,10 @@ def _lock_lines(order: SalesOrder) -> dict[int, Decimal]:
     )
 
 
-def _released_note(released: Decimal | None) -> str:
-    return f"released {released.normalize():f} reserved" if released else ""
+def _released_note(released: dict[str, Decimal] | None) -> str:
+    """ "released 40 pcs and 3.00 m reserved": per unit, never added across units."""
+    released = {unit: quantity for unit, quantity in (released or {}).items() if quantity}
+    return f"released {format_per_unit(released)} reserved" if released else ""
 
 
 def _transition(order, action, user, expected_version):
@@ -827,7 +839,7 @@ def salesorder_cancel(
     user: AbstractBaseUser | None,
     reason: str = "",
     expected_version: int | None = None,
-    released: Decimal | None = None,
+    released: dict[str, Decimal] | None = None,
 ) -> SalesOrder:
     """Cancel an order nothing has shipped from. Locks the order, then its lines.
 
@@ -870,7 +882,7 @@ def salesorder_line_cancel_remaining(
     line: SalesOrderLine,
     user: AbstractBaseUser | None,
     expected_version: int | None = None,
-    released: Decimal | None = None,
+    released: dict[str, Decimal] | None = None,
 ) -> SalesOrderLine:
     """Cancel what is left to ship of a line on an Issued or On Hold order.
 
@@ -888,7 +900,7 @@ def salesorder_line_cancel_remaining(
     rest = line.remaining_quantity
     line.cancelled_quantity += rest
     line.save(update_fields=["cancelled_quantity"])
-    message = f"Cancelled the remaining {rest.normalize():f} of {line.part_sku}"
+    message = f"Cancelled the remaining {format_unit_quantity(rest, line.unit)} of {line.part_sku}"
     note = _released_note(released)
     if note:
         message += f" ({note})"
@@ -896,6 +908,107 @@ def salesorder_line_cancel_remaining(
         order=order, kind=SalesOrderEvent.Kind.REMAINING_CANCELLED, message=message + ".", user=user
     )
     return line
+
+
+# --- service lines: Mark Delivered ------------------------------------------------------------
+
+
+def _deliver(
+    *,
+    order: SalesOrder,
+    lines: list[SalesOrderLine],
+    quantities: dict[int, Decimal],
+    user: AbstractBaseUser | None,
+) -> None:
+    """Count `quantities` ({line pk: quantity}) of locked service lines as delivered: add them
+    to shipped_quantity, stamp delivered_at/by, write one history line and bump the version.
+    A constant number of queries whatever the number of lines."""
+    if not order.can_ship():
+        raise OrderStateError(
+            f"{order.reference} is {order.get_status_display()}: services are delivered only "
+            "on an Issued order."
+        )
+    for line in lines:
+        quantity = quantities[line.pk]
+        if not line.is_service:
+            raise LineError(
+                f"{line.part_sku} ({line.part_name}) is a stock part: it is shipped with a "
+                "shipment, not marked delivered."
+            )
+        rest = line.remaining_quantity
+        if rest <= 0:
+            raise LineError(f"{line.part_sku} ({line.part_name}) is already delivered in full.")
+        _require_unit_fits(line.quantity_refusal(quantity))
+        if quantity <= 0 or quantity > rest:
+            least = format_unit_quantity(line.quantity_step, line.unit)
+            raise LineError(
+                {
+                    "quantity": f"Deliver between {least} and "
+                    f"{format_unit_quantity(rest, line.unit)} of {line.part_sku}, not "
+                    f"{format_quantity(quantity)}."
+                }
+            )
+    now = timezone.now()
+    salesorder_lines_adjust(shipped=quantities)
+    SalesOrderLine.objects.filter(pk__in=list(quantities)).update(
+        delivered_at=now, delivered_by=user
+    )
+    for line in lines:
+        line.shipped_quantity += quantities[line.pk]
+        line.delivered_at, line.delivered_by = now, user
+    what = ", ".join(
+        f"{format_unit_quantity(quantities[line.pk], line.unit)} of {line.part_sku}"
+        for line in lines
+    )
+    salesorder_change_record(
+        order=order, kind=Kind.SERVICE_DELIVERED, message=f"Delivered {what}.", user=user
+    )
+
+
+@transaction.atomic
+def salesorder_line_deliver(
+    *,
+    line: SalesOrderLine,
+    user: AbstractBaseUser | None,
+    quantity=None,
+    expected_version: int | None = None,
+) -> SalesOrderLine:
+    """Mark Delivered on a service line: `quantity` (None: all that is left) counts as
+    delivered in the line's shipped_quantity, with the time and the user, and the order's
+    history says so.
+
+    Locks the order, then the line. Raises StaleOrderError, OrderStateError (the order is not
+    Issued), LineError (a stock line, nothing left, a quantity beyond what is left or beyond
+    the unit's decimals)."""
+    order, line = _lock_line(line, expected_version)
+    amount = line.remaining_quantity if quantity in (None, "") else _quantity(quantity)
+    _deliver(order=order, lines=[line], quantities={line.pk: amount}, user=user)
+    return line
+
+
+@transaction.atomic
+def salesorder_services_deliver(
+    *, order: SalesOrder, user: AbstractBaseUser | None, expected_version: int | None = None
+) -> list[SalesOrderLine]:
+    """Mark Delivered for every service line of the order that has something left: each
+    counts its remainder as delivered (see salesorder_line_deliver), in one history line.
+
+    Locks the order, then those lines (by pk). Raises StaleOrderError, OrderStateError (the
+    order is not Issued), LineError when no service line is left to deliver."""
+    order = _lock_order(order, expected_version)
+    lines = list(
+        SalesOrderLine.objects.select_for_update()
+        .filter(order_id=order.pk)
+        .services()
+        .open()
+        .order_by("pk")
+    )
+    if not lines and order.can_ship():
+        raise LineError(f"{order.reference} has no service lines left to deliver.")
+    lines.sort(key=lambda line: (line.sort_order, line.pk))
+    quantities = {line.pk: line.remaining_quantity for line in lines}
+    _deliver(order=order, lines=lines, quantities=quantities, user=user)
+    return lines
 
 
 # --- for the apps above: locks and line counters ---------------------------------------------

@@ -7,10 +7,12 @@ from django.utils.html import format_html
 from core.badges import Badges
 from core.columns import BadgeColumn, IsoDateColumn, iso_date
 from core.numbers import format_amount
-from salesorders.models import DeliveryState, SalesOrder
+from salesorders.models import AllocationStatus, DeliveryState, FulfilmentState, SalesOrder
 
 STATUS_BADGES = Badges(SalesOrder.Status, css="badge-status-")
 DELIVERY_BADGES = Badges(DeliveryState, css="badge-delivery-", default=DeliveryState.NOT_SHIPPED)
+FULFILMENT_BADGES = Badges(FulfilmentState, css="badge-fulfilment-")
+ALLOCATION_BADGES = Badges(AllocationStatus, css="badge-allocation-")
 
 
 class TargetDateColumn(IsoDateColumn):

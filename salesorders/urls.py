@@ -30,6 +30,14 @@ urlpatterns = [
     path(
         "<int:pk>/lines/<int:line_pk>/remove/", views.LineDeleteView.as_view(), name="line-delete"
     ),
+    path(
+        "<int:pk>/lines/<int:line_pk>/deliver/",
+        views.LineDeliverView.as_view(),
+        name="line-deliver",
+    ),
+    path(
+        "<int:pk>/services/deliver/", views.ServicesDeliverView.as_view(), name="services-deliver"
+    ),
     path("<int:pk>/extra-lines/add/", views.ExtraLineAddView.as_view(), name="extra-add"),
     path(
         "<int:pk>/extra-lines/<int:extra_pk>/edit/",

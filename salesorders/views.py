@@ -17,7 +17,7 @@ from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
 from core.once import SubmitOnceMixin
 from core.views import report_refusal
-from inventory.models import TaxRate
+from inventory.models import TaxRate, format_unit_quantity
 from salesorders import selectors, services
 from salesorders.exceptions import DuplicateLineError
 from salesorders.filters import SalesOrderFilter
@@ -157,6 +157,7 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
         editing.form = LineUpdateForm(
             initial=line_form_initial(editing, order),
             tax_rates=list(TaxRate.objects.filter(active=True)),
+            line=editing,
         )
         return {"editing": editing, "close_edit_href": f"?{query.urlencode()}#line-{editing.pk}"}
 
@@ -367,7 +368,7 @@ class LineUpdateView(LineMixin, FormView):
 
     def get_form_kwargs(self):
         self.tax_rates = list(TaxRate.objects.filter(active=True))
-        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
+        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates, "line": self.line}
 
     def get_initial(self):
         return line_form_initial(self.line, self.order)
@@ -545,3 +546,55 @@ class SalesOrderSettingsView(PermissionRequiredMixin, UpdateView):
             return self.form_invalid(form)
         messages.success(self.request, "Order numbering saved.")
         return HttpResponseRedirect(reverse("salesorders:settings"))
+
+
+# --- service lines: Mark Delivered ------------------------------------------------------------
+
+DELIVER_PERMISSION = "salesorders.deliver_salesorderline"
+
+
+class LineDeliverView(PermissionRequiredMixin, View):
+    """POST-only Mark Delivered on one service line: what is left of it counts as delivered."""
+
+    http_method_names = ["post"]
+    permission_required = DELIVER_PERMISSION
+
+    def post(self, request, pk, line_pk):
+        line = get_object_or_404(SalesOrderLine, pk=line_pk, order_id=pk)
+        back = order_url_at(line)
+        form = posted_action(request)
+        if form is None:
+            return redirect(back)
+        try:
+            line = services.salesorder_line_deliver(
+                line=line, user=request.user, expected_version=form.cleaned_data["version"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            delivered = format_unit_quantity(line.shipped_quantity, line.unit)
+            messages.success(request, f"{line.part_sku} marked delivered ({delivered} in all).")
+        return redirect(back)
+
+
+class ServicesDeliverView(PermissionRequiredMixin, View):
+    """POST-only Mark Delivered for every service line of the order with something left."""
+
+    http_method_names = ["post"]
+    permission_required = DELIVER_PERMISSION
+
+    def post(self, request, pk):
+        order = get_object_or_404(SalesOrder, pk=pk)
+        form = posted_action(request)
+        if form is None:
+            return redirect(order)
+        try:
+            lines = services.salesorder_services_deliver(
+                order=order, user=request.user, expected_version=form.cleaned_data["version"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            names = ", ".join(line.part_sku for line in lines)
+            messages.success(request, f"Service lines delivered: {names}.")
+        return redirect(order)

@@ -1,6 +1,7 @@
 """This app's part of `manage.py demo_data`: shipped, partly shipped, pending and backordered
 orders, made through the shipping services like a warehouse would."""
 
+import contextlib
 import datetime
 
 from django.utils import timezone
@@ -72,10 +73,17 @@ def build(ctx: dict) -> None:
         except ShippingError:
             continue
 
-    # Fully shipped orders: most get completed, as a manager would.
     from salesorders import services as order_services
     from salesorders.exceptions import SalesOrderError
 
+    # Service lines are delivered, not shipped: the first fully shipped order with services
+    # gets them delivered (and can be completed); the others still wait for Mark Delivered.
+    with_services = [order for order in full if order.lines.services().open().exists()]
+    for order in with_services[:1]:
+        with contextlib.suppress(SalesOrderError):
+            order_services.salesorder_services_deliver(order=order, user=picker)
+
+    # Fully shipped orders: most get completed, as a manager would.
     shipped = SalesOrder.objects.with_delivery_state().filter(
         pk__in=[order.pk for order in full], delivery_state=SalesOrder.DeliveryState.SHIPPED
     )

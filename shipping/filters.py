@@ -8,6 +8,7 @@ from core.lists import MatchFilter, StyledFilterSet
 from core.parsing import parse_bool
 from customers.models import Customer
 from inventory.models import Part
+from salesorders.models import AllocationStatus, FulfilmentState
 from shipping.models import Shipment
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -58,6 +59,19 @@ class BackorderFilter(StyledFilterSet):
         field_name="order__target_date", lookup_expr="lte", label="Target to", widget=DATE
     )
     fillable = YesNoFilter(label="Can be filled now", method="filter_fillable")
+    fulfilment = django_filters.ChoiceFilter(
+        field_name="fulfilment_state",
+        choices=[c for c in FulfilmentState.choices if c[0] != FulfilmentState.COMPLETE],
+        label="Fulfilment",
+    )
+    allocation = django_filters.ChoiceFilter(
+        field_name="allocation_status", choices=AllocationStatus.choices, label="Allocation"
+    )
+    order_allocation = django_filters.ChoiceFilter(
+        field_name="order_allocation_status",
+        choices=AllocationStatus.choices,
+        label="Order allocation",
+    )
 
     def filter_fillable(self, queryset, name, value):
         """Available stock covers what is not yet allocated (allocated lines can ship now)."""

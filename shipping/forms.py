@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.forms import MultilineField
 from core.numbers import format_quantity
-from inventory.models import StockItem
+from inventory.models import StockItem, format_unit_quantity
 from salesorders.models import SalesOrder, SalesOrderLine
 from shipping.models import Shipment
 
@@ -58,8 +58,8 @@ class AcceptingChoiceField(forms.ModelChoiceField):
 
 class LineChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, line: SalesOrderLine) -> str:
-        need = format_quantity(line.unallocated_quantity)
-        return f"{line.part_sku} {line.part_name} ({need} {line.unit} to allocate)"
+        need = format_unit_quantity(line.unallocated_quantity, line.unit)
+        return f"{line.part_sku} {line.part_name} ({need} to allocate)"
 
 
 class StockItemChoiceField(AcceptingChoiceField):
@@ -74,7 +74,8 @@ class ChooseLineForm(forms.Form):
 
     def __init__(self, *args, order: SalesOrder, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].queryset = order.lines.order_by("sort_order", "pk")
+        # Service lines need no stock (they are marked delivered on the order page).
+        self.fields["line"].queryset = order.lines.goods().order_by("sort_order", "pk")
 
 
 class AllocationForm(forms.Form):

@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    CharField,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
     OuterRef,
     Subquery,
-    Sum,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 
-from inventory.models import QUANTITY, StockItem, usable_stock_q
+from inventory.models import QUANTITY, quantities_by_unit
 from salesorders.models import SalesOrder, SalesOrderLine
 from shipping.models import Allocation, Shipment
 
@@ -36,24 +36,22 @@ OPEN_LINES_SHOWN = 100
 
 
 def backorder_lines():
-    """Open remainders of Issued and On Hold orders, with the part's available stock."""
-    available = (
-        StockItem.objects.filter(usable_stock_q(), part=OuterRef("part"))
-        .order_by()
-        .values("part")
-        .annotate(total=Sum(F("quantity") - F("allocated_quantity")))
-        .values("total")
-    )
+    """Open remainders of Issued and On Hold orders (goods only: services are never
+    backorders), with the part's available stock (`part_available`), each line's fulfilment
+    state and allocation status, and its order's allocation status (`order_allocation_status`),
+    all in the one query."""
     remaining = ExpressionWrapper(
         F("quantity") - F("shipped_quantity") - F("cancelled_quantity"),
         output_field=DecimalField(**QUANTITY),
     )
+    order_status = SalesOrder.objects.filter(pk=OuterRef("order")).with_allocation_status()
     return (
         SalesOrderLine.objects.backordered()
         .annotate(remaining=remaining)
+        .with_fulfilment()
         .annotate(
-            part_available=Coalesce(
-                Subquery(available, output_field=DecimalField(**QUANTITY)), ZERO
+            order_allocation_status=Subquery(
+                order_status.values("allocation_status"), output_field=CharField()
             )
         )
         .select_related("order")
@@ -78,7 +76,8 @@ class ShipmentPage:
 
     shipment: Shipment
     allocations: list[Allocation]
-    total: Decimal
+    # What the allocations hold per unit ({"pcs": 40, "m": 3}): never added across units.
+    totals: dict[str, Decimal]
     open_lines: list[SalesOrderLine]
 
     @property
@@ -94,7 +93,8 @@ def shipment_page_queryset():
 
 
 def shipment_page(shipment: Shipment) -> ShipmentPage:
-    """The page of a shipment from `shipment_page_queryset()`: its allocations and total, and
+    """The page of a shipment from `shipment_page_queryset()`: its allocations and totals per
+    unit, and
     for a pending one the lines still to allocate (a page's worth, for per-line Auto Allocate)."""
     allocations = list(shipment.allocations.all())
     open_lines = []
@@ -104,7 +104,7 @@ def shipment_page(shipment: Shipment) -> ShipmentPage:
     return ShipmentPage(
         shipment=shipment,
         allocations=allocations,
-        total=sum((a.quantity for a in allocations), ZERO),
+        totals=quantities_by_unit((a.line.unit, a.quantity) for a in allocations),
         open_lines=open_lines,
     )
 

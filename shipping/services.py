@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -25,7 +25,7 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from core.numbers import format_quantity as qty
-from inventory.models import StockItem
+from inventory.models import StockItem, format_per_unit, format_unit_quantity, quantities_by_unit
 from inventory.services import stock_reserve, stock_ship
 from salesorders import services as order_services
 from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine
@@ -122,16 +122,26 @@ def _require_pending(shipment: Shipment, order: SalesOrder, doing: str) -> None:
         )
 
 
-def _totals(allocations: QuerySet) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    """What `allocations` hold per line and per stock item: {pk: quantity} twice, from one
-    aggregate query (grouped by line and stock item), whatever their number."""
+def _totals(
+    allocations: QuerySet,
+) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, str]]:
+    """What `allocations` hold per line and per stock item: {pk: quantity} twice, and each
+    line's unit {line pk: unit}, from one aggregate query (grouped by line and stock item),
+    whatever their number."""
     per_line: dict[int, Decimal] = {}
     per_item: dict[int, Decimal] = {}
-    rows = allocations.order_by().values("line", "stock_item").annotate(total=Sum("quantity"))
+    units: dict[int, str] = {}
+    rows = (
+        allocations.order_by()
+        .values("line", "stock_item", "line__unit")
+        .annotate(total=Sum("quantity"))
+        .order_by("line", "stock_item")  # units in line order: "40 pcs and 3.00 m"
+    )
     for row in rows:
         per_line[row["line"]] = per_line.get(row["line"], ZERO) + row["total"]
         per_item[row["stock_item"]] = per_item.get(row["stock_item"], ZERO) + row["total"]
-    return per_line, per_item
+        units[row["line"]] = row["line__unit"]
+    return per_line, per_item, units
 
 
 def _negated(amounts: dict[int, Decimal]) -> dict[int, Decimal]:
@@ -139,17 +149,22 @@ def _negated(amounts: dict[int, Decimal]) -> dict[int, Decimal]:
 
 
 def _release(
-    allocations: QuerySet, per_line: dict[int, Decimal], per_item: dict[int, Decimal]
-) -> Decimal:
+    allocations: QuerySet,
+    per_line: dict[int, Decimal],
+    per_item: dict[int, Decimal],
+    units: dict[int, str],
+) -> dict[str, Decimal]:
     """Take pending allocations off the reserved counters and delete them: the one release
-    of shipping (Remove, Delete Shipment, Cancel Order, Cancel Remaining). Returns the total.
+    of shipping (Remove, Delete Shipment, Cancel Order, Cancel Remaining). Returns what was
+    released per unit ({"pcs": 40, "m": 3}; `units` is each line's unit): quantities of
+    different units are never added.
 
     The caller holds the locks of the order, the lines and the stock items (by pk) the
     amounts (from `_totals`) name, then of the shipments, and has checked they are pending."""
     stock_reserve(quantities=_negated(per_item))
     salesorder_lines_adjust(allocated=_negated(per_line))
     allocations.delete()
-    return sum(per_line.values(), ZERO)
+    return quantities_by_unit((units[pk], quantity) for pk, quantity in per_line.items())
 
 
 def _as_quantity(value) -> Decimal:
@@ -302,7 +317,7 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
     Raises ShipmentStateError when it has shipped."""
     order = _lock_order(shipment.order_id)
     allocations = Allocation.objects.filter(shipment_id=shipment.pk)
-    per_line, per_item = _totals(allocations)
+    per_line, per_item, units = _totals(allocations)
     _lock_rows(SalesOrderLine, sorted(per_line))
     _lock_rows(StockItem, sorted(per_item))
     try:
@@ -313,7 +328,7 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
         raise ShipmentStateError(
             f"Shipment {shipment.reference} of {order} has shipped and cannot be deleted."
         )
-    _release(allocations, per_line, per_item)
+    _release(allocations, per_line, per_item, units)
     shipment.delete()
     salesorder_change_record(
         order=order,
@@ -459,6 +474,11 @@ def _check_allocation(
     _require_issued(order, "stock can be allocated")
     _require_pending(shipment, order, "stock can be allocated")
     what = line_label(line, order)
+    if line.is_service:
+        raise AllocationError(
+            f"{what[:1].upper()}{what[1:]} is a service: it needs no stock, so nothing can be "
+            "allocated to it; use Mark Delivered on the order page when it has been given."
+        )
     if item.part_id != line.part_id:
         raise AllocationError(
             f"{item_label(item).capitalize()} is stock of {item.part.sku}, not of {what} "
@@ -484,6 +504,9 @@ def _check_allocation(
             f"{qty(quantity)} has more than 4 decimal places; allocate a rounder quantity to "
             f"{what}."
         )
+    refusal = line.quantity_refusal(quantity)
+    if refusal:
+        raise AllocationError(refusal)
     if item.serial_number and quantity != 1:
         raise AllocationError(
             f"{item_label(item).capitalize()} is serialised and is allocated whole: "
@@ -561,8 +584,8 @@ def allocation_create(
         order=order,
         kind=Kind.ALLOCATED,
         message=(
-            f"{qty(quantity)} {line.unit} of {line.part_sku} allocated from {item_label(item)} "
-            f"to shipment {shipment.reference}."
+            f"{format_unit_quantity(quantity, line.unit)} of {line.part_sku} allocated from "
+            f"{item_label(item)} to shipment {shipment.reference}."
         ),
         user=user,
     )
@@ -591,13 +614,14 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
         Allocation.objects.filter(pk=current.pk),
         {line.pk: current.quantity},
         {item.pk: current.quantity},
+        {line.pk: line.unit},
     )
     salesorder_change_record(
         order=order,
         kind=Kind.ALLOCATION_REMOVED,
         message=(
-            f"{qty(current.quantity)} {line.unit} of {line.part_sku} from {item_label(item)} "
-            f"released from shipment {shipment.reference}."
+            f"{format_unit_quantity(current.quantity, line.unit)} of {line.part_sku} from "
+            f"{item_label(item)} released from shipment {shipment.reference}."
         ),
         user=user,
     )
@@ -615,9 +639,9 @@ class AutoAllocateResult:
     allocated: list[tuple[SalesOrderLine, StockItem, Decimal]] = field(default_factory=list)
     short: list[tuple[SalesOrderLine, Decimal]] = field(default_factory=list)
 
-    @property
-    def allocated_quantity(self) -> Decimal:
-        return sum((quantity for _, _, quantity in self.allocated), ZERO)
+    def allocated_by_unit(self) -> dict[str, Decimal]:
+        """What was allocated per unit ({"pcs": 40, "m": 3}): never added across units."""
+        return quantities_by_unit((line.unit, quantity) for line, _, quantity in self.allocated)
 
     @property
     def complete(self) -> bool:
@@ -630,7 +654,7 @@ class AutoAllocateResult:
         if self.allocated:
             lines = {line.pk for line, _, _ in self.allocated}
             parts.append(
-                f"{self.order}: allocated {qty(self.allocated_quantity)} from "
+                f"{self.order}: allocated {format_per_unit(self.allocated_by_unit())} from "
                 f"{len(self.allocated)} stock item(s) to {len(lines)} line(s) in shipment "
                 f"{self.shipment.reference}."
             )
@@ -638,7 +662,8 @@ class AutoAllocateResult:
             parts.append(f"{self.order}: no stock could be allocated.")
         if self.short:
             missing = "; ".join(
-                f"{line.part_sku} {qty(quantity)} {line.unit}" for line, quantity in self.short
+                f"{line.part_sku} {format_unit_quantity(quantity, line.unit)}"
+                for line, quantity in self.short
             )
             parts.append(f"Not enough stock for: {missing}.")
         return " ".join(parts)
@@ -665,7 +690,7 @@ def order_auto_allocate(
     _require_issued(order, "stock can be allocated")
     if shipment.order_id != order.pk:
         raise ShipmentStateError(f"Shipment {shipment.reference} does not belong to {order}.")
-    lines_qs = SalesOrderLine.objects.filter(order=order)
+    lines_qs = SalesOrderLine.objects.filter(order=order).goods()  # services need no stock
     if line is not None:
         if line.order_id != order.pk:
             raise AllocationError(f"{line_label(line)} is not a line of {order}.")
@@ -711,7 +736,8 @@ def order_auto_allocate(
         for item in items_by_part.get(each.part_id, []):
             if need <= 0:
                 break
-            take = min(need, available[item.pk])
+            # Whole pieces stay whole: a stock item holding 2.5 pcs gives 2.
+            take = min(need, available[item.pk]).quantize(each.quantity_step, rounding=ROUND_DOWN)
             if item.serial_number:
                 take = Decimal("1") if take >= 1 else ZERO
             if take <= 0:
@@ -806,10 +832,10 @@ def backorders_auto_allocate(
 # --- cancelling orders and lines: release their stock, then ask salesorders -------------------
 
 
-def _lock_pending_of(allocations: QuerySet) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    """Under the order and line locks: the totals of `allocations` (pending ones), with their
-    stock items locked (by pk) and then their shipments."""
-    per_line, per_item = _totals(allocations)
+def _lock_pending_of(allocations: QuerySet):
+    """Under the order and line locks: the totals of `allocations` (pending ones, as
+    `_totals` gives them), with their stock items locked (by pk) and then their shipments."""
+    per_line, per_item, units = _totals(allocations)
     _lock_rows(StockItem, sorted(per_item))
     shipment_pks = sorted(set(allocations.values_list("shipment", flat=True)))
     list(
@@ -818,7 +844,7 @@ def _lock_pending_of(allocations: QuerySet) -> tuple[dict[int, Decimal], dict[in
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    return per_line, per_item
+    return per_line, per_item, units
 
 
 @transaction.atomic
@@ -846,11 +872,11 @@ def salesorder_cancel(
         .values_list("pk", flat=True)
     )
     pending = Allocation.objects.filter(line__order=order).pending()
-    per_line, per_item = _lock_pending_of(pending)
+    per_line, per_item, units = _lock_pending_of(pending)
     shipments = list(
         Shipment.objects.select_for_update().filter(order=order).pending().order_by("pk")
     )
-    released = _release(pending, per_line, per_item)
+    released = _release(pending, per_line, per_item, units)
     if shipments:
         Shipment.objects.filter(pk__in=[each.pk for each in shipments]).delete()
         references = ", ".join(each.reference for each in shipments)
@@ -886,8 +912,8 @@ def salesorderline_cancel_remaining(
         line=line, expected_version=expected_version
     )
     pending = Allocation.objects.filter(line=line).pending()
-    per_line, per_item = _lock_pending_of(pending)
-    released = _release(pending, per_line, per_item)
+    per_line, per_item, units = _lock_pending_of(pending)
+    released = _release(pending, per_line, per_item, units)
     return order_services.salesorder_line_cancel_remaining(
         line=line, user=user, expected_version=order.version, released=released
     )

@@ -6,7 +6,9 @@ from django.utils.html import format_html
 from core.badges import Badges
 from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn, iso_date
 from core.numbers import format_quantity
+from inventory.models import format_unit_quantity
 from salesorders.models import SalesOrder, SalesOrderLine
+from salesorders.tables import ALLOCATION_BADGES, FULFILMENT_BADGES
 from shipping.models import Shipment
 
 STATUS_BADGES = Badges(
@@ -32,6 +34,9 @@ class BackorderTable(tables.Table):
     allocated_quantity = QuantityColumn(verbose_name="Allocated")
     remaining = QuantityColumn(verbose_name="Remaining")
     part_available = QuantityColumn(verbose_name="Available")
+    fulfilment_state = BadgeColumn(FULFILMENT_BADGES, verbose_name="Fulfilment")
+    allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Allocation")
+    order_allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Order alloc.")
 
     class Meta:
         model = SalesOrderLine
@@ -49,6 +54,9 @@ class BackorderTable(tables.Table):
             "allocated_quantity",
             "remaining",
             "part_available",
+            "fulfilment_state",
+            "allocation_status",
+            "order_allocation_status",
         ]
         # The allocation queue; the index `salesorder_backorder_queue` serves it.
         order_by = ("-priority", "target_date", "order", "part_sku")
@@ -68,6 +76,9 @@ class BackorderTable(tables.Table):
         "allocated_quantity": ("allocated_quantity", format_quantity),
         "remaining": ("remaining", format_quantity),
         "part_available": ("part_available", format_quantity),
+        "fulfilment_state": ("fulfilment_state", FULFILMENT_BADGES.label),
+        "allocation_status": ("allocation_status", ALLOCATION_BADGES.label),
+        "order_allocation_status": ("order_allocation_status", ALLOCATION_BADGES.label),
     }
 
     def render_order(self, record, value):
@@ -75,6 +86,13 @@ class BackorderTable(tables.Table):
 
     def render_status(self, record):
         return record.order.get_status_display()
+
+    def render_remaining(self, record, value):
+        """With the unit and its decimals ("3.50 m"); the CSV keeps the plain number."""
+        return format_unit_quantity(value, record.unit)
+
+    def render_part_available(self, record, value):
+        return format_unit_quantity(value, record.unit)
 
     def render_part_sku(self, record):
         return format_html(

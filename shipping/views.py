@@ -14,10 +14,15 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from core.exceptions import AlreadyDoneError
 from core.lists import CsvExportMixin, FilteredTableView
-from core.numbers import format_quantity
 from core.once import SubmitOnceMixin
 from core.views import report_refusal
-from inventory.models import Part, StockItem
+from inventory.models import (
+    Part,
+    StockItem,
+    format_per_unit,
+    format_unit_quantity,
+    quantities_by_unit,
+)
 from salesorders.forms import posted_action
 from salesorders.models import SalesOrder, SalesOrderLine
 from salesorders.selectors import order_url_at
@@ -211,7 +216,8 @@ class AllocationDeleteView(OrderShipmentMixin, View):
         else:
             messages.success(
                 request,
-                f"Released {format_quantity(allocation.quantity)} of {allocation.line.part_sku} "
+                f"Released {format_unit_quantity(allocation.quantity, allocation.line.unit)} of "
+                f"{allocation.line.part_sku} "
                 f"from stock item #{allocation.stock_item_id}.",
             )
         return back_to_order(self.order)
@@ -268,8 +274,8 @@ class AllocateStockView(SubmitOnceMixin, OrderShipmentMixin, TemplateView):
             else:
                 messages.success(
                     request,
-                    f"Allocated {format_quantity(data['quantity'])} {line.unit} of {line.part_sku} "
-                    f"from stock item #{data['stock_item'].pk} to shipment "
+                    f"Allocated {format_unit_quantity(data['quantity'], line.unit)} of "
+                    f"{line.part_sku} from stock item #{data['stock_item'].pk} to shipment "
                     f"{data['shipment'].reference}.",
                 )
                 if "another" in request.POST:
@@ -365,11 +371,15 @@ class BackordersAutoAllocateView(SubmitOnceMixin, PermissionRequiredMixin, View)
         if not results:
             messages.info(request, "No stock could be allocated to these backorders.")
         else:
-            total = sum((r.allocated_quantity for r in results), ZERO)
+            total = quantities_by_unit(
+                (unit, quantity)
+                for r in results
+                for unit, quantity in r.allocated_by_unit().items()
+            )
             short = sum(1 for r in results if not r.complete)
             messages.success(
                 request,
-                f"Allocated {format_quantity(total)} to {len(results)} order(s) in priority order"
+                f"Allocated {format_per_unit(total)} to {len(results)} order(s) in priority order"
                 + (f"; {short} still short of stock." if short else "."),
             )
         return back
@@ -404,7 +414,7 @@ class ShipmentDetailView(PermissionRequiredMixin, DetailView):
         context.update(
             order=page.order,
             allocations=page.allocations,
-            total=page.total,
+            totals=page.totals,
             open_lines=page.open_lines,
             delivered_form=DeliveredForm(),
         )

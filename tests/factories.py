@@ -83,6 +83,15 @@ class PartFactory(factory.django.DjangoModelFactory):
     default_tax_rate = factory.SubFactory(TaxRateFactory)
 
 
+class ServicePartFactory(PartFactory):
+    """A service part (installation by the hour): no stock, delivered with Mark Delivered."""
+
+    name = "Installation (per hour)"
+    unit = Part.Unit.HOURS
+    kind = Part.Kind.SERVICE
+    list_price = Decimal("68.0000")
+
+
 class PriceBreakFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PriceBreak

@@ -51,6 +51,10 @@ def ship(run: Run, order: SalesOrder, shipment: Shipment, lines: list, when: dt.
     """Ship what stock allows of each line's remainder in `shipment` (already shipped); the
     items' ledger rows are written with the stock (`run.movements`)."""
     for line in lines:
+        if line.is_service:  # delivered, not shipped: counted in shipped_quantity
+            line.shipped_quantity += line.remaining_quantity
+            line.delivered_at, line.delivered_by_id = when, order.salesperson_id
+            continue
         item, quantity = take(run, line.part, line.remaining_quantity)
         if item is None or quantity <= 0:
             continue
@@ -63,6 +67,8 @@ def ship(run: Run, order: SalesOrder, shipment: Shipment, lines: list, when: dt.
 def allocate(run: Run, shipment: Shipment, lines: list, when: dt.datetime) -> None:
     """Reserve what stock allows of each line's unallocated remainder in a pending shipment."""
     for line in lines:
+        if line.is_service:  # services need no stock
+            continue
         item, quantity = take(run, line.part, line.unallocated_quantity)
         if item is None or quantity <= 0:
             continue

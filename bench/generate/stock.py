@@ -18,6 +18,8 @@ from core.numbers import ZERO
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement, TaxRate
 
 PREFETCH_CHUNK = 900  # parts per price-break query (SQLite's limit of query parameters)
+SERVICE_SHARE = 0.02  # of the generated parts are services
+SERVICE_NAMES = ["Installation", "Commissioning", "On-site repair", "Calibration", "Training"]
 
 
 @dataclass
@@ -70,11 +72,16 @@ def build_parts(run: Run) -> None:
         tax = run.taxes[0] if rng.random() < 0.85 else rng.choice(run.taxes[1:])
         price = Decimal(str(round(rng.lognormvariate(2.5, 1.2), 2))) + Decimal("0.10")
         name = f"{rng.choice(PART_THINGS)}, {rng.choice(PART_MATERIALS)}, {rng.choice(PART_SIZES)}"
+        # A few services (installation by the hour): no stock, delivered instead of shipped.
+        service = n > 0 and rng.random() < SERVICE_SHARE
+        if service:
+            name = f"{rng.choice(SERVICE_NAMES)} (per hour)"
         part = w.add(
             Part,
             sku=f"{PART_PREFIX}{start + n + 1:05d}",
             name=name,
-            unit=rng.choice(units),
+            kind=Part.Kind.SERVICE if service else Part.Kind.STOCK,
+            unit=Part.Unit.HOURS if service else rng.choice(units),
             list_price=price,
             default_tax_rate_id=tax.id,
             created_at=created,
@@ -84,6 +91,10 @@ def build_parts(run: Run) -> None:
             for min_quantity, factor in [(10, "0.95"), (25, "0.90")]:
                 unit_price = (price * Decimal(factor)).quantize(Decimal("0.0001"))
                 w.add(PriceBreak, part_id=part.id, min_quantity=min_quantity, unit_price=unit_price)
+        if service:
+            run.stock[part.id] = []
+            w.maybe_flush()
+            continue
         # Enough stock for the expected demand plus a margin; a few parts are kept short so
         # there are backorders that cannot be filled.
         demand = Decimal(expected_lines) * mean_quantity
@@ -119,6 +130,8 @@ def build_parts(run: Run) -> None:
 def take(run: Run, part: Part, wanted: Decimal) -> tuple[Item | None, Decimal]:
     """An item of the part with the most of `wanted` free (whole if possible)."""
     items = run.stock[part.id]
+    if not items:  # a service part has no stock
+        return None, ZERO
     start = run.rng.randrange(len(items))
     best, best_free = None, ZERO
     for k in range(len(items)):
@@ -182,7 +195,8 @@ def build_stock(run: Run) -> None:
             )
         w.maybe_flush()
     # A little stock that cannot be allocated: damaged, quarantined, expired.
-    for part in rng.sample(run.parts, max(1, len(run.parts) // 30)):
+    stocked = [part for part in run.parts if not part.is_service]
+    for part in rng.sample(stocked, max(1, len(stocked) // 30)):
         status = rng.choice(
             [StockItem.Status.DAMAGED, StockItem.Status.QUARANTINED, StockItem.Status.OK]
         )

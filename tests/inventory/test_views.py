@@ -23,6 +23,7 @@ def part_post(**overrides):
         "name": "Hex bolt M8",
         "description": "",
         "unit": "pcs",
+        "kind": "stock",
         "list_price": "0.5000",
         "default_tax_rate": str(TaxRateFactory().pk),
         "salable": "on",

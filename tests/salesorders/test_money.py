@@ -39,7 +39,7 @@ def test_order_totals_are_sums_of_stored_line_amounts_plus_extra_lines_and_rebat
     vat = TaxRateFactory(name="VAT 19%", percent=Decimal("19.000"))
     reduced = TaxRateFactory(name="VAT 7%", percent=Decimal("7.000"))
     a = PartFactory(list_price=Decimal("1.1111"), default_tax_rate=vat)
-    b = PartFactory(list_price=Decimal("3.3300"), default_tax_rate=reduced)
+    b = PartFactory(list_price=Decimal("3.3300"), default_tax_rate=reduced, unit="kg")
     services.salesorder_line_add(order=order, part=a, quantity=7, discount_percent=10, user=clerk)
     services.salesorder_line_add(
         order=order, part=b, quantity="2.5", discount_percent="12.5", user=clerk

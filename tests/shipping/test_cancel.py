@@ -70,7 +70,7 @@ def test_cancel_order_releases_the_stock_and_deletes_the_pending_shipments(reser
         "the stock reserved in them was released."
     ]
     assert order.events.get(kind=Kind.CANCELLED).message == (
-        "Order cancelled; released 9 reserved: Customer withdrew"
+        "Order cancelled; released 9 pcs reserved: Customer withdrew"
     )
     assert_invariants()
 
@@ -139,7 +139,10 @@ def test_cancel_remaining_releases_the_lines_allocations_and_cancels_the_rest(re
     assert list(Allocation.objects.values_list("line", flat=True)) == [second.pk]
     assert Shipment.objects.count() == 2
     event = order.events.get(kind=Kind.REMAINING_CANCELLED)
-    assert event.message == f"Cancelled the remaining 10 of {first.part_sku} (released 7 reserved)."
+    assert (
+        event.message
+        == f"Cancelled the remaining 10 pcs of {first.part_sku} (released 7 pcs reserved)."
+    )
     with pytest.raises(LineError, match="Nothing is left"):
         services.salesorderline_cancel_remaining(line=first, user=clerk)
     assert_invariants()

@@ -509,7 +509,7 @@ def test_backorders_auto_allocate_button(warehouse_client):
     order_line(first, part, "3")
     order_line(second, part, "3")
     response = warehouse_client.post(url("backorders-auto-allocate"), follow=True)
-    assert any("Allocated 4 to 2 order(s)" in m for m in messages_of(response))
+    assert any("Allocated 4 pcs to 2 order(s)" in m for m in messages_of(response))
     assert second.lines.get().allocated_quantity == 3
     assert first.lines.get().allocated_quantity == 1
 
@@ -601,7 +601,7 @@ def test_backorders_auto_allocate_only_the_filtered_part(warehouse_client):
     response = warehouse_client.post(
         url("backorders-auto-allocate"), {"part": "BOLT-1"}, follow=True
     )
-    assert any("Allocated 2 to 1 order(s)" in m for m in messages_of(response))
+    assert any("Allocated 2 pcs to 1 order(s)" in m for m in messages_of(response))
     assert order.lines.get(part=bolt).allocated_quantity == 2
     assert order.lines.get(part=nut).allocated_quantity == 0
     assert_invariants()
