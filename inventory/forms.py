@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.forms import CrispyFormMixin
 from core.numbers import ZERO
+from core.pickers import PickerField
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, TaxRate
 
 
@@ -111,7 +112,7 @@ PriceBreakFormSet = forms.inlineformset_factory(
 
 
 class ReceiveStockForm(CrispyFormMixin, forms.Form):
-    part = forms.ModelChoiceField(queryset=Part.objects.filter(active=True))
+    part = PickerField(queryset=Part.objects.active(), placeholder="SKU or name")
     location = forms.ModelChoiceField(queryset=StockLocation.objects.all())
     quantity = forms.DecimalField(max_digits=12, decimal_places=4)
     status = forms.ChoiceField(choices=StockItem.Status.choices, initial=StockItem.Status.OK)
