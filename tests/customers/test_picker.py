@@ -89,7 +89,5 @@ def test_new_order_says_when_nothing_matches(sales_client):
 
 def test_a_picked_customer_is_replaced_when_the_box_is_edited(sales_client):
     acme, zed = CustomerFactory(code="ACME", name="Acme"), CustomerFactory(code="ZED", name="Zed")
-    post_new_order(
-        sales_client, customer=acme.pk, customer_label=str(acme), customer_q="zed"
-    )
+    post_new_order(sales_client, customer=acme.pk, customer_label=str(acme), customer_q="zed")
     assert SalesOrder.objects.get().customer == zed

@@ -47,7 +47,8 @@ def order_in(state: str, order, part, clerk) -> SalesOrder:
 
 
 def toolbar(html: str) -> str:
-    return html.split('data-testid="order-actions"', 1)[1].split('data-testid="order-actions-end"')[0]
+    after = html.split('data-testid="order-actions"', 1)[1]
+    return after.split('data-testid="order-actions-end"')[0]
 
 
 def shown_actions(html: str) -> list[str]:
