@@ -47,4 +47,10 @@
       }
     });
   });
+
+  /* Print buttons of the printable pages (the browser's own Print works without them). */
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();
