@@ -48,6 +48,11 @@
     });
   });
 
+  /* Filters are folded on a phone only: from 576 px up they are open. */
+  if (window.matchMedia && window.matchMedia("(min-width: 576px)").matches) {
+    document.querySelectorAll("details.filters-collapse").forEach(function (details) { details.open = true; });
+  }
+
   /* Print buttons of the printable pages (the browser's own Print works without them). */
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
