@@ -409,7 +409,10 @@ class PickListView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         page = selectors.shipment_page(self.object)
         return super().get_context_data(
-            order=page.order, groups=selectors.shipment_pick_list(page), total=page.total, **kwargs
+            order=page.order,
+            groups=selectors.shipment_pick_list(page),
+            allocation_count=len(page.allocations),
+            **kwargs,
         )
 
 
