@@ -277,13 +277,13 @@ class SalesOrderConfirmView(PermissionRequiredMixin, View):
 
     def get_permission_required(self):
         transition = SalesOrder.TRANSITIONS.get(self.kwargs["action"])
-        if transition is None:
-            raise Http404("There is no such action for a sales order.")
-        return [transition.permission]
+        return [transition.permission if transition else "salesorders.view_salesorder"]
 
     def get(self, request, pk, action):
+        transition = SalesOrder.TRANSITIONS.get(action)
+        if transition is None:
+            raise Http404("There is no such action for a sales order.")
         order = get_object_or_404(SalesOrder.objects.select_related("customer"), pk=pk)
-        transition = SalesOrder.TRANSITIONS[action]
         refusal = order.transition_refusal(action, selectors.salesorder_facts(order))
         if refusal:
             messages.error(request, refusal)
