@@ -11,9 +11,12 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
+from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
+
+from core.pickers import PickerTextInput, search_url_name
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -218,11 +221,13 @@ class MatchFilter(django_filters.CharFilter):
 
     `queryset` must offer `matching(text)`. Rendering costs the same however many customers
     or parts exist (a `<select>` of every one grew with them); links use the code,
-    e.g. `?customer=C-00042`."""
+    e.g. `?customer=C-00042`. Where JavaScript runs, the box suggests codes as one types
+    (the model's picker endpoint, see core.pickers)."""
 
     def __init__(self, *, queryset, placeholder: str, **kwargs):
         attrs = {"placeholder": placeholder, "size": 14}
-        super().__init__(widget=forms.TextInput(attrs=attrs), **kwargs)
+        url = reverse_lazy(search_url_name(queryset.model))
+        super().__init__(widget=PickerTextInput(attrs=attrs, search_url=url), **kwargs)
         self.related = queryset
 
     def filter(self, qs, value):

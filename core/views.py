@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from core.exceptions import AlreadyDoneError
 from core.forms import add_service_error
@@ -38,3 +38,19 @@ class ServiceFormMixin:
         if self.success_message:
             messages.success(self.request, self.success_message % {"object": self.object})
         return redirect(self.get_success_url())
+
+
+CONFIRM_PAGE = "confirm_page.html"
+CONFIRM_FORM = "partials/confirm_form.html"
+
+
+def confirm_step(request, **context):
+    """The confirmation step of an action that needs a reason or cannot be undone: GET only,
+    changes nothing. The whole page without JavaScript; under htmx only its form, which
+    static/app/app.js shows in a dialog. The form posts to the action's own POST view.
+
+    Context (partials/confirm_form.html): title, text, action_url, button_label,
+    button_style, hidden (name -> value), reason_label and reason_required (no reason box
+    without a label), back_url, back_label, breadcrumbs ([(url, label)])."""
+    template = CONFIRM_FORM if getattr(request, "htmx", False) else CONFIRM_PAGE
+    return render(request, template, context)

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.pickers import suggestions
+
 
 def default_currency() -> str:
     return settings.DEFAULT_CURRENCY
@@ -41,6 +43,11 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(
             models.Q(code__iexact=text) | (models.Q(name__icontains=text) & ~code_taken)
         )
+
+    def suggest(self, text: str) -> "CustomerQuerySet":
+        """Customers whose code or name contains `text`, the one whose code it is first
+        (the customer picker's suggestions; see core.pickers)."""
+        return suggestions(self, text, code="code")
 
 
 class Customer(models.Model):

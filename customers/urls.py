@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="customer-list"),
     path("new/", views.CustomerCreateView.as_view(), name="customer-create"),
+    path("search/", views.CustomerSearchView.as_view(), name="customer-search"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer-detail"),
     path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="customer-update"),
     path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="customer-delete"),

@@ -9,6 +9,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from core.lists import FilteredTableView
 from core.once import SubmitOnceMixin
+from core.pickers import PickerSearchView
 from core.views import ServiceFormMixin
 from customers import services
 from customers.filters import CustomerFilter
@@ -196,3 +197,23 @@ class ContactDeleteView(PermissionRequiredMixin, CustomerChildMixin, DeleteView)
         services.contact_delete(contact=self.object, user=self.request.user)
         messages.success(self.request, f"Contact {self.object} removed.")
         return redirect(self.get_success_url())
+
+
+class CustomerSearchView(PickerSearchView):
+    """The customer picker's suggestions: `?q=` code or name, `&active=1` for active ones
+    only (New Sales Order offers no others)."""
+
+    permission_required = "customers.view_customer"
+
+    def get_queryset(self):
+        customers = Customer.objects.all()
+        return customers.active() if self.request.GET.get("active") == "1" else customers
+
+    def row(self, customer: Customer) -> dict:
+        return {
+            "id": customer.pk,
+            "code": customer.code,
+            "name": customer.name,
+            "label": str(customer),
+            "detail": customer.currency + ("" if customer.active else " · inactive"),
+        }

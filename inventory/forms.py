@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.forms import CrispyFormMixin, MultilineField
 from core.numbers import ZERO
+from core.pickers import PickerField
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, TaxRate
 
 
@@ -113,8 +114,10 @@ PriceBreakFormSet = forms.inlineformset_factory(
 
 
 class ReceiveStockForm(CrispyFormMixin, forms.Form):
-    part = forms.ModelChoiceField(
-        queryset=Part.objects.active().stocked(), help_text="Service parts have no stock."
+    part = PickerField(
+        queryset=Part.objects.active().stocked(),
+        placeholder="SKU or name",
+        help_text="Service parts have no stock.",
     )
     location = forms.ModelChoiceField(queryset=StockLocation.objects.all())
     quantity = forms.DecimalField(max_digits=12, decimal_places=4)

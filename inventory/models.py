@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.numbers import format_quantity
+from core.pickers import suggestions
 
 QUANTITY = {"max_digits": 12, "decimal_places": 4}
 UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
@@ -86,6 +87,11 @@ class PartQuerySet(models.QuerySet):
         """The part whose SKU is `text`, else those whose name contains it (any case)."""
         sku_taken = Exists(Part.objects.filter(sku__iexact=text))
         return self.filter(Q(sku__iexact=text) | (Q(name__icontains=text) & ~sku_taken))
+
+    def suggest(self, text: str) -> "PartQuerySet":
+        """Parts whose SKU or name contains `text`, the one whose SKU it is first (the part
+        picker's suggestions; see core.pickers)."""
+        return suggestions(self, text, code="sku")
 
     def with_stock_item_count(self) -> "PartQuerySet":
         """Annotate `stock_item_count`: how many stock items a part has, whatever their status."""

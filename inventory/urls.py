@@ -7,6 +7,7 @@ app_name = "inventory"
 urlpatterns = [
     path("parts/", views.PartListView.as_view(), name="part-list"),
     path("parts/new/", views.PartCreateView.as_view(), name="part-create"),
+    path("parts/search/", views.PartSearchView.as_view(), name="part-search"),
     path("parts/<int:pk>/", views.PartDetailView.as_view(), name="part-detail"),
     path("parts/<int:pk>/edit/", views.PartUpdateView.as_view(), name="part-update"),
     path("stock/", views.StockItemListView.as_view(), name="stockitem-list"),

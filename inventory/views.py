@@ -10,6 +10,7 @@ from core.forms import add_service_error
 from core.lists import CappedPaginator, FilteredTableView
 from core.numbers import format_quantity, plain
 from core.once import SubmitOnceMixin
+from core.pickers import PickerSearchView
 from inventory import services
 from inventory.filters import PartFilter, StockItemFilter
 from inventory.forms import (
@@ -238,3 +239,24 @@ class StockStatusView(StockItemActionView):
     def run(self, form) -> str:
         services.stock_set_status(item=self.item, user=self.request.user, **form.cleaned_data)
         return f"Status set to {self.item.get_status_display()}."
+
+
+class PartSearchView(PickerSearchView):
+    """The part picker's suggestions with the free stock of each: `?q=` SKU or name,
+    `&salable=1` for the parts an order may take, else active parts (Receive Stock)."""
+
+    permission_required = "inventory.view_part"
+
+    def get_queryset(self):
+        salable = self.request.GET.get("salable") == "1"
+        return (Part.objects.salable() if salable else Part.objects.active()).with_stock()
+
+    def row(self, part: Part) -> dict:
+        return {
+            "id": part.pk,
+            "code": part.sku,
+            "name": part.name,
+            "label": str(part),
+            "detail": f"{format_quantity(part.available)} {part.unit} free",
+            "available": plain(part.available),
+        }

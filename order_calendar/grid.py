@@ -70,6 +70,11 @@ class MonthGrid:
         return self.weeks[-1][-1].date
 
     @property
+    def days_with_orders(self) -> list[Day]:
+        """The month's own days that have orders, in date order (the phone's day list)."""
+        return [day for week in self.weeks for day in week if day.in_month and day.orders]
+
+    @property
     def order_count(self) -> int:
         return sum(len(day.orders) + day.more for week in self.weeks for day in week)
 

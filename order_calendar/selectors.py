@@ -68,6 +68,12 @@ def feed_url(user, query: dict | None = None) -> str:
     return f"{settings.SITE_URL}{path}{suffix}"
 
 
+def webcal_url(url: str) -> str:
+    """The same feed as a webcal:// address: calendar apps subscribe to it (and keep it up to
+    date) instead of importing the file once."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
 # --- The event store --------------------------------------------------------------------------
 
 

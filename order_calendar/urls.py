@@ -9,6 +9,11 @@ urlpatterns = [
     # The token in the path, not the query string: some calendar clients drop query strings.
     path("feed/<int:user_id>/<str:token>/orders.ics", views.feed, name="feed"),
     path(
+        "feed/regenerate/confirm/",
+        views.FeedTokenRegenerateConfirmView.as_view(),
+        name="feed-regenerate-confirm",
+    ),
+    path(
         "feed/regenerate/",
         views.FeedTokenRegenerateView.as_view(),
         name="feed-regenerate",

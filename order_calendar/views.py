@@ -16,6 +16,7 @@ from django.views import View
 from django.views.decorators.http import require_safe
 
 from core.parsing import parse_bool
+from core.views import confirm_step
 from order_calendar import feeds, selectors, services
 from order_calendar.grid import ORDERS_PER_DAY, build_grid, month_days, parse_month
 from salesorders.filters import SalesOrderFilter
@@ -85,6 +86,7 @@ class CalendarMonthView(PermissionRequiredMixin, View):
         grid = build_grid(first, orders, today=today, more_url=more_url)
         month_query = lambda month: f"?{_with(filters, month=f'{month:%Y-%m}')}"  # noqa: E731
         token_row = getattr(request.user, "calendar_feed_token", None)
+        feed_url = selectors.feed_url(request.user, filters)
         context = {
             "grid": grid,
             "today": today,
@@ -93,7 +95,9 @@ class CalendarMonthView(PermissionRequiredMixin, View):
             "next_url": month_query(grid.next) if grid.next else "",
             "today_url": month_query(today),
             "list_url": f"{list_url}?{filters.urlencode()}" if filters else list_url,
-            "feed_url": selectors.feed_url(request.user, filters),
+            "feed_url": feed_url,
+            "webcal_url": selectors.webcal_url(feed_url),
+            "legend": SalesOrder.Status.choices,
             "feed_regenerated_at": token_row.created_at if token_row else None,
             "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
             "current_url": request.get_full_path(),
@@ -173,6 +177,41 @@ def feed(request, user_id: int, token: str):
     return response
 
 
+def _back_to(request, target: str) -> str:
+    """`target` when it is a path of ours (our pages send their own), else the calendar.
+    redirect() would take other text ("list") for a view name and fail to reverse it."""
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return reverse("calendar:month")
+    return target
+
+
+class FeedTokenRegenerateConfirmView(PermissionRequiredMixin, View):
+    """GET only: the confirmation step of Regenerate (`?next=` the page to return to)."""
+
+    permission_required = VIEW_PERMISSION
+    http_method_names = ["get", "head"]
+
+    def get(self, request, *args, **kwargs):
+        back = _back_to(request, request.GET.get("next", ""))
+        return confirm_step(
+            request,
+            title="Regenerate your calendar feed address?",
+            text=(
+                "The old address stops working at once: every calendar subscribed to it stops "
+                "updating until you subscribe again with the new one."
+            ),
+            action_url=reverse("calendar:feed-regenerate"),
+            button_label="Regenerate",
+            button_style="danger",
+            hidden={"next": back},
+            back_url=back,
+            back_label="Keep the current address",
+            breadcrumbs=[(reverse("calendar:month"), "Calendar")],
+        )
+
+
 class FeedTokenRegenerateView(PermissionRequiredMixin, View):
     """Give the user a new feed URL; the old one stops working at once."""
 
@@ -186,11 +225,4 @@ class FeedTokenRegenerateView(PermissionRequiredMixin, View):
             "New calendar feed link created. The old link no longer works: "
             "subscribe again with the new one wherever you used it.",
         )
-        target = request.POST.get("next", "")
-        # Our pages send their own path. redirect() would take other text ("list") for a view
-        # name and fail to reverse it.
-        if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            target = reverse("calendar:month")
-        return redirect(target)
+        return redirect(_back_to(request, request.POST.get("next", "")))

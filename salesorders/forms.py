@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from core.forms import CrispyFormMixin, MultilineField
 from core.numbers import format_quantity
+from core.pickers import PickerField
 from customers.models import Contact, Customer
 from inventory.models import Part, TaxRate
 from salesorders.models import SalesOrder, SalesOrderSettings
@@ -43,10 +44,10 @@ class VersionFormMixin(forms.Form):
 class SalesOrderCreateForm(CrispyFormMixin, forms.Form):
     submit_label = "Create Sales Order"
 
-    customer = forms.ModelChoiceField(
-        queryset=Customer.objects.active().order_by("name"),
-        help_text="Only active customers. Type in the search box to narrow the list.",
-        widget=forms.Select(attrs={"data-searchable": "1"}),
+    customer = PickerField(
+        queryset=Customer.objects.active(),
+        search_params={"active": "1"},
+        help_text="Only active customers: type a code or part of a name.",
     )
     reference = forms.CharField(
         required=False, max_length=50, help_text="Leave blank for the next number."
@@ -116,8 +117,11 @@ class SalesOrderUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
 class LineAddForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     submit_label = "Add Line Item"
 
-    part = forms.ModelChoiceField(
-        queryset=Part.objects.none(), widget=forms.Select(attrs={"data-searchable": "1"})
+    part = PickerField(
+        queryset=Part.objects.salable(),
+        search_params={"salable": "1"},
+        placeholder="SKU or name",
+        help_text="Type a SKU or part of a name.",
     )
     quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0.0001)
     unit_price = forms.DecimalField(
@@ -136,7 +140,6 @@ class LineAddForm(CrispyFormMixin, VersionFormMixin, forms.Form):
 
     def __init__(self, *args, tax_rates=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["part"].queryset = Part.objects.salable().order_by("sku")
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Part's default")
 

@@ -234,8 +234,10 @@ class Transition:
 
     The services check `sources` and refuse with `verb` in the sentence; the order page shows
     `label` as a button to users with `permission`, posting to `url_name` (with a reason box
-    when `asks_reason`); the admin builds one action per entry. Read through
-    SalesOrder.TRANSITIONS, never spelled again elsewhere.
+    when `asks_reason`); with `confirm`, the button opens a confirmation step first (the
+    `salesorders:confirm` page, a dialog where JavaScript runs) that asks for the reason and
+    says `confirm_text`; `in_menu` puts it under the toolbar's More menu. The admin builds
+    one action per entry. Read through SalesOrder.TRANSITIONS, never spelled again elsewhere.
     """
 
     action: str  # "issue": the admin action is "<action>_orders"
@@ -250,6 +252,9 @@ class Transition:
     reason_label: str = ""  # the reason box's accessible name
     reason_placeholder: str = ""
     button_style: str = "primary"  # Bootstrap's btn-<style>
+    confirm: bool = False  # asks "are you sure" (and the reason) on a step of its own
+    confirm_text: str = ""  # what the confirmation step says happens
+    in_menu: bool = False  # under the toolbar's More menu, not a button of its own
 
     def __str__(self) -> str:
         return self.label
@@ -304,6 +309,9 @@ class SalesOrder(models.Model):
             reason_label="Reason for the hold",
             reason_placeholder="Reason for the hold",
             button_style="outline-warning",
+            confirm=True,
+            confirm_text="Nothing can be allocated or shipped until the order is released.",
+            in_menu=True,
         ),
         Transition(
             action="release",
@@ -325,6 +333,8 @@ class SalesOrder(models.Model):
             label="Complete Order",
             permission="salesorders.complete_salesorder",
             url_name="salesorders:complete",
+            confirm=True,
+            confirm_text="A complete order is read-only: its lines can no longer change.",
         ),
         Transition(
             action="cancel",
@@ -338,6 +348,12 @@ class SalesOrder(models.Model):
             reason_label="Reason for cancelling",
             reason_placeholder="Reason (optional)",
             button_style="outline-danger",
+            confirm=True,
+            confirm_text=(
+                "The stock reserved for the order is released and its pending shipments are "
+                "deleted. A cancelled order cannot be reopened."
+            ),
+            in_menu=True,
         ),
     )
 

@@ -13,6 +13,12 @@ urlpatterns = [
     path("<int:pk>/", views.SalesOrderDetailView.as_view(), name="detail"),
     path("<int:pk>/print/", views.SalesOrderPrintView.as_view(), name="print"),
     path("<int:pk>/edit/", views.SalesOrderUpdateView.as_view(), name="update"),
+    # The confirmation step of an action (SalesOrder.TRANSITIONS[action].confirm), GET only.
+    path(
+        "<int:pk>/confirm/<str:action>/",
+        views.SalesOrderConfirmView.as_view(),
+        name="confirm",
+    ),
     path("<int:pk>/issue/", views.SalesOrderTransitionView.as_view(action="issue"), name="issue"),
     path("<int:pk>/hold/", views.SalesOrderTransitionView.as_view(action="hold"), name="hold"),
     path(

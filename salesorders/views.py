@@ -6,17 +6,18 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
+from django_htmx.http import HttpResponseClientRedirect
 
 from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
 from core.once import SubmitOnceMixin
-from core.views import report_refusal
+from core.views import confirm_step, report_refusal
 from inventory.models import TaxRate, format_unit_quantity
 from salesorders import selectors, services
 from salesorders.exceptions import DuplicateLineError
@@ -266,6 +267,48 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
         else:
             messages.success(request, f"{order.reference} {self.transition.verb}.")
         return redirect(order)
+
+
+class SalesOrderConfirmView(PermissionRequiredMixin, View):
+    """GET only: the confirmation step of a lifecycle action (`action`, a key of
+    SalesOrder.TRANSITIONS): what it does, the reason box when it asks one, and the button that
+    posts to the action's own POST view (its `url_name`). Changes nothing. An action not
+    allowed now goes back to the order with the reason."""
+
+    http_method_names = ["get", "head"]
+
+    def get_permission_required(self):
+        transition = SalesOrder.TRANSITIONS.get(self.kwargs["action"])
+        return [transition.permission if transition else "salesorders.view_salesorder"]
+
+    def get(self, request, pk, action):
+        transition = SalesOrder.TRANSITIONS.get(action)
+        if transition is None:
+            raise Http404("There is no such action for a sales order.")
+        order = get_object_or_404(SalesOrder.objects.select_related("customer"), pk=pk)
+        refusal = order.transition_refusal(action, selectors.salesorder_facts(order))
+        if refusal:
+            messages.error(request, refusal)
+            if request.htmx:
+                return HttpResponseClientRedirect(order.get_absolute_url())
+            return redirect(order)
+        return confirm_step(
+            request,
+            title=f"{transition.label} {order.reference}?",
+            text=transition.confirm_text,
+            action_url=reverse(transition.url_name, args=[order.pk]),
+            button_label=transition.label,
+            button_style=transition.button_style.removeprefix("outline-"),
+            hidden={"version": order.version},
+            reason_label=transition.reason_label if transition.asks_reason else "",
+            reason_required=transition.reason_required,
+            back_url=order.get_absolute_url(),
+            back_label=f"Back to {order.reference}",
+            breadcrumbs=[
+                (reverse("salesorders:list"), "Sales Orders"),
+                (order.get_absolute_url(), order.reference),
+            ],
+        )
 
 
 # --- lines ---------------------------------------------------------------------------------

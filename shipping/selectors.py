@@ -144,3 +144,63 @@ def order_shipments(order: SalesOrder) -> list[Shipment]:
         each.first_allocations = first[each.pk]
         each.allocation_count = counts.get(each.pk, 0)
     return shipments
+
+
+# --- the pick list and the delivery note -------------------------------------------------------
+
+
+@dataclass
+class PickGroup:
+    """One stock location's allocations on a pick list, in the order to pick them."""
+
+    location: object
+    allocations: list[Allocation]
+
+
+def shipment_pick_list(page: ShipmentPage) -> list[PickGroup]:
+    """The shipment's allocations grouped by stock location (by name), each location's by SKU,
+    then batch or serial: what a picker walks. Reads nothing more than `shipment_page` did."""
+    groups: dict[int, PickGroup] = {}
+    for allocation in page.allocations:
+        location = allocation.stock_item.location
+        groups.setdefault(location.pk, PickGroup(location=location, allocations=[]))
+        groups[location.pk].allocations.append(allocation)
+    for group in groups.values():
+        group.allocations.sort(
+            key=lambda a: (a.line.part_sku, a.stock_item.batch_code, a.stock_item.serial_number)
+        )
+    return sorted(groups.values(), key=lambda group: (group.location.name, group.location.pk))
+
+
+@dataclass
+class DeliveryNoteLine:
+    line: SalesOrderLine
+    ordered: Decimal
+    shipped_before: Decimal  # by the order's other shipments
+    shipped_now: Decimal  # by this shipment
+    backordered: Decimal  # still to come: neither shipped nor cancelled
+
+
+def shipment_delivery_note(page: ShipmentPage) -> list[DeliveryNoteLine]:
+    """Every line of the shipment's order with what was ordered, shipped before, shipped by this
+    shipment and is still backordered: one query (the lines). A pending shipment counts as
+    shipped by its allocations (the note is printed before the goods leave)."""
+    shipment = page.shipment
+    now: dict[int, Decimal] = {}
+    for allocation in page.allocations:
+        now[allocation.line_id] = now.get(allocation.line_id, ZERO) + allocation.quantity
+    rows = []
+    for line in shipment.order.lines.order_by("sort_order", "pk"):
+        shipped_now = now.get(line.pk, ZERO)
+        shipped_before = line.shipped_quantity - (ZERO if shipment.is_pending else shipped_now)
+        backordered = line.remaining_quantity - (shipped_now if shipment.is_pending else ZERO)
+        rows.append(
+            DeliveryNoteLine(
+                line=line,
+                ordered=line.quantity,
+                shipped_before=shipped_before,
+                shipped_now=shipped_now,
+                backordered=max(backordered, ZERO),
+            )
+        )
+    return rows

@@ -24,6 +24,12 @@ shipping_patterns = [
         views.PackingSlipView.as_view(),
         name="shipment-packing-slip",
     ),
+    path("shipments/<int:pk>/pick-list/", views.PickListView.as_view(), name="shipment-pick-list"),
+    path(
+        "shipments/<int:pk>/delivery-note/",
+        views.DeliveryNoteView.as_view(),
+        name="shipment-delivery-note",
+    ),
     path(
         "orders/<int:order_pk>/shipments/new/",
         views.ShipmentCreateView.as_view(),

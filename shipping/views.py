@@ -425,6 +425,38 @@ class PackingSlipView(ShipmentDetailView):
     template_name = "shipping/packing_slip.html"
 
 
+class PickListView(PermissionRequiredMixin, DetailView):
+    """A printable pick list of the shipment: its allocations grouped by stock location."""
+
+    permission_required = "shipping.view_shipment"
+    template_name = "shipping/pick_list.html"
+    context_object_name = "shipment"
+
+    def get_queryset(self):
+        return selectors.shipment_page_queryset()
+
+    def get_context_data(self, **kwargs):
+        page = selectors.shipment_page(self.object)
+        return super().get_context_data(
+            order=page.order,
+            groups=selectors.shipment_pick_list(page),
+            allocation_count=len(page.allocations),
+            **kwargs,
+        )
+
+
+class DeliveryNoteView(PickListView):
+    """A printable delivery note: each line of the order ordered / shipped / backordered."""
+
+    template_name = "shipping/delivery_note.html"
+
+    def get_context_data(self, **kwargs):
+        page = selectors.shipment_page(self.object)
+        return super(PickListView, self).get_context_data(
+            order=page.order, rows=selectors.shipment_delivery_note(page), **kwargs
+        )
+
+
 # --- cancelling an order or a line's remainder: shipping releases the stock first -------------
 
 

@@ -53,13 +53,13 @@ def test_order_to_two_shipments_to_complete_order(page, manager):
 
     page.goto("/orders/")
     page.get_by_role("link", name="New Sales Order").click()
-    page.locator("select[name=customer]").select_option(value=str(customer.pk))
+    page.get_by_role("combobox", name="Customer").fill(customer.code)
     page.get_by_role("button", name="Create Sales Order").click()
     page.get_by_role("link", name="Add Line Item").wait_for()
     order = SalesOrder.objects.get(customer=customer)
     for part, quantity in ((bolts, "6"), (nuts, "3")):
         page.get_by_role("link", name="Add Line Item").click()
-        page.locator("select[name=part]").select_option(value=str(part.pk))
+        page.get_by_role("combobox", name="Part").fill(part.sku)
         page.locator("input[name=quantity]").fill(quantity)
         page.get_by_role("button", name="Add Line Item").click()
         page.get_by_role("link", name="Add Line Item").wait_for()
@@ -96,7 +96,8 @@ def test_order_to_two_shipments_to_complete_order(page, manager):
     page.get_by_role("button", name="Complete Shipment").click()
     message(page, "Shipment 2 shipped")
 
-    page.get_by_role("button", name="Complete Order").click()
+    page.get_by_role("link", name="Complete Order").click()
+    page.get_by_role("dialog").get_by_role("button", name="Complete Order").click()
     page.get_by_text("Complete", exact=True).first.wait_for()
 
     order.refresh_from_db()
@@ -133,7 +134,9 @@ def test_cancelling_an_order_makes_its_allocated_stock_available_again(page, man
 
     page.goto(doomed.get_absolute_url())
     page.get_by_text(f"#{item.pk} · Bay").wait_for()
-    page.get_by_role("button", name="Cancel Order").click()
+    page.get_by_test_id("order-actions").get_by_text("More").click()
+    page.get_by_role("link", name="Cancel Order").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel Order").click()
     page.get_by_text("Cancelled", exact=True).first.wait_for()
 
     page.goto(f"{allocate_url}?line={waiting_line.pk}")

@@ -262,8 +262,13 @@ def url_kwargs(name: str, world) -> list[dict]:
         return [{"pk": w.part.pk if page.startswith("part") else w.item.pk}]
     if app == "salesorders":
         return [
-            {"pk": w.order.pk, "line_pk": w.line.pk, "extra_pk": w.extra.pk},
-            {"pk": w.draft.pk, "line_pk": w.draft_line.pk, "extra_pk": w.draft_extra.pk},
+            {"pk": w.order.pk, "line_pk": w.line.pk, "extra_pk": w.extra.pk, "action": "cancel"},
+            {
+                "pk": w.draft.pk,
+                "line_pk": w.draft_line.pk,
+                "extra_pk": w.draft_extra.pk,
+                "action": "hold",
+            },
         ]
     if app == "shipping":
         shipping = [

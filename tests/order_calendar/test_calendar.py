@@ -251,13 +251,40 @@ def test_list_view_link_keeps_status_and_customer(sales_client):
     assert parse_qs(urlsplit(href).query) == {"status": ["issued"], "customer": [customer.code]}
 
 
-def test_subscribe_link_is_the_full_feed_url_from_site_url(sales_client, sales_user, settings):
+def test_subscribe_link_is_the_webcal_feed_url_beside_the_https_one(
+    sales_client, sales_user, settings
+):
+    """Subscribe opens a calendar app that keeps the feed up to date (webcal://); the https
+    address, from SITE_URL, is there to copy."""
     settings.SITE_URL = "https://orders.example.com"
     html = sales_client.get(URL).content.decode()
     href = re.search(r'<a class="btn btn-primary" href="([^"]+)"[^>]*>Subscribe</a>', html)[1]
-    assert href == selectors.feed_url(sales_user)
-    assert href.startswith("https://orders.example.com/calendar/feed/")
-    assert href.endswith("/orders.ics")
+    https = selectors.feed_url(sales_user)
+    assert https.startswith("https://orders.example.com/calendar/feed/")
+    assert https.endswith("/orders.ics")
+    assert href == "webcal://" + https.removeprefix("https://")
+    assert f'value="{https}"' in html and 'data-copy-target="feed-url"' in html
+
+
+def test_the_legend_names_every_status_and_overdue(sales_client):
+    html = sales_client.get(URL).content.decode()
+    legend = html.split('data-testid="calendar-legend"', 1)[1].split("</div>", 1)[0]
+    for label in ("Pending", "Issued", "On Hold", "Complete", "Cancelled", "Overdue"):
+        assert label in legend
+
+
+def test_regenerate_asks_to_confirm_first_and_the_page_changes_nothing(sales_client, sales_user):
+    before = selectors.feed_url(sales_user)
+    html = sales_client.get(URL).content.decode()
+    confirm = reverse("calendar:feed-regenerate-confirm")
+    assert f'href="{confirm}?next=' in html
+    page = sales_client.get(confirm, {"next": f"{URL}?month=2026-11"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Regenerate your calendar feed address?" in text
+    assert f'action="{reverse("calendar:feed-regenerate")}"' in text
+    assert 'name="next" value="/calendar/?month=2026-11"' in text
+    assert selectors.feed_url(sales_user) == before
 
 
 def test_regenerate_button_gives_a_new_subscribe_link(sales_client, sales_user):
@@ -268,8 +295,8 @@ def test_regenerate_button_gives_a_new_subscribe_link(sales_client, sales_user):
     assert response.redirect_chain[-1][0] == f"{URL}?month=2026-11"
     html = response.content.decode()
     assert "old link no longer works" in html
-    after = re.search(r'href="([^"]+)"[^>]*>Subscribe</a>', html)[1]
-    assert after != before
+    after = re.search(r'id="feed-url" value="([^"]+)"|value="([^"]+)" readonly', html)
+    assert after and (after[1] or after[2]) != before
     assert before not in html
 
 

@@ -94,7 +94,9 @@ def test_list_query_count_does_not_grow_with_rows(sales_client, django_assert_ma
 def test_new_order_form_offers_only_active_customers_and_creates(sales_client, customer):
     inactive = CustomerFactory(name="Gone Ltd", active=False)
     html = sales_client.get(reverse("salesorders:create")).content.decode()
-    assert "Acme Tools" in html and "Gone Ltd" not in html
+    # The customer box suggests active customers only (and lists none itself).
+    assert f'hx-get="{reverse("customers:customer-search")}?active=1"' in html
+    assert "Acme Tools" not in html and "Gone Ltd" not in html
     response = sales_client.post(
         reverse("salesorders:create"),
         {"customer": inactive.pk, "priority": 0},
@@ -471,7 +473,9 @@ def test_release_records_the_note_given_with_it(manager_client, order, part, cle
     services.salesorder_hold(order=order, reason="Credit check", user=clerk)
     order.refresh_from_db()
     html = manager_client.get(order.get_absolute_url()).content.decode()
-    assert 'aria-label="Note on the release"' in html
+    confirm = reverse("salesorders:confirm", args=[order.pk, "release"])
+    assert f'href="{confirm}">Release with a note…' in html
+    assert "Note on the release" in manager_client.get(confirm).content.decode()
     manager_client.post(
         reverse("salesorders:release", args=[order.pk]),
         {"version": order.version, "reason": "Paid in advance"},

@@ -265,8 +265,10 @@ def test_order_page_cancel_button_posts_to_the_view_that_releases_the_stock(
     """Cancel Order on the order page is shipping's view: posting its form releases the stock."""
     order, _lines, items, _ = reserved
     page = manager_client.get(order.get_absolute_url()).content.decode()
+    confirm = reverse("salesorders:confirm", args=[order.pk, "cancel"])
+    assert f'href="{confirm}"' in page
     url = reverse("shipping:salesorder-cancel", args=[order.pk])
-    assert f'action="{url}"' in page
+    assert f'action="{url}"' in manager_client.get(confirm).content.decode()
     manager_client.post(url, {"version": order.version})
     assert allocated(*items) == [0, 0, 0]
 

@@ -32,8 +32,11 @@ def test_cancel_order_through_the_page(manager_client, order, part, clerk):
     services.salesorder_line_add(order=order, part=part, quantity=2, user=clerk)
     order.refresh_from_db()
     html = manager_client.get(order.get_absolute_url()).content.decode()
+    confirm = reverse("salesorders:confirm", args=[order.pk, "cancel"])
+    assert f'href="{confirm}"' in html
+    html = manager_client.get(confirm).content.decode()
     cancel = reverse("shipping:salesorder-cancel", args=[order.pk])
-    assert f'action="{cancel}"' in html and 'aria-label="Reason for cancelling"' in html
+    assert f'action="{cancel}"' in html and "Reason for cancelling" in html
     response = manager_client.post(cancel, {"version": order.version, "reason": "Changed mind"})
     assert response.status_code == 302
     order.refresh_from_db()
