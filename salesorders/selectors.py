@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from accounting.models import base_currency
 from salesorders.models import (
     OPEN_STATUSES,
     DeliveryState,
@@ -109,6 +110,8 @@ class OrderPage:
     # is line.can_cancel_remaining().
     may_cancel_remaining: bool = False
     is_overdue: bool = False
+    # The notes the taxes charged ask documents to print (the reverse charge's legal note).
+    tax_notes: list[str] = field(default_factory=list)
 
     def as_context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -118,7 +121,8 @@ def salesorder_page(
     order: SalesOrder, *, user: AbstractBaseUser, lines_page: str | int | None = None
 ) -> OrderPage:
     """The order page of `order` (from salesorder_page_queryset()) as `user` sees it, showing
-    the `lines_page`-th LINES_PER_PAGE lines: three queries (line count, lines, history)."""
+    the `lines_page`-th LINES_PER_PAGE lines: four queries (line count, lines, history, the
+    tax notes of all its lines)."""
     paginator = Paginator(order.lines.order_by("sort_order", "pk"), LINES_PER_PAGE)
     page = paginator.get_page(lines_page)
     facts = salesorder_facts(
@@ -144,14 +148,25 @@ def salesorder_page(
         may_cancel_remaining=can_edit
         and user.has_perm(SalesOrder.TRANSITIONS["cancel"].permission),
         is_overdue=order.is_overdue(),
+        tax_notes=tax_notes_of(
+            list(order.extra_lines.all()),
+            order.lines.exclude(tax_note="").values_list("tax_note", flat=True).distinct(),
+        ),
     )
+
+
+def tax_notes_of(rows, more=()) -> list[str]:
+    """The distinct tax notes of lines and extra lines (and of `more` notes), in order."""
+    notes = [row.tax_note for row in rows if row.tax_note] + list(more)
+    return list(dict.fromkeys(notes))
 
 
 # --- dashboard and customer page -----------------------------------------------------------
 
 
 def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
-    """Counts and values of open, overdue and due-this-week orders, per currency: one query.
+    """Counts and values of open, overdue and due-this-week orders, the values summed in the
+    base currency (each order's base total, at its own rate): one query.
 
     "Due this week" is open orders with a target date from today to today + 6 days.
     """
@@ -159,27 +174,20 @@ def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
     week_end = today + datetime.timedelta(days=6)
     overdue = Q(target_date__lt=today)
     due = Q(target_date__gte=today, target_date__lte=week_end)
-    rows = list(
-        SalesOrder.objects.open()
-        .order_by()
-        .values("currency")
-        .annotate(
-            open_count=Count("pk"),
-            open_value=Sum("total"),
-            overdue_count=Count("pk", filter=overdue),
-            overdue_value=Coalesce(Sum("total", filter=overdue), Decimal("0")),
-            due_count=Count("pk", filter=due),
-            due_value=Coalesce(Sum("total", filter=due), Decimal("0")),
-        )
-        .order_by("currency")
+    figures = SalesOrder.objects.open().aggregate(
+        open_count=Count("pk"),
+        open_value=Coalesce(Sum("base_total"), Decimal("0")),
+        overdue_count=Count("pk", filter=overdue),
+        overdue_value=Coalesce(Sum("base_total", filter=overdue), Decimal("0")),
+        due_count=Count("pk", filter=due),
+        due_value=Coalesce(Sum("base_total", filter=due), Decimal("0")),
     )
     return {
         "today": today,
         "week_end": week_end,
-        "rows": rows,
-        "open_count": sum(r["open_count"] for r in rows),
-        "overdue_count": sum(r["overdue_count"] for r in rows),
-        "due_this_week_count": sum(r["due_count"] for r in rows),
+        "base_currency": base_currency(),
+        **figures,
+        "due_this_week_count": figures["due_count"],
     }
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.SalesOrderDetailView.as_view(), name="detail"),
     path("<int:pk>/print/", views.SalesOrderPrintView.as_view(), name="print"),
     path("<int:pk>/edit/", views.SalesOrderUpdateView.as_view(), name="update"),
+    path("<int:pk>/rate/", views.SalesOrderRateView.as_view(), name="rate-set"),
     path("<int:pk>/issue/", views.SalesOrderTransitionView.as_view(action="issue"), name="issue"),
     path("<int:pk>/hold/", views.SalesOrderTransitionView.as_view(action="hold"), name="hold"),
     path(

@@ -168,6 +168,10 @@ class SalesOrderFactory(factory.django.DjangoModelFactory):
     customer_name = factory.LazyAttribute(lambda o: o.customer.name)
     currency = factory.LazyAttribute(lambda o: o.customer.currency)
     target_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+    # At rate 1 the base totals are the document's (set currency_rate and base_* together).
+    base_subtotal = factory.LazyAttribute(lambda o: getattr(o, "subtotal", Decimal("0")))
+    base_tax_total = factory.LazyAttribute(lambda o: getattr(o, "tax_total", Decimal("0")))
+    base_total = factory.LazyAttribute(lambda o: getattr(o, "total", Decimal("0")))
 
 
 class SalesOrderLineFactory(factory.django.DjangoModelFactory):

@@ -7,44 +7,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0003_price_lists_and_standard_tax_rate'),
+        ("inventory", "0003_price_lists_and_standard_tax_rate"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExchangeRate',
+            name="ExchangeRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('currency', models.CharField(max_length=3, validators=[core.currency.validate_currency_code])),
-                ('rate', models.DecimalField(decimal_places=12, help_text='What one unit of the currency is worth in the base currency.', max_digits=22)),
-                ('source', models.CharField(choices=[('ecb', 'ECB reference rate'), ('manual', 'Entered by hand'), ('api', 'Through the API')], default='manual', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "currency",
+                    models.CharField(
+                        max_length=3, validators=[core.currency.validate_currency_code]
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=12,
+                        help_text="What one unit of the currency is worth in the base currency.",
+                        max_digits=22,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("ecb", "ECB reference rate"),
+                            ("manual", "Entered by hand"),
+                            ("api", "Through the API"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-date', 'currency'],
-                'constraints': [models.UniqueConstraint(fields=('currency', 'date'), name='one_exchange_rate_per_currency_and_date', violation_error_message='There is already a rate for this currency on this date.'), models.CheckConstraint(condition=models.Q(('rate__gt', 0), ('rate__lte', Decimal('1000000'))), name='exchangerate_rate_positive_and_sane', violation_error_message='An exchange rate must be above 0 and at most 1,000,000 base units.')],
+                "ordering": ["-date", "currency"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("currency", "date"),
+                        name="one_exchange_rate_per_currency_and_date",
+                        violation_error_message="There is already a rate for this currency on this date.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rate__gt", 0), ("rate__lte", Decimal("1000000"))),
+                        name="exchangerate_rate_positive_and_sane",
+                        violation_error_message="An exchange rate must be above 0 and at most 1,000,000 base units.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TaxRule',
+            name="TaxRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('treatment', models.CharField(blank=True, choices=[('domestic', 'Domestic'), ('reverse_charge', 'Intra-EU business (reverse charge)'), ('export', 'Export'), ('exempt', 'Exempt')], help_text='Blank: any.', max_length=20)),
-                ('country', models.CharField(blank=True, choices=core.currency.country_code_choices, help_text='Blank: any.', max_length=2)),
-                ('note', models.TextField(blank=True, help_text='Printed on documents, e.g. the legal note.')),
-                ('active', models.BooleanField(default=True)),
-                ('charged_rate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.taxrate', verbose_name='rate charged')),
-                ('tax_rate', models.ForeignKey(blank=True, help_text='Blank: any.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.taxrate', verbose_name="part's tax rate")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "treatment",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("domestic", "Domestic"),
+                            ("reverse_charge", "Intra-EU business (reverse charge)"),
+                            ("export", "Export"),
+                            ("exempt", "Exempt"),
+                        ],
+                        help_text="Blank: any.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True,
+                        choices=core.currency.country_code_choices,
+                        help_text="Blank: any.",
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True, help_text="Printed on documents, e.g. the legal note."
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "charged_rate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.taxrate",
+                        verbose_name="rate charged",
+                    ),
+                ),
+                (
+                    "tax_rate",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank: any.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.taxrate",
+                        verbose_name="part's tax rate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('active', True), ('tax_rate__isnull', False)), fields=('tax_rate', 'treatment', 'country'), name='one_taxrule_per_rate_treatment_country', violation_error_message='Another active rule already covers this tax rate, treatment and country: two rules would charge two rates. Change or deactivate that rule.'), models.UniqueConstraint(condition=models.Q(('active', True), ('tax_rate__isnull', True)), fields=('treatment', 'country'), name='one_taxrule_per_treatment_country_any_rate', violation_error_message='Another active rule for any tax rate already covers this treatment and country: two rules would charge two rates. Change or deactivate that rule.')],
+                "ordering": ["name", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("active", True), ("tax_rate__isnull", False)),
+                        fields=("tax_rate", "treatment", "country"),
+                        name="one_taxrule_per_rate_treatment_country",
+                        violation_error_message="Another active rule already covers this tax rate, treatment and country: two rules would charge two rates. Change or deactivate that rule.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("active", True), ("tax_rate__isnull", True)),
+                        fields=("treatment", "country"),
+                        name="one_taxrule_per_treatment_country_any_rate",
+                        violation_error_message="Another active rule for any tax rate already covers this treatment and country: two rules would charge two rates. Change or deactivate that rule.",
+                    ),
+                ],
             },
         ),
     ]

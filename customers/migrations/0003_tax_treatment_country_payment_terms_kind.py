@@ -6,30 +6,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_iso_currency_and_country'),
+        ("customers", "0002_iso_currency_and_country"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='country',
-            field=models.CharField(choices=core.currency.country_code_choices, default=customers.models.default_country, help_text='Where the customer is established: decides the tax with its tax treatment.', max_length=2),
+            model_name="customer",
+            name="country",
+            field=models.CharField(
+                choices=core.currency.country_code_choices,
+                default=customers.models.default_country,
+                help_text="Where the customer is established: decides the tax with its tax treatment.",
+                max_length=2,
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='payment_terms_kind',
-            field=models.CharField(choices=[('net', 'Net days'), ('end_of_month', 'End of month + days')], default='net', help_text='Net: due the days after the order date; end of month: after its month ends.', max_length=12, verbose_name='payment terms'),
+            model_name="customer",
+            name="payment_terms_kind",
+            field=models.CharField(
+                choices=[("net", "Net days"), ("end_of_month", "End of month + days")],
+                default="net",
+                help_text="Net: due the days after the order date; end of month: after its month ends.",
+                max_length=12,
+                verbose_name="payment terms",
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='tax_treatment',
-            field=models.CharField(choices=[('domestic', 'Domestic'), ('reverse_charge', 'Intra-EU business (reverse charge)'), ('export', 'Export'), ('exempt', 'Exempt')], default='domestic', help_text='Reverse charge needs a VAT number and another EU country; export a country outside ours.', max_length=20),
+            model_name="customer",
+            name="tax_treatment",
+            field=models.CharField(
+                choices=[
+                    ("domestic", "Domestic"),
+                    ("reverse_charge", "Intra-EU business (reverse charge)"),
+                    ("export", "Export"),
+                    ("exempt", "Exempt"),
+                ],
+                default="domestic",
+                help_text="Reverse charge needs a VAT number and another EU country; export a country outside ours.",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='customer',
-            name='tax_number',
-            field=models.CharField(blank=True, max_length=50, verbose_name='VAT number'),
+            model_name="customer",
+            name="tax_number",
+            field=models.CharField(blank=True, max_length=50, verbose_name="VAT number"),
         ),
     ]

@@ -7,78 +7,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_tax_treatment_country_payment_terms_kind'),
-        ('inventory', '0002_stockmovement_part'),
+        ("customers", "0003_tax_treatment_country_payment_terms_kind"),
+        ("inventory", "0002_stockmovement_part"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PriceList',
+            name="PriceList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('currency', models.CharField(help_text='ISO 4217 code.', max_length=3, validators=[core.currency.validate_currency_code])),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "currency",
+                    models.CharField(
+                        help_text="ISO 4217 code.",
+                        max_length=3,
+                        validators=[core.currency.validate_currency_code],
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['currency', 'name'],
+                "ordering": ["currency", "name"],
             },
         ),
         migrations.CreateModel(
-            name='PriceListPrice',
+            name="PriceListPrice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('min_quantity', models.DecimalField(decimal_places=4, default=Decimal('1'), max_digits=12, verbose_name='minimum quantity')),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=14)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "min_quantity",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=Decimal("1"),
+                        max_digits=12,
+                        verbose_name="minimum quantity",
+                    ),
+                ),
+                ("unit_price", models.DecimalField(decimal_places=4, max_digits=14)),
             ],
             options={
-                'ordering': ['price_list', 'part', 'min_quantity'],
+                "ordering": ["price_list", "part", "min_quantity"],
             },
         ),
         migrations.AddField(
-            model_name='taxrate',
-            name='standard',
-            field=models.BooleanField(default=False, help_text='Charges and fees (extra lines) are taxed at it unless told otherwise.', verbose_name='standard rate'),
+            model_name="taxrate",
+            name="standard",
+            field=models.BooleanField(
+                default=False,
+                help_text="Charges and fees (extra lines) are taxed at it unless told otherwise.",
+                verbose_name="standard rate",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxrate',
-            constraint=models.UniqueConstraint(condition=models.Q(('standard', True)), fields=('standard',), name='one_standard_taxrate', violation_error_message='Another tax rate is already the standard rate.'),
+            model_name="taxrate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("standard", True)),
+                fields=("standard",),
+                name="one_standard_taxrate",
+                violation_error_message="Another tax rate is already the standard rate.",
+            ),
         ),
         migrations.AddField(
-            model_name='pricelist',
-            name='customer',
-            field=models.ForeignKey(blank=True, help_text='Blank: for every customer buying in this currency.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='price_lists', to='customers.customer'),
+            model_name="pricelist",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Blank: for every customer buying in this currency.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="price_lists",
+                to="customers.customer",
+            ),
         ),
         migrations.AddField(
-            model_name='pricelistprice',
-            name='part',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='list_prices', to='inventory.part'),
+            model_name="pricelistprice",
+            name="part",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="list_prices",
+                to="inventory.part",
+            ),
         ),
         migrations.AddField(
-            model_name='pricelistprice',
-            name='price_list',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prices', to='inventory.pricelist'),
+            model_name="pricelistprice",
+            name="price_list",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="prices",
+                to="inventory.pricelist",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelist',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True), ('customer__isnull', True)), fields=('currency',), name='one_active_pricelist_per_currency', violation_error_message='There is already an active price list for this currency.'),
+            model_name="pricelist",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True), ("customer__isnull", True)),
+                fields=("currency",),
+                name="one_active_pricelist_per_currency",
+                violation_error_message="There is already an active price list for this currency.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelist',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True), ('customer__isnull', False)), fields=('customer', 'currency'), name='one_active_pricelist_per_customer_currency', violation_error_message='This customer already has an active price list in this currency.'),
+            model_name="pricelist",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True), ("customer__isnull", False)),
+                fields=("customer", "currency"),
+                name="one_active_pricelist_per_customer_currency",
+                violation_error_message="This customer already has an active price list in this currency.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistprice',
-            constraint=models.UniqueConstraint(fields=('price_list', 'part', 'min_quantity'), name='one_pricelist_price_per_min_quantity', violation_error_message='This list already has a price of the part for that quantity.'),
+            model_name="pricelistprice",
+            constraint=models.UniqueConstraint(
+                fields=("price_list", "part", "min_quantity"),
+                name="one_pricelist_price_per_min_quantity",
+                violation_error_message="This list already has a price of the part for that quantity.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistprice',
-            constraint=models.CheckConstraint(condition=models.Q(('min_quantity__gt', 0)), name='pricelistprice_min_quantity_positive', violation_error_message='A minimum quantity must be above zero.'),
+            model_name="pricelistprice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_quantity__gt", 0)),
+                name="pricelistprice_min_quantity_positive",
+                violation_error_message="A minimum quantity must be above zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistprice',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='pricelistprice_unit_price_not_negative', violation_error_message='A unit price cannot be negative.'),
+            model_name="pricelistprice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_price__gte", 0)),
+                name="pricelistprice_unit_price_not_negative",
+                violation_error_message="A unit price cannot be negative.",
+            ),
         ),
     ]

@@ -8,148 +8,257 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounting', '0001_initial'),
-        ('customers', '0003_tax_treatment_country_payment_terms_kind'),
-        ('salesorders', '0010_price_source_choices_drop_price_overridden'),
+        ("accounting", "0001_initial"),
+        ("customers", "0003_tax_treatment_country_payment_terms_kind"),
+        ("salesorders", "0010_price_source_choices_drop_price_overridden"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='salesorder',
-            options={'ordering': ['-reference_number', '-pk'], 'permissions': [('cancel_salesorder', 'Can cancel sales orders'), ('complete_salesorder', 'Can complete sales orders'), ('change_rate_salesorder', 'Can change the exchange rate of sales orders')]},
+            name="salesorder",
+            options={
+                "ordering": ["-reference_number", "-pk"],
+                "permissions": [
+                    ("cancel_salesorder", "Can cancel sales orders"),
+                    ("complete_salesorder", "Can complete sales orders"),
+                    ("change_rate_salesorder", "Can change the exchange rate of sales orders"),
+                ],
+            },
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='base_subtotal',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14),
+            model_name="salesorder",
+            name="base_subtotal",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='base_tax_total',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14),
+            model_name="salesorder",
+            name="base_tax_total",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='base_total',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14),
+            model_name="salesorder",
+            name="base_total",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='currency_rate',
-            field=models.DecimalField(decimal_places=12, default=Decimal('1'), editable=False, max_digits=22),
+            model_name="salesorder",
+            name="currency_rate",
+            field=models.DecimalField(
+                decimal_places=12, default=Decimal("1"), editable=False, max_digits=22
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='currency_rate_date',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='rate date'),
+            model_name="salesorder",
+            name="currency_rate_date",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="rate date"),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='currency_rate_source',
-            field=models.CharField(choices=[('ecb', 'ECB reference rate'), ('manual', 'Entered by hand'), ('api', 'Through the API'), ('base', 'Base currency')], default='base', editable=False, max_length=10, verbose_name='rate source'),
+            model_name="salesorder",
+            name="currency_rate_source",
+            field=models.CharField(
+                choices=[
+                    ("ecb", "ECB reference rate"),
+                    ("manual", "Entered by hand"),
+                    ("api", "Through the API"),
+                    ("base", "Base currency"),
+                ],
+                default="base",
+                editable=False,
+                max_length=10,
+                verbose_name="rate source",
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='customer_tax_number',
-            field=models.CharField(blank=True, editable=False, max_length=50, verbose_name='customer VAT number'),
+            model_name="salesorder",
+            name="customer_tax_number",
+            field=models.CharField(
+                blank=True, editable=False, max_length=50, verbose_name="customer VAT number"
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='discount_amount',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='order discount amount'),
+            model_name="salesorder",
+            name="discount_amount",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("0"),
+                max_digits=14,
+                verbose_name="order discount amount",
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='discount_percent',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5, verbose_name='order discount %'),
+            model_name="salesorder",
+            name="discount_percent",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("0"),
+                max_digits=5,
+                verbose_name="order discount %",
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='discount_total',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14),
+            model_name="salesorder",
+            name="discount_total",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='extras_subtotal',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14),
+            model_name="salesorder",
+            name="extras_subtotal",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='lines_subtotal',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14),
+            model_name="salesorder",
+            name="lines_subtotal",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='payment_terms_days',
-            field=models.PositiveSmallIntegerField(default=30, verbose_name='payment terms (days)'),
+            model_name="salesorder",
+            name="payment_terms_days",
+            field=models.PositiveSmallIntegerField(default=30, verbose_name="payment terms (days)"),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='payment_terms_kind',
-            field=models.CharField(choices=[('net', 'Net days'), ('end_of_month', 'End of month + days')], default='net', max_length=12, verbose_name='payment terms'),
+            model_name="salesorder",
+            name="payment_terms_kind",
+            field=models.CharField(
+                choices=[("net", "Net days"), ("end_of_month", "End of month + days")],
+                default="net",
+                max_length=12,
+                verbose_name="payment terms",
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='prices_include_tax',
-            field=models.BooleanField(default=False, help_text='Unit prices are gross; the tax is computed back out of each line.', verbose_name='prices include tax'),
+            model_name="salesorder",
+            name="prices_include_tax",
+            field=models.BooleanField(
+                default=False,
+                help_text="Unit prices are gross; the tax is computed back out of each line.",
+                verbose_name="prices include tax",
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='tax_country',
-            field=models.CharField(blank=True, choices=core.currency.country_code_choices, editable=False, max_length=2, verbose_name='tax country'),
+            model_name="salesorder",
+            name="tax_country",
+            field=models.CharField(
+                blank=True,
+                choices=core.currency.country_code_choices,
+                editable=False,
+                max_length=2,
+                verbose_name="tax country",
+            ),
         ),
         migrations.AddField(
-            model_name='salesorder',
-            name='tax_treatment',
-            field=models.CharField(choices=[('domestic', 'Domestic'), ('reverse_charge', 'Intra-EU business (reverse charge)'), ('export', 'Export'), ('exempt', 'Exempt')], default='domestic', editable=False, max_length=20),
+            model_name="salesorder",
+            name="tax_treatment",
+            field=models.CharField(
+                choices=[
+                    ("domestic", "Domestic"),
+                    ("reverse_charge", "Intra-EU business (reverse charge)"),
+                    ("export", "Export"),
+                    ("exempt", "Exempt"),
+                ],
+                default="domestic",
+                editable=False,
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='salesorderextraline',
-            name='tax_note',
+            model_name="salesorderextraline",
+            name="tax_note",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='salesorderextraline',
-            name='tax_rule',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounting.taxrule'),
+            model_name="salesorderextraline",
+            name="tax_rule",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounting.taxrule",
+            ),
         ),
         migrations.AddField(
-            model_name='salesorderline',
-            name='order_discount',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14),
+            model_name="salesorderline",
+            name="order_discount",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0"), editable=False, max_digits=14
+            ),
         ),
         migrations.AddField(
-            model_name='salesorderline',
-            name='tax_note',
+            model_name="salesorderline",
+            name="tax_note",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='salesorderline',
-            name='tax_rule',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounting.taxrule'),
+            model_name="salesorderline",
+            name="tax_rule",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounting.taxrule",
+            ),
         ),
         migrations.AlterField(
-            model_name='salesorderline',
-            name='price_source',
-            field=models.CharField(choices=[('list', 'List price'), ('break', 'Price break'), ('price_list', 'Price list'), ('conversion', 'Converted'), ('manual', 'Manual')], default='list', max_length=10),
+            model_name="salesorderline",
+            name="price_source",
+            field=models.CharField(
+                choices=[
+                    ("list", "List price"),
+                    ("break", "Price break"),
+                    ("price_list", "Price list"),
+                    ("conversion", "Converted"),
+                    ("manual", "Manual"),
+                ],
+                default="list",
+                max_length=10,
+            ),
         ),
         migrations.AddIndex(
-            model_name='salesorder',
-            index=models.Index(fields=['base_total', 'id'], name='salesorder_base_total'),
+            model_name="salesorder",
+            index=models.Index(fields=["base_total", "id"], name="salesorder_base_total"),
         ),
         migrations.AddConstraint(
-            model_name='salesorder',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 0), ('base_total__gte', 0)), name='salesorder_total_not_negative', violation_error_message="An order's total cannot go below zero."),
+            model_name="salesorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total__gte", 0), ("base_total__gte", 0)),
+                name="salesorder_total_not_negative",
+                violation_error_message="An order's total cannot go below zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salesorder',
-            constraint=models.CheckConstraint(condition=models.Q(('currency_rate__gt', 0), ('currency_rate__lte', 1000000)), name='salesorder_currency_rate_positive_and_sane', violation_error_message='An exchange rate must be above 0 and at most 1,000,000.'),
+            model_name="salesorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("currency_rate__gt", 0), ("currency_rate__lte", 1000000)),
+                name="salesorder_currency_rate_positive_and_sane",
+                violation_error_message="An exchange rate must be above 0 and at most 1,000,000.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salesorder',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_percent__gte', 0), ('discount_percent__lte', 100), ('discount_amount__gte', 0), models.Q(('discount_percent', 0), ('discount_amount', 0), _connector='OR')), name='salesorder_discount_amount_or_percent', violation_error_message='An order discount is an amount or a percent (0 to 100), not both.'),
+            model_name="salesorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("discount_percent__gte", 0),
+                    ("discount_percent__lte", 100),
+                    ("discount_amount__gte", 0),
+                    models.Q(("discount_percent", 0), ("discount_amount", 0), _connector="OR"),
+                ),
+                name="salesorder_discount_amount_or_percent",
+                violation_error_message="An order discount is an amount or a percent (0 to 100), not both.",
+            ),
         ),
     ]

@@ -290,9 +290,7 @@ def test_pending_orders_may_change_customer_and_currency_but_issued_ones_may_not
     services.salesorder_update(order=order, user=clerk, notes="ring first")
 
 
-def test_a_new_customer_on_a_pending_order_brings_its_addresses_and_currency(
-    order, clerk, rates
-):
+def test_a_new_customer_on_a_pending_order_brings_its_addresses_and_currency(order, clerk, rates):
     other = CustomerFactory(name="Beta", currency="USD")
     AddressFactory(customer=other, line1="1 Beta Way", is_default_shipping=True)
     services.salesorder_update(order=order, user=clerk, customer=other, ship_to=order.ship_to)
