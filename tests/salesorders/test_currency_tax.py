@@ -334,3 +334,52 @@ def test_payment_terms_come_from_the_customer_and_give_the_due_date(clerk):
     assert order.due_date == datetime.date(2026, 3, 2)  # 31 January + 30 days
     order = services.salesorder_update(order=order, user=clerk, payment_terms_kind="net")
     assert order.due_date == datetime.date(2026, 2, 14)
+
+
+def test_the_order_list_sorts_and_filters_by_the_base_currency_total(
+    sales_client, clerk, gbp, uk_customer, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    from tests.factories import SalesOrderFactory
+
+    # 100 GBP is worth 115 EUR, more than the 110 EUR order; 3 000 NOK at 0.09 only 270.
+    SalesOrderFactory(reference="SO-EUR", total=Decimal("110"))
+    SalesOrderFactory(
+        reference="SO-GBP", customer=uk_customer, total=Decimal("100"), base_total=Decimal("115")
+    )
+    SalesOrderFactory(
+        reference="SO-NOK",
+        customer=CustomerFactory(currency="NOK"),
+        total=Decimal("3000"),
+        base_total=Decimal("270"),
+    )
+    with django_assert_max_num_queries(8):
+        page = sales_client.get(reverse("salesorders:list"), {"sort": "-total"})
+    html = page.content.decode()
+    assert html.index("SO-NOK") < html.index("SO-GBP") < html.index("SO-EUR")
+    assert "115.00 EUR" in html and "100.00 GBP" in html
+    page = sales_client.get(reverse("salesorders:list"), {"total_min": "112", "total_max": "200"})
+    html = page.content.decode()
+    assert "SO-GBP" in html and "SO-EUR" not in html and "SO-NOK" not in html
+
+
+def test_only_a_manager_sets_an_orders_rate_on_its_page(
+    client, sales_client, manager_user, clerk, gbp, uk_customer
+):
+    from django.urls import reverse
+
+    order = services.salesorder_create(customer=uk_customer, user=clerk)
+    url = reverse("salesorders:rate-set", args=[order.pk])
+    assert (
+        sales_client.post(url, {"version": order.version, "currency_rate": "1.2"}).status_code
+        == 403
+    )
+    client.force_login(manager_user)
+    detail = client.get(order.get_absolute_url()).content.decode()
+    assert "Set Rate" in detail and "ECB reference rate" in detail
+    response = client.post(url, {"version": order.version, "currency_rate": "0"}, follow=True)
+    assert "above 0 and at most 1,000,000" in response.content.decode()
+    client.post(url, {"version": order.version, "currency_rate": "1.2"})
+    order.refresh_from_db()
+    assert (order.currency_rate, order.currency_rate_source) == (Decimal("1.2"), "manual")
