@@ -566,8 +566,10 @@ def salesorder_update(
     except ValidationError as error:
         raise SalesOrderError(error.message_dict) from None
     order.save(update_fields=changed)
-    if rate_changed:
-        _reprice_converted_lines(order)
+    if order.is_pending() and {"currency", "customer"} & set(changed):
+        _reprice_lines(order, every_line=True, retax="customer" in changed)
+    elif rate_changed:
+        _reprice_lines(order)
     if rate_changed or set(AMOUNT_FIELDS) & set(changed):
         _refresh_totals(order=order, user=user)
     shown = [f for f in changed if SalesOrder._meta.get_field(f).editable or f == "currency_rate"]
@@ -590,21 +592,42 @@ def _order_discount(value, field: str) -> Decimal:
     return number
 
 
-def _reprice_converted_lines(order: SalesOrder) -> None:
-    """Convert again, at the order's new rate, the lines priced by conversion from the base
-    currency. Three queries (lines, their parts' price breaks, one bulk UPDATE)."""
-    lines = list(
-        SalesOrderLine.objects.filter(
-            order_id=order.pk, price_source=SalesOrderLine.PriceSource.CONVERSION
-        ).prefetch_related("part__price_breaks")
+def _reprice_lines(order: SalesOrder, *, every_line: bool = False, retax: bool = False) -> None:
+    """Price again, for the order's currency, rate and customer, its lines priced by
+    conversion, or with `every_line` (a new currency or customer) every line not priced by
+    hand; with `retax` (a new customer) tax again the lines whose tax was not picked by hand.
+    For a Pending order only; queries: the lines with their parts and breaks, one per line
+    for its price lists (and tax rule), one bulk UPDATE."""
+    lines = SalesOrderLine.objects.filter(order_id=order.pk).select_related(
+        "part__default_tax_rate"
     )
+    if every_line:
+        lines = lines.exclude(price_source=SalesOrderLine.PriceSource.MANUAL)
+    else:
+        lines = lines.filter(price_source=SalesOrderLine.PriceSource.CONVERSION)
+    lines = list(lines.prefetch_related("part__price_breaks"))
     for line in lines:
         line.order = order
+        if retax and not line.tax_overridden:
+            line.apply_tax(_tax_charge(order, line.part.default_tax_rate), overridden=False)
         line.apply_price(line.part, None, suggestion=_suggestion(order, line.part, line.quantity))
         line.apply_amounts()
     SalesOrderLine.objects.bulk_update(
         lines,
-        ["unit_price", "price_source_label", "subtotal", "tax_amount", "total"],
+        [
+            "unit_price",
+            "price_source",
+            "price_source_label",
+            "tax_rate",
+            "tax_name",
+            "tax_percent",
+            "tax_rule",
+            "tax_note",
+            "subtotal",
+            "order_discount",
+            "tax_amount",
+            "total",
+        ],
         batch_size=2000,
     )
 
@@ -640,7 +663,7 @@ def salesorder_rate_set(
     order.currency_rate, order.currency_rate_source = rate, RateSource.MANUAL
     order.currency_rate_date = order.order_date
     order.save(update_fields=["currency_rate", "currency_rate_source", "currency_rate_date"])
-    _reprice_converted_lines(order)
+    _reprice_lines(order)
     _refresh_totals(order=order, user=user)
     salesorder_event_record(
         order=order,

@@ -383,3 +383,21 @@ def test_only_a_manager_sets_an_orders_rate_on_its_page(
     client.post(url, {"version": order.version, "currency_rate": "1.2"})
     order.refresh_from_db()
     assert (order.currency_rate, order.currency_rate_source) == (Decimal("1.2"), "manual")
+
+
+def test_a_pending_order_moved_to_another_customer_and_currency_is_priced_and_taxed_again(
+    clerk, motor, gbp, uk_customer
+):
+    order = services.salesorder_create(customer=CustomerFactory(country="DE"), user=clerk)
+    services.salesorder_line_add(order=order, part=motor, quantity=1, user=clerk)
+    services.salesorder_update(order=order, user=clerk, customer=uk_customer)
+    line = order.lines.get()
+    # 189 EUR / 1.15 = 164.3478 GBP; the UK customer is exported to: no VAT.
+    assert (line.unit_price, line.price_source) == (Decimal("164.3478"), "conversion")
+    assert (line.tax_name, line.tax_amount) == ("Export 0%", Decimal("0.00"))
+    order.refresh_from_db()
+    assert (order.currency, order.total, order.base_total) == (
+        "GBP",
+        Decimal("164.35"),
+        Decimal("189.00"),
+    )
