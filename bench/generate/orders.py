@@ -163,6 +163,8 @@ def build_lines(run: Run, order: SalesOrder, size: int) -> list[SalesOrderLine]:
         manual_price = None
         if rng.random() < 0.02:
             suggested = suggest_unit_price(part, quantity).unit_price
+            if order.currency_rate != 1:
+                suggested = from_base_unit_price(suggested, order.currency_rate)
             manual_price = (suggested * Decimal("0.9")).quantize(Decimal("0.0001"))
         discount = ZERO if rng.random() < 0.85 else Decimal(rng.choice([5, 10, 15]))
         line = run.line_rows.line(
