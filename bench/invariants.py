@@ -123,6 +123,10 @@ def check(limit: int = 5, scope: dict[str, Q] | None = None) -> dict[str, list]:
     )
     report("order line_count != its lines", _differ(orders, F("line_count"), F("lines_counted")))
     report(
+        "order base total != base subtotal + base tax",
+        _differ(all_orders, F("base_total"), F("base_subtotal") + F("base_tax_total")),
+    )
+    report(
         "pending allocation on an order that is not open",
         pending.exclude(line__order__status__in=OPEN_STATUSES),
     )

@@ -186,7 +186,7 @@ def order_list_filtered(b: Bench) -> Plan:
     return get_plan(b, url("salesorders:list"), params)
 
 
-@scenario("order-list-by-total", "Order list, sorted by total (descending)")
+@scenario("order-list-by-total", "Order list, sorted by base-currency total (descending)")
 def order_list_by_total(b: Bench) -> Plan:
     return get_plan(b, url("salesorders:list"), {"sort": "-total"})
 

@@ -9,7 +9,7 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS
 
-DOMAIN_APPS = ["customers", "inventory", "salesorders", "shipping", "order_calendar"]
+DOMAIN_APPS = ["customers", "inventory", "accounting", "salesorders", "shipping", "order_calendar"]
 CRUD = ["add", "change", "delete", "view"]
 ALL = "__all__"
 
@@ -30,7 +30,10 @@ ROLES: dict[str, dict] = {
             "stocklocation": ["view"],
             "stockitem": ["view"],
             "stockmovement": ["view"],
+            "pricelist": ["view"],
+            "pricelistprice": ["view"],
         },
+        "accounting": {"exchangerate": ["view"], "taxrule": ["view"]},
         "shipping": {"shipment": ["view"], "allocation": ["view"]},
     },
     # Warehouse staff: stock, shipments and allocations; they read orders and customers.

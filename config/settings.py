@@ -67,6 +67,12 @@ USE_I18N = True
 FORMAT_MODULE_PATH = ["config.formats"]
 
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "EUR").upper()
+# The company's accounting currency: order totals are also stored in it, at each order's rate.
+BASE_CURRENCY = os.environ.get("BASE_CURRENCY", "EUR").upper()
+# Where the company is established (ISO 3166 alpha-2): decides domestic, EU and export tax.
+COMPANY_COUNTRY = os.environ.get("COMPANY_COUNTRY", "DE").upper()
+# How old the latest exchange rate on or before an order date may be (ECB: business days).
+EXCHANGE_RATE_MAX_AGE_DAYS = env_int("EXCHANGE_RATE_MAX_AGE_DAYS", 7)
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "Northwind Supply")
 APP_NAME = "Sales Orders"
 
@@ -94,6 +100,7 @@ INSTALLED_APPS = [
     "core",
     "customers",
     "inventory",
+    "accounting",
     "salesorders",
     "shipping",
     "order_calendar",

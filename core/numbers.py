@@ -59,3 +59,50 @@ def format_amount(value) -> str:
     if value in (None, ""):
         return ""
     return f"{money(value):,.2f}"
+
+
+def spread(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split `total` (cents) over `weights` pro rata, by the largest remainder: the shares are
+    whole cents and add up to `total` exactly; ties go to the earlier weight."""
+    total = money(total)
+    whole = sum(weights, ZERO)
+    if not weights or whole == 0 or total == 0:
+        return [ZERO for _ in weights]
+    cents = int(total / CENT)
+    raw = [Decimal(cents) * weight / whole for weight in weights]
+    floors = [int(r) for r in raw]  # all shares have the sign of total: int() truncates
+    left = cents - sum(floors)
+    order = sorted(range(len(raw)), key=lambda i: (-(abs(raw[i] - floors[i])), i))
+    step = 1 if left >= 0 else -1
+    for i in order[: abs(left)]:
+        floors[i] += step
+    return [Decimal(f) * CENT for f in floors]
+
+
+def gross_line_amounts(
+    *,
+    quantity: Decimal,
+    unit_price: Decimal,
+    discount_percent: Decimal,
+    tax_percent: Decimal,
+    prices_include_tax: bool = False,
+    order_discount: Decimal = ZERO,
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(subtotal, order discount, tax, total) of a line, each in cents.
+
+    Net prices: subtotal = quantity x price x (1 - discount/100) rounded half-up; the order
+    discount share comes off it; tax = what is left x rate/100 rounded half-up.
+    Prices including tax: the line's gross amount is rounded half-up to cents and the order
+    discount share (gross) comes off it; the tax in it is gross x rate/(100 + rate) rounded
+    half-up and net = gross - tax, so net + tax is the gross amount to the cent. subtotal is
+    the net before the order discount and the discount its net part.
+    """
+    amount = money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+    if not prices_include_tax:
+        net = amount - order_discount
+        tax = money(net * tax_percent / HUNDRED)
+        return amount, order_discount, tax, net + tax
+    gross = amount - order_discount
+    tax = money(gross * tax_percent / (HUNDRED + tax_percent))
+    subtotal = amount - money(amount * tax_percent / (HUNDRED + tax_percent))
+    return subtotal, subtotal - (gross - tax), tax, gross

@@ -1,6 +1,11 @@
 """This app's part of `manage.py demo_data`: believable customers with addresses and contacts."""
 
+import pycountry
+from django.conf import settings
+
+from core.currency import EU_COUNTRIES, TaxTreatment
 from customers import services
+from customers.models import PaymentTermsKind
 
 # name, country, city, currency, payment terms (days)
 COMPANIES = [
@@ -32,6 +37,22 @@ COMPANIES = [
     ("Westcoast Print Shop", "United States", "Portland", "USD", 30),
 ]
 INACTIVE = {"Old Mill Joinery", "Westcoast Print Shop"}
+# Paid at the end of the month plus the days; the others net.
+END_OF_MONTH = {"Atelier Dupont SARL", "Rossi Impianti S.r.l.", "Fjord Offshore AS"}
+# Private buyers abroad are not taxed by the reverse charge: charged our VAT as at home.
+NO_VAT_NUMBER = {"Lisboa Frio Lda"}
+
+
+def tax_treatment_of(country_code: str, name: str) -> str:
+    """Domestic at home, the reverse charge for EU businesses with a VAT number, export
+    outside the EU."""
+    if country_code == settings.COMPANY_COUNTRY or name in NO_VAT_NUMBER:
+        return TaxTreatment.DOMESTIC
+    if country_code in EU_COUNTRIES:
+        return TaxTreatment.REVERSE_CHARGE
+    return TaxTreatment.EXPORT
+
+
 STREETS = ["Industriestraße", "Harbour Road", "Mill Lane", "Station Street", "Avenue du Port"]
 FIRST = ["Anna", "Ben", "Chiara", "David", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jonas"]
 LAST = ["Schmidt", "Moreau", "Rossi", "Jensen", "Novak", "Walsh", "Silva", "Berg", "Okafor"]
@@ -44,6 +65,7 @@ def build(ctx: dict) -> None:
     user = ctx["users"].get("sales")
     customers = []
     for name, country, city, currency, terms in COMPANIES:
+        code = pycountry.countries.lookup(country).alpha_2
         domain = "".join(ch for ch in name.lower().split()[0] if ch.isalnum()) + ".example"
         customer = services.customer_create(
             user=user,
@@ -53,8 +75,15 @@ def build(ctx: dict) -> None:
             website=f"https://www.{domain}",
             currency=currency,
             payment_terms_days=terms,
+            payment_terms_kind=PaymentTermsKind.END_OF_MONTH
+            if name in END_OF_MONTH
+            else PaymentTermsKind.NET,
             credit_limit=rng.choice([None, 5000, 10000, 25000, 50000]),
-            tax_number=f"{country[:2].upper()}{rng.randint(100000000, 999999999)}",
+            country=code,
+            tax_treatment=tax_treatment_of(code, name),
+            tax_number=""
+            if name in NO_VAT_NUMBER
+            else f"{code}{rng.randint(100000000, 999999999)}",
         )
         street = f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
         postcode = str(rng.randint(10000, 99999))

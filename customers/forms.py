@@ -20,6 +20,18 @@ class CustomerForm(CrispyFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs["placeholder"] = "Left blank: next C-00000"
         self.fields["currency"].widget.attrs.update({"maxlength": 3, "class": "input-code"})
+        for name in self.DEFAULTED:
+            self.fields[name].required = False
+
+    # Left out of a post (an older client), they keep their defaults.
+    DEFAULTED = ("country", "tax_treatment", "payment_terms_kind")
+
+    def clean(self):
+        data = super().clean()
+        for name in self.DEFAULTED:
+            if not data.get(name) and name not in self.errors:
+                data[name] = Customer._meta.get_field(name).get_default()
+        return data
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()

@@ -1,3 +1,6 @@
+import calendar
+import datetime
+
 import pycountry
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -5,21 +8,17 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.currency import (
+    EU_COUNTRIES,
+    TaxTreatment,
+    country_code_choices,
+    validate_currency_code,
+)
 from core.pickers import suggestions
 
 
 def default_currency() -> str:
     return settings.DEFAULT_CURRENCY
-
-
-def validate_currency_code(value: str) -> None:
-    """Accept only ISO 4217 currency codes (EUR, USD, GBP, ...), upper case."""
-    if not value or value != value.upper() or pycountry.currencies.get(alpha_3=value) is None:
-        raise ValidationError(
-            "%(value)s is not an ISO 4217 currency code (e.g. EUR, USD, GBP).",
-            code="unknown_currency",
-            params={"value": value or "An empty value"},
-        )
 
 
 def currency_choices() -> list[tuple[str, str]]:
@@ -30,6 +29,32 @@ def currency_choices() -> list[tuple[str, str]]:
 def country_choices() -> list[tuple[str, str]]:
     """ISO 3166 country names; an address stores the name, which the order copies as text."""
     return sorted((c.name, c.name) for c in pycountry.countries)
+
+
+def default_country() -> str:
+    return settings.COMPANY_COUNTRY
+
+
+class PaymentTermsKind(models.TextChoices):
+    """How the payment terms' days count (Customer.payment_terms_kind, copied to orders)."""
+
+    NET = "net", "Net days"
+    END_OF_MONTH = "end_of_month", "End of month + days"
+
+
+def due_date(kind: str, days: int, start: datetime.date) -> datetime.date:
+    """When a document dated `start` is due: `days` after it (net), or after the end of its
+    month (end of month + days)."""
+    if kind == PaymentTermsKind.END_OF_MONTH:
+        start = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    return start + datetime.timedelta(days=days)
+
+
+def payment_terms_text(kind: str, days: int) -> str:
+    """ "Net 30 days", "End of month + 30 days"."""
+    if kind == PaymentTermsKind.END_OF_MONTH:
+        return f"End of month + {days} days"
+    return f"Net {days} days"
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -66,8 +91,28 @@ class Customer(models.Model):
         help_text="ISO 4217 code.",
     )
     payment_terms_days = models.PositiveSmallIntegerField("payment terms (days)", default=30)
+    payment_terms_kind = models.CharField(
+        "payment terms",
+        max_length=12,
+        choices=PaymentTermsKind.choices,
+        default=PaymentTermsKind.NET,
+        help_text="Net: due the days after the order date; end of month: after its month ends.",
+    )
     credit_limit = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    tax_number = models.CharField(max_length=50, blank=True)
+    tax_number = models.CharField("VAT number", max_length=50, blank=True)
+    country = models.CharField(
+        max_length=2,
+        choices=country_code_choices,
+        default=default_country,
+        help_text="Where the customer is established: decides the tax with its tax treatment.",
+    )
+    tax_treatment = models.CharField(
+        max_length=20,
+        choices=TaxTreatment.choices,
+        default=TaxTreatment.DOMESTIC,
+        help_text="Reverse charge needs a VAT number and another EU country; export a "
+        "country outside ours.",
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -82,6 +127,36 @@ class Customer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:customer-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        """A tax treatment must fit the customer's country and VAT number."""
+        super().clean()
+        ours = settings.COMPANY_COUNTRY
+        if self.tax_treatment == TaxTreatment.REVERSE_CHARGE:
+            if not (self.tax_number or "").strip():
+                raise ValidationError(
+                    {"tax_number": "The reverse charge needs the customer's VAT number."}
+                )
+            if self.country == ours or self.country not in EU_COUNTRIES:
+                raise ValidationError(
+                    {
+                        "tax_treatment": "The reverse charge is for business customers in "
+                        f"another EU country; {self.get_country_display()} is not one."
+                    }
+                )
+        if self.tax_treatment == TaxTreatment.EXPORT and (
+            self.country == ours or (ours in EU_COUNTRIES and self.country in EU_COUNTRIES)
+        ):
+            area = "the EU" if ours in EU_COUNTRIES else ours
+            raise ValidationError(
+                {
+                    "tax_treatment": f"Export is for customers outside {area}; "
+                    f"{self.get_country_display()} is not."
+                }
+            )
+
+    def payment_terms_text(self) -> str:
+        return payment_terms_text(self.payment_terms_kind, self.payment_terms_days)
 
 
 class Address(models.Model):

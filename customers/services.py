@@ -29,8 +29,11 @@ CUSTOMER_FIELDS = [
     "phone",
     "website",
     "currency",
+    "payment_terms_kind",
     "payment_terms_days",
     "credit_limit",
+    "country",
+    "tax_treatment",
     "tax_number",
     "notes",
 ]

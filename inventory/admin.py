@@ -6,13 +6,22 @@ from django.contrib import admin
 from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
 from core.forms import MULTILINE_OVERRIDES
 from inventory import services
-from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement, TaxRate
+from inventory.models import (
+    Part,
+    PriceBreak,
+    PriceList,
+    PriceListPrice,
+    StockItem,
+    StockLocation,
+    StockMovement,
+    TaxRate,
+)
 
 
 @admin.register(TaxRate)
 class TaxRateAdmin(admin.ModelAdmin):
-    list_display = ["name", "percent", "active"]
-    list_filter = ["active"]
+    list_display = ["name", "percent", "standard", "active"]
+    list_filter = ["active", "standard"]
     search_fields = ["name"]
 
 
@@ -47,6 +56,30 @@ class PartAdmin(admin.ModelAdmin):
     search_fields = ["sku", "name", "description"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [PriceBreakInline]
+
+
+class PriceListPriceInline(admin.TabularInline):
+    model = PriceListPrice
+    extra = 1
+    autocomplete_fields = ["part"]
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin):
+    """Prices per currency (and per customer), each with its own price breaks."""
+
+    list_display = ["name", "currency", "customer", "active"]
+    list_filter = ["active", "currency"]
+    list_select_related = ["customer"]
+    search_fields = ["name", "currency", "customer__name", "customer__code"]
+    autocomplete_fields = ["customer"]
+    inlines = [PriceListPriceInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # "gbp" is GBP; the model's validator refuses a code that is not ISO 4217.
+        form.base_fields["currency"].widget.attrs["maxlength"] = 3
+        return form
 
 
 @admin.register(PriceBreak)

@@ -6,7 +6,27 @@ from decimal import Decimal
 from django.utils import timezone
 
 from inventory import services
-from inventory.models import Part, PriceBreak, StockItem, StockLocation, TaxRate
+from inventory.models import (
+    Part,
+    PriceBreak,
+    PriceList,
+    PriceListPrice,
+    StockItem,
+    StockLocation,
+    TaxRate,
+)
+
+# Price lists in a currency of their own (sku, [(min qty, price)]): every GBP customer buys
+# from the first, one Swiss customer has its own CHF list; other currencies are converted.
+GBP_PRICES = [
+    ("MTR-075-4P", [(1, "165.0000"), (5, "155.0000")]),
+    ("BRG-6204", [(1, "3.4000"), (10, "2.9500")]),
+    ("VLV-BALL-1", [(1, "12.9000")]),
+    ("HLM-WHT", [(1, "10.9000")]),
+    ("GLS-SAFE-CL", [(1, "4.2000"), (20, "3.6000")]),
+    ("SRV-INST-H", [(1, "59.0000")]),
+]
+CUSTOMER_PRICES = ("Alpine Fixings AG", "CHF", [("MTR-075-4P", [(1, "169.0000")])])
 
 # sku, name, unit, list price, tax key, price breaks [(min qty, price)]
 PARTS = [
@@ -96,7 +116,7 @@ def build(ctx: dict) -> None:
     user = ctx["users"].get("warehouse")
     today = timezone.localdate()
     tax_rates = {
-        "std": TaxRate.objects.create(name="VAT 19%", percent=Decimal("19.000")),
+        "std": TaxRate.objects.create(name="VAT 19%", percent=Decimal("19.000"), standard=True),
         "red": TaxRate.objects.create(name="VAT 7%", percent=Decimal("7.000")),
         "zero": TaxRate.objects.create(name="Zero rated", percent=Decimal("0.000")),
     }
@@ -195,6 +215,30 @@ def build(ctx: dict) -> None:
         user=user,
     )
 
+    _price_lists(ctx, {part.sku: part for part in parts})
     ctx["tax_rates"] = tax_rates
     ctx["locations"] = [main, overflow]
     ctx["parts"] = parts
+
+
+def _price_lists(ctx: dict, parts: dict) -> None:
+    """The GBP price list and one customer's own CHF list (see GBP_PRICES)."""
+    lists = [(PriceList.objects.create(name="UK prices", currency="GBP"), GBP_PRICES)]
+    name, currency, prices = CUSTOMER_PRICES
+    customer = next((c for c in ctx.get("customers", []) if c.name == name), None)
+    if customer is not None:
+        own = PriceList.objects.create(
+            name=f"{name} contract", currency=currency, customer_id=customer.pk
+        )
+        lists.append((own, prices))
+    PriceListPrice.objects.bulk_create(
+        PriceListPrice(
+            price_list=price_list,
+            part=parts[sku],
+            min_quantity=Decimal(qty),
+            unit_price=Decimal(price),
+        )
+        for price_list, rows in lists
+        for sku, breaks in rows
+        for qty, price in breaks
+    )

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from core.currency import validate_currency_code
 from core.numbers import format_quantity
 from core.pickers import suggestions
 
@@ -22,6 +23,11 @@ class TaxRate(models.Model):
     name = models.CharField(max_length=100, unique=True)
     percent = models.DecimalField(max_digits=6, decimal_places=3, help_text="e.g. 20.000 for 20%")
     active = models.BooleanField(default=True)
+    standard = models.BooleanField(
+        "standard rate",
+        default=False,
+        help_text="Charges and fees (extra lines) are taxed at it unless told otherwise.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +36,12 @@ class TaxRate(models.Model):
                 condition=Q(percent__gte=0) & Q(percent__lte=100),
                 name="taxrate_percent_0_to_100",
                 violation_error_message="A tax rate is between 0 and 100 percent.",
+            ),
+            models.UniqueConstraint(
+                fields=["standard"],
+                condition=Q(standard=True),
+                name="one_standard_taxrate",
+                violation_error_message="Another tax rate is already the standard rate.",
             ),
         ]
 
@@ -308,6 +320,84 @@ class PriceBreak(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part.sku}: {self.unit_price} from {self.min_quantity.normalize()}"
+
+
+class PriceList(models.Model):
+    """Prices of parts in one currency, for every customer buying in it or for one customer.
+
+    A line is priced from the customer's own list first, then from the list of the order's
+    currency, else from the part's base price converted at the order's rate."""
+
+    name = models.CharField(max_length=100)
+    currency = models.CharField(
+        max_length=3, validators=[validate_currency_code], help_text="ISO 4217 code."
+    )
+    # By name: customers sit beside inventory (layer 1), neither imports the other.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="price_lists",
+        help_text="Blank: for every customer buying in this currency.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["currency", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency"],
+                condition=Q(customer__isnull=True, active=True),
+                name="one_active_pricelist_per_currency",
+                violation_error_message="There is already an active price list for this currency.",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "currency"],
+                condition=Q(customer__isnull=False, active=True),
+                name="one_active_pricelist_per_customer_currency",
+                violation_error_message=(
+                    "This customer already has an active price list in this currency."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class PriceListPrice(models.Model):
+    """A part's unit price on a price list from a minimum quantity: its own price breaks."""
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="prices")
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="list_prices")
+    min_quantity = models.DecimalField("minimum quantity", **QUANTITY, default=Decimal("1"))
+    unit_price = models.DecimalField(**UNIT_PRICE)
+
+    class Meta:
+        ordering = ["price_list", "part", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_list", "part", "min_quantity"],
+                name="one_pricelist_price_per_min_quantity",
+                violation_error_message=(
+                    "This list already has a price of the part for that quantity."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(min_quantity__gt=0),
+                name="pricelistprice_min_quantity_positive",
+                violation_error_message="A minimum quantity must be above zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0),
+                name="pricelistprice_unit_price_not_negative",
+                violation_error_message="A unit price cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part_id}: {self.unit_price} from {self.min_quantity.normalize()}"
 
 
 class StockLocation(models.Model):

@@ -53,6 +53,11 @@ class PartDetailView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         part = self.object
+        kwargs["list_prices"] = list(
+            part.list_prices.filter(price_list__active=True)
+            .select_related("price_list", "price_list__customer")
+            .order_by("price_list__currency", "price_list__name", "min_quantity")
+        )
         items = list(
             StockItem.objects.filter(part=part)
             .with_available()

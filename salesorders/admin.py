@@ -107,6 +107,23 @@ class SalesOrderAdminForm(forms.ModelForm):
             self.fields["seen_version"].required = True
 
 
+# Frozen or computed by the services: the rate, the tax snapshot and the stored totals.
+MONEY_READ_ONLY = (
+    "currency_rate",
+    "currency_rate_source",
+    "currency_rate_date",
+    "tax_treatment",
+    "tax_country",
+    "customer_tax_number",
+    "lines_subtotal",
+    "extras_subtotal",
+    "discount_total",
+    "base_subtotal",
+    "base_tax_total",
+    "base_total",
+)
+
+
 @admin.register(SalesOrder)
 class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
     list_display = (
@@ -140,6 +157,7 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
         "subtotal",
         "tax_total",
         "total",
+        *MONEY_READ_ONLY,
         "line_count",
         "created_at",
         "created_by",
@@ -179,12 +197,29 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
                     "contact",
                     "salesperson",
                     "priority",
+                    "payment_terms_kind",
+                    "payment_terms_days",
+                    "prices_include_tax",
+                    "discount_percent",
+                    "discount_amount",
                     "notes",
                 )
             },
         ),
         ("Addresses", {"fields": ("ship_to", "bill_to")}),
-        ("Totals", {"fields": ("subtotal", "tax_total", "total", "line_count", "version")}),
+        (
+            "Totals",
+            {
+                "fields": (
+                    "subtotal",
+                    "tax_total",
+                    "total",
+                    *MONEY_READ_ONLY,
+                    "line_count",
+                    "version",
+                )
+            },
+        ),
         (
             "Audit",
             {
@@ -221,7 +256,7 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not obj.is_pending():
-            fields += ["customer", "currency"]
+            fields += ["customer", "currency", "prices_include_tax"]
         return fields
 
     def run_transition(self, request, order: SalesOrder, action: str, reason: str) -> None:

@@ -65,10 +65,13 @@ def build(ctx: dict) -> None:
             services.salesorder_extra_line_add(
                 order=order, description="Shipping", unit_price=rng.choice([9, 15, 25]), user=seller
             )
-        if rng.random() < 0.1:
+        order.refresh_from_db()
+        if rng.random() < 0.1 and order.total > 50:
             services.salesorder_extra_line_add(
                 order=order, description="Loyalty rebate", unit_price=-10, user=seller
             )
+        if index % 10 == 4 and order.lines_subtotal > 100:
+            services.salesorder_update(order=order, user=seller, discount_percent=Decimal("3"))
         _set_state(order, index, rng, seller, manager)
         orders.append(order)
     ctx["orders"] = orders

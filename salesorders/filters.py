@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounting.models import base_currency
 from core.lists import MatchFilter
 from customers.models import Customer
 from salesorders.models import SalesOrder
@@ -12,7 +13,7 @@ from salesorders.models import SalesOrder
 
 class SalesOrderFilter(django_filters.FilterSet):
     """Query params: status (repeatable), customer, order_date_after/_before,
-    target_date_after/_before, total_min/_max, overdue, q."""
+    target_date_after/_before, total_min/_max (in the base currency), overdue, q."""
 
     q = django_filters.CharFilter(
         method="search", label="Search", help_text="Reference, customer or customer PO"
@@ -29,7 +30,7 @@ class SalesOrderFilter(django_filters.FilterSet):
         label="Target date",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    total = django_filters.RangeFilter(label="Total")
+    total = django_filters.RangeFilter(field_name="base_total", label=f"Total ({base_currency()})")
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
         label="Overdue only",

@@ -8,7 +8,7 @@ from django.db.models import Q
 from core.forms import CrispyFormMixin, MultilineField
 from core.numbers import format_quantity
 from core.pickers import PickerField
-from customers.models import Contact, Customer
+from customers.models import Contact, Customer, PaymentTermsKind
 from inventory.models import Part, TaxRate
 from salesorders.models import SalesOrder, SalesOrderSettings
 
@@ -60,6 +60,9 @@ class SalesOrderCreateForm(CrispyFormMixin, forms.Form):
     currency = forms.CharField(
         required=False, max_length=3, help_text="Blank: the customer's currency."
     )
+    prices_include_tax = forms.BooleanField(
+        required=False, help_text="Unit prices are entered with tax; the tax is computed back."
+    )
     salesperson = forms.ModelChoiceField(queryset=_users(), required=False)
     priority = forms.IntegerField(initial=0, min_value=-32768, max_value=32767)
     notes = MultilineField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -98,12 +101,35 @@ class SalesOrderUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
     salesperson = forms.ModelChoiceField(queryset=_users(), required=False)
     priority = forms.IntegerField(min_value=-32768, max_value=32767)
+    payment_terms_kind = forms.ChoiceField(
+        label="Payment terms", choices=PaymentTermsKind.choices, required=False
+    )
+    payment_terms_days = forms.IntegerField(
+        label="Payment terms (days)", min_value=0, max_value=365, required=False
+    )
+    prices_include_tax = forms.BooleanField(
+        required=False, help_text="Only while the order is Pending and has no lines."
+    )
+    discount_percent = forms.DecimalField(
+        label="Order discount %",
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="Of the lines, spread over them for tax. Or give an amount:",
+    )
+    discount_amount = forms.DecimalField(
+        label="Order discount amount", max_digits=14, decimal_places=2, min_value=0, required=False
+    )
     notes = MultilineField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, order: SalesOrder, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = Contact.objects.filter(customer_id=order.customer_id)
         self.fields["salesperson"].queryset = _users()
+        if not order.is_pending() or order.line_count:
+            self.fields["prices_include_tax"].disabled = True
         if order.status != SalesOrder.Status.PENDING:
             for name in ("customer", "currency"):
                 self.fields[name].disabled = True
@@ -214,8 +240,22 @@ class ExtraLineForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     unit_price = forms.DecimalField(
         max_digits=14, decimal_places=4, help_text="Negative for a rebate."
     )
-    tax_rate = forms.ModelChoiceField(
-        queryset=TaxRate.objects.filter(active=True), required=False, empty_label="No tax"
+    tax_rate = forms.ChoiceField(
+        required=False, help_text="Blank: the standard rate, as the customer's tax rules say."
+    )
+
+    def __init__(self, *args, tax_rates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
+        self.fields["tax_rate"].choices = tax_choices(rates, blank="Standard rate")
+
+
+class RateForm(VersionFormMixin, forms.Form):
+    currency_rate = forms.DecimalField(
+        label="Exchange rate",
+        max_digits=22,
+        decimal_places=12,
+        help_text="What one unit of the order's currency is worth in the base currency.",
     )
 
 

@@ -9,8 +9,26 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from core.numbers import MAX_AMOUNT, MONEY, QUANTITY, UNIT_PRICE, ZERO, line_amounts
-from customers.models import Contact, Customer, validate_currency_code
+from accounting.models import RateSource, TaxRule, base_currency
+from accounting.selectors import TaxCharge
+from core.currency import RATE, UNIT_PRICE_STEP, TaxTreatment, country_code_choices
+from core.numbers import (
+    MAX_AMOUNT,
+    MONEY,
+    QUANTITY,
+    UNIT_PRICE,
+    ZERO,
+    gross_line_amounts,
+    money,
+)
+from customers.models import (
+    Contact,
+    Customer,
+    PaymentTermsKind,
+    due_date,
+    payment_terms_text,
+    validate_currency_code,
+)
 from inventory.models import (
     Part,
     PartKind,
@@ -19,16 +37,20 @@ from inventory.models import (
     quantity_refusal,
     unit_rule,
 )
-from inventory.pricing import suggest_unit_price
+from inventory.pricing import PriceSuggestion, suggest_unit_price
 from salesorders.exceptions import LineError, OrderAlreadyDoneError, OrderStateError
 
 
 class _Unset:
+    def __init__(self, name: str = "UNSET") -> None:
+        self.name = name
+
     def __repr__(self) -> str:
-        return "UNSET"
+        return self.name
 
 
 UNSET = _Unset()  # "leave as it is" / "the default" for optional arguments
+STANDARD = _Unset("STANDARD")  # an extra line's tax: the standard rate, through the tax rules
 
 
 class SalesOrderSettings(models.Model):
@@ -392,10 +414,57 @@ class SalesOrder(models.Model):
     # SEQUENCE are built on it.
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    # Stored totals, kept right in the transaction of every line change.
+    # The rate to the base currency, frozen at the order date (see accounting.selectors
+    # .exchange_rate_for): one unit of `currency` is worth `currency_rate` base units.
+    currency_rate = models.DecimalField(**RATE, default=Decimal("1"), editable=False)
+    currency_rate_source = models.CharField(
+        "rate source",
+        max_length=10,
+        choices=RateSource.choices,
+        default=RateSource.BASE,
+        editable=False,
+    )
+    currency_rate_date = models.DateField("rate date", null=True, blank=True, editable=False)
+    # Copied from the customer when the order is made (or its customer changed).
+    tax_treatment = models.CharField(
+        max_length=20, choices=TaxTreatment.choices, default=TaxTreatment.DOMESTIC, editable=False
+    )
+    tax_country = models.CharField(
+        "tax country", max_length=2, choices=country_code_choices, blank=True, editable=False
+    )
+    customer_tax_number = models.CharField(
+        "customer VAT number", max_length=50, blank=True, editable=False
+    )
+    payment_terms_kind = models.CharField(
+        "payment terms",
+        max_length=12,
+        choices=PaymentTermsKind.choices,
+        default=PaymentTermsKind.NET,
+    )
+    payment_terms_days = models.PositiveSmallIntegerField("payment terms (days)", default=30)
+    prices_include_tax = models.BooleanField(
+        "prices include tax",
+        default=False,
+        help_text="Unit prices are gross; the tax is computed back out of each line.",
+    )
+    # The order discount: an amount or a percent of the lines, spread over them for tax.
+    discount_percent = models.DecimalField(
+        "order discount %", max_digits=5, decimal_places=2, default=ZERO
+    )
+    discount_amount = models.DecimalField("order discount amount", **MONEY, default=ZERO)
+
+    # Stored totals, kept right in the transaction of every line change. subtotal is net,
+    # after the order discount: lines_subtotal + extras_subtotal - discount_total.
+    lines_subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    extras_subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    discount_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
     subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
     total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    # The same in the base currency, at currency_rate (what lists, limits and reports sum).
+    base_subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    base_tax_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    base_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
     line_count = models.PositiveIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -442,6 +511,7 @@ class SalesOrder(models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
                 name="salesorder_open_target",
             ),
+            models.Index(fields=["base_total", "id"], name="salesorder_base_total"),
             models.Index(
                 fields=["-priority", "target_date", "reference"],
                 condition=Q(status__in=BACKORDER_STATUSES),
@@ -451,12 +521,33 @@ class SalesOrder(models.Model):
         permissions = [
             ("cancel_salesorder", "Can cancel sales orders"),
             ("complete_salesorder", "Can complete sales orders"),
+            ("change_rate_salesorder", "Can change the exchange rate of sales orders"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(target_date__isnull=True) | Q(target_date__gte=F("order_date")),
                 name="salesorder_target_not_before_order_date",
                 violation_error_message="The target date cannot be before the order date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=0) & Q(base_total__gte=0),
+                name="salesorder_total_not_negative",
+                violation_error_message="An order's total cannot go below zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency_rate__gt=0) & Q(currency_rate__lte=1000000),
+                name="salesorder_currency_rate_positive_and_sane",
+                violation_error_message="An exchange rate must be above 0 and at most 1,000,000.",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0)
+                & Q(discount_percent__lte=100)
+                & Q(discount_amount__gte=0)
+                & (Q(discount_percent=0) | Q(discount_amount=0)),
+                name="salesorder_discount_amount_or_percent",
+                violation_error_message=(
+                    "An order discount is an amount or a percent (0 to 100), not both."
+                ),
             ),
         ]
 
@@ -497,6 +588,26 @@ class SalesOrder(models.Model):
 
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def base_currency(self) -> str:
+        return base_currency()
+
+    @property
+    def in_base_currency(self) -> bool:
+        return self.currency == base_currency()
+
+    @property
+    def due_date(self):
+        """When payment is due: the payment terms counted from the order date."""
+        return due_date(self.payment_terms_kind, self.payment_terms_days, self.order_date)
+
+    def payment_terms_text(self) -> str:
+        return payment_terms_text(self.payment_terms_kind, self.payment_terms_days)
+
+    @property
+    def has_order_discount(self) -> bool:
+        return bool(self.discount_percent or self.discount_amount)
 
     def is_overdue(self, today=None) -> bool:
         """SalesOrderQuerySet.overdue's rule for this order: open, past its target date and
@@ -603,11 +714,18 @@ class SalesOrder(models.Model):
         return DeliveryState(state).label
 
 
-def apply_tax(line, tax_rate: TaxRate | None, *, overridden: bool) -> None:
-    """Snapshot a tax rate onto a line or extra line (None: untaxed)."""
-    line.tax_rate = tax_rate
-    line.tax_name = tax_rate.name if tax_rate else ""
-    line.tax_percent = tax_rate.percent if tax_rate else ZERO
+def apply_tax(line, tax_rate: "TaxRate | TaxCharge | None", *, overridden: bool) -> None:
+    """Snapshot onto a line or extra line the tax it is charged: a TaxCharge (what the tax
+    rules chose: rate, name, percent, rule and note) or a TaxRate given by hand (None:
+    untaxed)."""
+    charge = tax_rate if isinstance(tax_rate, TaxCharge) else None
+    if charge is None:
+        charge = TaxCharge(tax_rate, tax_rate.name, tax_rate.percent) if tax_rate else None
+    line.tax_rate = charge.tax_rate if charge else None
+    line.tax_name = charge.name if charge else ""
+    line.tax_percent = charge.percent if charge else ZERO
+    line.tax_rule = charge.rule if charge else None
+    line.tax_note = charge.note if charge else ""
     if hasattr(line, "tax_overridden"):
         line.tax_overridden = overridden
 
@@ -692,6 +810,8 @@ class PriceSource(models.TextChoices):
 
     LIST = "list", "List price"
     BREAK = "break", "Price break"
+    PRICE_LIST = "price_list", "Price list"
+    CONVERSION = "conversion", "Converted"
     MANUAL = "manual", "Manual"
 
 
@@ -723,6 +843,10 @@ class SalesOrderLine(models.Model):
     tax_name = models.CharField(max_length=100, blank=True)
     tax_percent = models.DecimalField(max_digits=6, decimal_places=3, default=ZERO)
     tax_overridden = models.BooleanField(default=False)
+    tax_rule = models.ForeignKey(
+        TaxRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tax_note = models.CharField(max_length=300, blank=True)
     target_date = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=0)
@@ -741,8 +865,10 @@ class SalesOrderLine(models.Model):
         editable=False,
         related_name="+",
     )
-    # Stored amounts, rounded half-up to 2 dp.
+    # Stored amounts, rounded half-up to 2 dp. subtotal is net before the order discount,
+    # order_discount this line's (net) share of it; tax and total are after it.
     subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    order_discount = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)
     total = models.DecimalField(**MONEY, default=ZERO, editable=False)
 
@@ -797,17 +923,20 @@ class SalesOrderLine(models.Model):
         unit_price: Decimal | None = None,
         discount_percent: Decimal = ZERO,
         tax_rate=UNSET,
+        suggestion: PriceSuggestion | None = None,
         target_date=None,
         notes: str = "",
         sort_order: int = 0,
     ) -> "SalesOrderLine":
         """The one snapshot constructor: an unsaved line of `part` on `order`.
 
-        Copies the part's name, SKU, unit and type (stock or service); prices it for
-        `quantity` by the part's price breaks unless `unit_price` differs from that
-        suggestion (a manual override); taxes it at the part's default rate unless `tax_rate`
-        is given (None: untaxed); stores the rounded amounts. Reads `part.price_breaks.all()`
-        and `part.default_tax_rate`: prefetch them to build many lines without a query each.
+        Copies the part's name, SKU, unit and type (stock or service); taxes it at `tax_rate`
+        (a TaxCharge the tax rules chose, a TaxRate chosen by hand, None: untaxed; UNSET: the
+        part's default rate); prices it for `quantity` at `suggestion` (the order's price in
+        its currency; None: the part's base price breaks) unless `unit_price` differs from it
+        (a manual override), grossed up by the tax on an order whose prices include tax;
+        stores the rounded amounts. Reads `part.price_breaks.all()` and
+        `part.default_tax_rate`: prefetch them to build many lines without a query each.
         Raises LineError when an amount is too large to store."""
         line = cls(
             order=order,
@@ -822,21 +951,30 @@ class SalesOrderLine(models.Model):
             notes=notes,
             sort_order=sort_order,
         )
-        line.apply_price(part, unit_price)
         if tax_rate is UNSET:
             line.apply_tax(part.default_tax_rate, overridden=False)
+        elif isinstance(tax_rate, TaxCharge):
+            line.apply_tax(tax_rate, overridden=False)
         else:
             line.apply_tax(tax_rate, overridden=tax_rate != part.default_tax_rate)
+        line.apply_price(part, unit_price, suggestion=suggestion)
         line.apply_amounts()
         return line
 
-    def apply_price(self, part: Part, unit_price: Decimal | None) -> None:
+    def apply_price(
+        self, part: Part, unit_price: Decimal | None, *, suggestion: PriceSuggestion | None = None
+    ) -> None:
         """Set the unit price: the suggestion for the line's quantity unless a price is given
-        that differs from it (then it is a manual override)."""
-        suggestion = suggest_unit_price(part, self.quantity)
+        that differs from it (then it is a manual override). On an order whose prices include
+        tax the suggestion (net) is grossed up at the line's tax percent, to 4 places. Reads
+        self.order (cached on lines built or locked by the services)."""
+        suggestion = suggestion or suggest_unit_price(part, self.quantity)
+        suggested = suggestion.unit_price
+        if self.order.prices_include_tax and self.tax_percent:
+            suggested = (suggested * (100 + self.tax_percent) / 100).quantize(UNIT_PRICE_STEP)
         self.list_unit_price = part.list_price
-        if unit_price is None or unit_price == suggestion.unit_price:
-            self.unit_price = suggestion.unit_price
+        if unit_price is None or unit_price == suggested:
+            self.unit_price = suggested
             self.price_source = suggestion.source
             self.price_source_label = suggestion.label
         else:
@@ -849,19 +987,28 @@ class SalesOrderLine(models.Model):
         """Someone typed the price: it no longer follows the part's list price and breaks."""
         return self.price_source == self.PriceSource.MANUAL
 
-    def apply_tax(self, tax_rate: TaxRate | None, *, overridden: bool) -> None:
-        """Snapshot the tax rate's name and percent (None: untaxed)."""
+    def apply_tax(self, tax_rate: "TaxRate | TaxCharge | None", *, overridden: bool) -> None:
+        """Snapshot the tax charged: name, percent, rule and note (None: untaxed)."""
         apply_tax(self, tax_rate, overridden=overridden)
 
-    def apply_amounts(self) -> None:
-        """Store subtotal, tax and total from quantity, price, discount and tax percent."""
-        self.subtotal, self.tax_amount, self.total = line_amounts(
+    def apply_amounts(self, order_discount: Decimal = ZERO) -> None:
+        """Store subtotal, order discount share, tax and total from quantity, price, discount
+        and tax percent (core.numbers.gross_line_amounts; prices as the order enters them)."""
+        self.subtotal, self.order_discount, self.tax_amount, self.total = gross_line_amounts(
             quantity=self.quantity,
             unit_price=self.unit_price,
             discount_percent=self.discount_percent,
             tax_percent=self.tax_percent,
+            prices_include_tax=self.order.prices_include_tax,
+            order_discount=order_discount,
         )
         check_amount(self)
+
+    @property
+    def entered_amount(self) -> Decimal:
+        """What the line comes to before the order discount, in its prices as entered (net,
+        or gross on an order whose prices include tax): the weight of its discount share."""
+        return money(self.quantity * self.unit_price * (100 - self.discount_percent) / 100)
 
     @property
     def remaining_quantity(self) -> Decimal:
@@ -922,6 +1069,10 @@ class SalesOrderExtraLine(models.Model):
     )
     tax_name = models.CharField(max_length=100, blank=True)
     tax_percent = models.DecimalField(max_digits=6, decimal_places=3, default=ZERO)
+    tax_rule = models.ForeignKey(
+        TaxRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tax_note = models.CharField(max_length=300, blank=True)
     sort_order = models.PositiveIntegerField(default=0)
     subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)

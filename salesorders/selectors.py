@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from accounting.models import base_currency
 from core.numbers import ZERO, money
 from salesorders.models import (
     OPEN_STATUSES,
@@ -125,6 +126,8 @@ class OrderPage:
     # left (the page's Mark Delivered buttons, and "all services", show only then).
     may_deliver: bool = False
     open_services: int = 0
+    # The notes the taxes charged ask documents to print (the reverse charge's legal note).
+    tax_notes: list[str] = field(default_factory=list)
 
     def as_context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -135,7 +138,8 @@ def salesorder_page(
 ) -> OrderPage:
     """The order page of `order` (from salesorder_page_queryset()) as `user` sees it, showing
     the `lines_page`-th LINES_PER_PAGE lines with their fulfilment state and allocation status
-    (SalesOrderLineQuerySet.with_fulfilment): three queries (line count, lines, history)."""
+    (SalesOrderLineQuerySet.with_fulfilment): four queries (line count, lines, history, the
+    tax notes of all its lines)."""
     paginator = Paginator(
         order.lines.with_fulfilment().select_related("delivered_by").order_by("sort_order", "pk"),
         LINES_PER_PAGE,
@@ -168,6 +172,10 @@ def salesorder_page(
         fulfilment=salesorder_fulfilment(order),
         may_deliver=order.can_ship() and user.has_perm("salesorders.deliver_salesorderline"),
         open_services=sum(1 for line in lines if line.is_service and line.remaining_quantity > 0),
+        tax_notes=tax_notes_of(
+            list(order.extra_lines.all()),
+            order.lines.exclude(tax_note="").values_list("tax_note", flat=True).distinct(),
+        ),
     )
 
 
@@ -208,11 +216,18 @@ def salesorder_fulfilment(order: SalesOrder) -> Fulfilment | None:
     return Fulfilment(cancelled=cancelled, shipped=shipped, remaining=order.total - cancelled)
 
 
+def tax_notes_of(rows, more=()) -> list[str]:
+    """The distinct tax notes of lines and extra lines (and of `more` notes), in order."""
+    notes = [row.tax_note for row in rows if row.tax_note] + list(more)
+    return list(dict.fromkeys(notes))
+
+
 # --- dashboard and customer page -----------------------------------------------------------
 
 
 def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
-    """Counts and values of open, overdue and due-this-week orders, per currency: two queries.
+    """Counts and values of open, overdue and due-this-week orders, the values summed in the
+    base currency (each order's base total, at its own rate): two queries.
 
     "Overdue" is SalesOrderQuerySet.overdue (open, past the target date, something still to
     ship), counted by that query itself so the list it links to shows the same orders. "Due
@@ -221,36 +236,22 @@ def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     week_end = today + datetime.timedelta(days=6)
     due = Q(target_date__gte=today, target_date__lte=week_end)
-    rows = list(
-        SalesOrder.objects.open()
-        .order_by()
-        .values("currency")
-        .annotate(
-            open_count=Count("pk"),
-            open_value=Sum("total"),
-            due_count=Count("pk", filter=due),
-            due_value=Coalesce(Sum("total", filter=due), Decimal("0")),
-        )
-        .order_by("currency")
+    figures = SalesOrder.objects.open().aggregate(
+        open_count=Count("pk"),
+        open_value=Coalesce(Sum("base_total"), Decimal("0")),
+        due_count=Count("pk", filter=due),
+        due_value=Coalesce(Sum("base_total", filter=due), Decimal("0")),
     )
-    overdue = {
-        row["currency"]: row
-        for row in SalesOrder.objects.overdue(today)
-        .order_by()
-        .values("currency")
-        .annotate(overdue_count=Count("pk"), overdue_value=Sum("total"))
-    }
-    for row in rows:
-        late = overdue.get(row["currency"], {})
-        row["overdue_count"] = late.get("overdue_count", 0)
-        row["overdue_value"] = late.get("overdue_value", Decimal("0"))
+    figures |= SalesOrder.objects.overdue(today).aggregate(
+        overdue_count=Count("pk"),
+        overdue_value=Coalesce(Sum("base_total"), Decimal("0")),
+    )
     return {
         "today": today,
         "week_end": week_end,
-        "rows": rows,
-        "open_count": sum(r["open_count"] for r in rows),
-        "overdue_count": sum(r["overdue_count"] for r in rows),
-        "due_this_week_count": sum(r["due_count"] for r in rows),
+        "base_currency": base_currency(),
+        **figures,
+        "due_this_week_count": figures["due_count"],
     }
 
 

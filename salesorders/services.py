@@ -15,10 +15,22 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounting.models import RateSource, base_currency
+from accounting.selectors import exchange_rate_for, tax_charge_for
+from accounting.services import exchange_rate_check
+from core.currency import in_base, validate_currency_code
 from core.db import add_to_counters
-from core.numbers import MAX_AMOUNT, ZERO, format_quantity, line_amounts, money
+from core.numbers import (
+    MAX_AMOUNT,
+    ZERO,
+    format_quantity,
+    gross_line_amounts,
+    money,
+    spread,
+)
 from customers.models import Customer
 from inventory.models import Part, TaxRate, format_per_unit, format_unit_quantity
+from inventory.pricing import suggest_price_in
 from salesorders.exceptions import (
     DuplicateLineError,
     InactiveCustomerError,
@@ -29,6 +41,7 @@ from salesorders.exceptions import (
     StaleOrderError,
 )
 from salesorders.models import (
+    STANDARD,
     UNSET,
     SalesOrder,
     SalesOrderEvent,
@@ -93,35 +106,93 @@ def salesorder_change_record(
 # --- money ---------------------------------------------------------------------------------
 
 
-def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
-    """Store the order's totals from its stored line amounts and bump its version.
+def _spread_order_discount(order: SalesOrder) -> None:
+    """Spread the order discount over its lines pro rata to what each comes to (as entered:
+    net, or gross when prices include tax), by the largest remainder so the shares add up to
+    the cent, and store each line's share, tax and total. Two queries (the lines, one bulk
+    UPDATE), only on an order that has or had an order discount.
 
-    Three queries whatever the order's size: two aggregates and one UPDATE.
+    Raises LineError when a discount amount is more than the lines come to."""
+    lines = list(
+        SalesOrderLine.objects.filter(order_id=order.pk)
+        .only("quantity", "unit_price", "discount_percent", "tax_percent", "order_id")
+        .order_by("pk")
+    )
+    for line in lines:
+        line.order = order
+    weights = [line.entered_amount for line in lines]
+    whole = sum(weights, ZERO)
+    if order.discount_percent:
+        discount = money(whole * order.discount_percent / HUNDRED)
+    else:
+        discount = order.discount_amount
+    if discount > whole:
+        raise LineError(
+            {
+                "discount_amount": (
+                    f"The order discount of {discount:,} {order.currency} is more than the "
+                    f"lines come to ({whole:,} {order.currency}); lower it."
+                )
+            }
+        )
+    for line, share in zip(lines, spread(discount, weights), strict=True):
+        line.apply_amounts(order_discount=share)
+    SalesOrderLine.objects.bulk_update(
+        lines, ["subtotal", "order_discount", "tax_amount", "total"], batch_size=2000
+    )
+
+
+def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
+    """Store the order's totals, in its currency and in the base currency at its frozen
+    rate, from its stored line amounts, and bump its version. Call with the order locked.
+
+    Three queries whatever the order's size (two aggregates and one UPDATE), two more on an
+    order with an order discount (_spread_order_discount). Raises LineError when the total
+    would go below zero or beyond what a money column holds: the caller's transaction rolls
+    the change back with it.
     """
+    if order.has_order_discount or order.discount_total:
+        _spread_order_discount(order)
     lines = SalesOrderLine.objects.filter(order_id=order.pk).aggregate(
         subtotal=Coalesce(Sum("subtotal"), ZERO),
+        discount=Coalesce(Sum("order_discount"), ZERO),
         tax=Coalesce(Sum("tax_amount"), ZERO),
         count=Count("pk"),
     )
     extras = SalesOrderExtraLine.objects.filter(order_id=order.pk).aggregate(
         subtotal=Coalesce(Sum("subtotal"), ZERO), tax=Coalesce(Sum("tax_amount"), ZERO)
     )
-    order.subtotal = money(lines["subtotal"] + extras["subtotal"])
+    order.lines_subtotal = money(lines["subtotal"])
+    order.extras_subtotal = money(extras["subtotal"])
+    order.discount_total = money(lines["discount"])
+    order.subtotal = order.lines_subtotal + order.extras_subtotal - order.discount_total
     order.tax_total = money(lines["tax"] + extras["tax"])
     order.total = order.subtotal + order.tax_total
+    name = order.reference or "the order"
+    if order.total < 0:
+        raise LineError(
+            f"This change would bring {name}'s total to {order.total:,} {order.currency}; an "
+            "order's total cannot go below zero, so lower the rebate or the discount."
+        )
     if max(abs(order.subtotal), abs(order.tax_total), abs(order.total)) > MAX_AMOUNT:
         # Raised inside the caller's transaction: the line change is rolled back with it.
         raise LineError(
-            f"This change would bring {order.reference or 'the order'}'s total to "
+            f"This change would bring {name}'s total to "
             f"{order.total:,}, more than an order can hold ({MAX_AMOUNT:,}); "
             "split it over several orders."
+        )
+    order.base_subtotal = in_base(order.subtotal, order.currency_rate)
+    order.base_tax_total = in_base(order.tax_total, order.currency_rate)
+    order.base_total = order.base_subtotal + order.base_tax_total
+    if order.base_total > MAX_AMOUNT:
+        raise LineError(
+            f"This change would bring {name}'s total to {order.base_total:,} "
+            f"{base_currency()}, more than an order can hold; split it over several orders."
         )
     order.line_count = lines["count"]
     now = timezone.now()
     SalesOrder.objects.filter(pk=order.pk).update(
-        subtotal=order.subtotal,
-        tax_total=order.tax_total,
-        total=order.total,
+        **{field: getattr(order, field) for field in TOTAL_FIELDS},
         line_count=order.line_count,
         version=F("version") + 1,
         updated_at=now,
@@ -129,6 +200,19 @@ def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None
     )
     order.version += 1
     order.updated_at, order.updated_by = now, user
+
+
+TOTAL_FIELDS = (
+    "lines_subtotal",
+    "extras_subtotal",
+    "discount_total",
+    "subtotal",
+    "tax_total",
+    "total",
+    "base_subtotal",
+    "base_tax_total",
+    "base_total",
+)
 
 
 # --- input checks --------------------------------------------------------------------------
@@ -276,8 +360,15 @@ HEADER_FIELDS = (
     "salesperson",
     "priority",
     "notes",
+    "payment_terms_kind",
+    "payment_terms_days",
+    "prices_include_tax",
+    "discount_percent",
+    "discount_amount",
 )
-PENDING_ONLY_FIELDS = ("customer", "currency")
+PENDING_ONLY_FIELDS = ("customer", "currency", "prices_include_tax")
+# Changing them changes the amounts: the totals are stored again.
+AMOUNT_FIELDS = ("discount_percent", "discount_amount", "currency", "order_date", "customer")
 # Set by the services themselves; the user may be None (system, demo data, imports).
 AUDIT_EXCLUDE = ["reference_number", "customer_name", "created_by", "updated_by"]
 
@@ -292,6 +383,31 @@ def _default_addresses(customer: Customer) -> tuple[str, str]:
         if address.is_default_billing:
             bill_to = address.as_text(customer.name)
     return ship_to, bill_to or ship_to
+
+
+def _customer_terms(customer: Customer) -> dict:
+    """What an order copies from its customer for tax and payment."""
+    return {
+        "tax_treatment": customer.tax_treatment,
+        "tax_country": customer.country,
+        "customer_tax_number": customer.tax_number,
+        "payment_terms_kind": customer.payment_terms_kind,
+        "payment_terms_days": customer.payment_terms_days,
+    }
+
+
+def _freeze_rate(order: SalesOrder) -> list[str]:
+    """Take the rate of the order's currency on its order date; the fields changed.
+    Raises SalesOrderError for a code that is not ISO 4217, MissingRateError."""
+    try:
+        validate_currency_code(order.currency)
+    except ValidationError as error:
+        raise SalesOrderError({"currency": error.messages}) from None
+    quote = exchange_rate_for(currency=order.currency, on=order.order_date)
+    order.currency_rate = quote.rate
+    order.currency_rate_source = quote.source
+    order.currency_rate_date = quote.date
+    return ["currency_rate", "currency_rate_source", "currency_rate_date"]
 
 
 def _check_contact(contact, customer: Customer) -> None:
@@ -317,11 +433,14 @@ def salesorder_create(
     salesperson: AbstractBaseUser | None = None,
     priority: int = 0,
     notes: str = "",
+    prices_include_tax: bool = False,
 ) -> SalesOrder:
     """Create a Pending order for an active customer, numbered by the reference pattern.
 
-    Copies the customer's name, currency and default addresses unless given. Locks the
-    settings row (numbering). Raises InactiveCustomerError, OrderReferenceError, SalesOrderError.
+    Copies the customer's name, currency, default addresses (unless given), tax treatment,
+    country, VAT number and payment terms, and freezes the exchange rate of the order date.
+    Locks the settings row (numbering). Raises InactiveCustomerError, OrderReferenceError,
+    MissingRateError (no rate for the currency on the order date), SalesOrderError.
     """
     customer = Customer.objects.get(pk=customer.pk)
     if not customer.active:
@@ -331,6 +450,12 @@ def salesorder_create(
     order_date = order_date or timezone.localdate()
     _check_dates(order_date, target_date)
     _check_contact(contact, customer)
+    currency = (currency or customer.currency).upper()
+    try:
+        validate_currency_code(currency)
+    except ValidationError as error:
+        raise SalesOrderError({"currency": error.messages}) from None
+    quote = exchange_rate_for(currency=currency, on=order_date)
     default_ship, default_bill = (
         _default_addresses(customer) if ship_to is None or bill_to is None else ("", "")
     )
@@ -345,7 +470,12 @@ def salesorder_create(
         order_date=order_date,
         target_date=target_date,
         requested_delivery_date=requested_delivery_date,
-        currency=(currency or customer.currency).upper(),
+        currency=currency,
+        currency_rate=quote.rate,
+        currency_rate_source=quote.source,
+        currency_rate_date=quote.date,
+        prices_include_tax=bool(prices_include_tax),
+        **_customer_terms(customer),
         ship_to=default_ship if ship_to is None else ship_to,
         bill_to=default_bill if bill_to is None else bill_to,
         contact=contact,
@@ -376,8 +506,12 @@ def salesorder_update(
 ) -> SalesOrder:
     """Change the order's header fields (see HEADER_FIELDS). Locks the order row.
 
-    Customer and currency change only while Pending. Raises StaleOrderError when the order
-    changed since `expected_version`, OrderStateError on a Complete/Cancelled order.
+    Customer, currency and prices-include-tax change only while Pending (the last only
+    while the order has no lines); a new customer brings its addresses, currency, tax
+    treatment and payment terms. While Pending a new currency or order date freezes the rate
+    of that date again. Amounts follow in the same transaction. Raises StaleOrderError when
+    the order changed since `expected_version`, OrderStateError on a Complete/Cancelled
+    order, MissingRateError, LineError (a discount larger than the lines, a negative total).
     """
     unknown = set(changes) - set(HEADER_FIELDS)
     if unknown:
@@ -389,6 +523,10 @@ def salesorder_update(
         current = getattr(order, field)
         if field == "currency":
             value = (value or "").upper()
+        if field in ("discount_percent", "discount_amount"):
+            value = _order_discount(value, field)
+        if field == "payment_terms_days":
+            value = int(value or 0)
         if current == value:
             continue
         if field in PENDING_ONLY_FIELDS and not order.is_pending():
@@ -417,6 +555,26 @@ def salesorder_update(
             if field not in changed and getattr(order, field) != value:
                 setattr(order, field, value)
                 changed.append(field)
+        for field, value in _customer_terms(order.customer).items():
+            if getattr(order, field) != value and field not in changed:
+                setattr(order, field, value)
+                changed.append(field)
+    if "prices_include_tax" in changed and order.line_count:
+        raise OrderStateError(
+            {
+                "prices_include_tax": "Whether prices include tax can only change while the "
+                "order has no lines."
+            }
+        )
+    if order.discount_percent and order.discount_amount:
+        raise SalesOrderError(
+            {"discount_amount": "Give the order discount as an amount or a percent, not both."}
+        )
+    rate_changed = False
+    if order.is_pending() and ({"currency", "order_date"} & set(changed)):
+        before = order.currency_rate
+        changed += _freeze_rate(order)
+        rate_changed = order.currency_rate != before
     _check_dates(order.order_date, order.target_date)
     _check_contact(order.contact, order.customer)
     try:
@@ -424,11 +582,113 @@ def salesorder_update(
     except ValidationError as error:
         raise SalesOrderError(error.message_dict) from None
     order.save(update_fields=changed)
-    labels = ", ".join(
-        str(SalesOrder._meta.get_field(f).verbose_name) for f in changed if f != "customer_name"
-    )
+    if order.is_pending() and {"currency", "customer"} & set(changed):
+        _reprice_lines(order, every_line=True, retax="customer" in changed)
+    elif rate_changed:
+        _reprice_lines(order)
+    if rate_changed or set(AMOUNT_FIELDS) & set(changed):
+        _refresh_totals(order=order, user=user)
+    shown = [f for f in changed if SalesOrder._meta.get_field(f).editable or f == "currency_rate"]
+    labels = ", ".join(str(SalesOrder._meta.get_field(f).verbose_name) for f in shown)
     salesorder_change_record(
         order=order, kind=Kind.UPDATED, message=f"Changed {labels}.", user=user
+    )
+    return order
+
+
+def _order_discount(value, field: str) -> Decimal:
+    label = "order discount percent" if field == "discount_percent" else "order discount"
+    number = _decimal(ZERO if value in (None, "") else value, field=field, label=label)
+    if number < 0:
+        raise SalesOrderError({field: f"The {label} cannot be negative."})
+    if field == "discount_percent" and number > 100:
+        raise SalesOrderError({field: "An order discount is between 0 and 100 percent."})
+    if number != number.quantize(CENT):
+        raise SalesOrderError({field: f"The {label} has at most 2 decimal places."})
+    return number
+
+
+def _reprice_lines(order: SalesOrder, *, every_line: bool = False, retax: bool = False) -> None:
+    """Price again, for the order's currency, rate and customer, its lines priced by
+    conversion, or with `every_line` (a new currency or customer) every line not priced by
+    hand; with `retax` (a new customer) tax again the lines whose tax was not picked by hand.
+    For a Pending order only; queries: the lines with their parts and breaks, one per line
+    for its price lists (and tax rule), one bulk UPDATE."""
+    lines = SalesOrderLine.objects.filter(order_id=order.pk).select_related(
+        "part__default_tax_rate"
+    )
+    if every_line:
+        lines = lines.exclude(price_source=SalesOrderLine.PriceSource.MANUAL)
+    else:
+        lines = lines.filter(price_source=SalesOrderLine.PriceSource.CONVERSION)
+    lines = list(lines.prefetch_related("part__price_breaks"))
+    for line in lines:
+        line.order = order
+        if retax and not line.tax_overridden:
+            line.apply_tax(_tax_charge(order, line.part.default_tax_rate), overridden=False)
+        line.apply_price(line.part, None, suggestion=_suggestion(order, line.part, line.quantity))
+        line.apply_amounts()
+    SalesOrderLine.objects.bulk_update(
+        lines,
+        [
+            "unit_price",
+            "price_source",
+            "price_source_label",
+            "tax_rate",
+            "tax_name",
+            "tax_percent",
+            "tax_rule",
+            "tax_note",
+            "subtotal",
+            "order_discount",
+            "tax_amount",
+            "total",
+        ],
+        batch_size=2000,
+    )
+
+
+@transaction.atomic
+def salesorder_rate_set(
+    *,
+    order: SalesOrder,
+    rate,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Set the order's exchange rate by hand (Managers, while Pending): its source becomes
+    "Entered by hand"; lines priced by conversion follow it, and the base totals. Locks the
+    order. Raises OrderStateError when it is not Pending or is in the base currency,
+    AccountingError for a rate <= 0 or above 1,000,000, StaleOrderError."""
+    order = _lock_order(order, expected_version)
+    if not order.is_pending():
+        raise OrderStateError(
+            {
+                "currency_rate": f"{order.reference} is {order.get_status_display()}; its "
+                "exchange rate can only change while it is Pending."
+            }
+        )
+    if order.in_base_currency:
+        raise OrderStateError(
+            {"currency_rate": f"{order.reference} is in the base currency; its rate is 1."}
+        )
+    _currency, rate = exchange_rate_check(currency=order.currency, rate=rate)
+    if rate == order.currency_rate and order.currency_rate_source == RateSource.MANUAL:
+        return order
+    before = order.currency_rate
+    order.currency_rate, order.currency_rate_source = rate, RateSource.MANUAL
+    order.currency_rate_date = order.order_date
+    order.save(update_fields=["currency_rate", "currency_rate_source", "currency_rate_date"])
+    _reprice_lines(order)
+    _refresh_totals(order=order, user=user)
+    salesorder_event_record(
+        order=order,
+        kind=Kind.UPDATED,
+        message=(
+            f"Changed the exchange rate from {before.normalize():f} to {rate.normalize():f} "
+            f"{base_currency()} per {order.currency}."
+        ),
+        user=user,
     )
     return order
 
@@ -441,6 +701,25 @@ def _fresh_part(part: Part) -> Part:
         Part.objects.select_related("default_tax_rate")
         .prefetch_related("price_breaks")
         .get(pk=part.pk)
+    )
+
+
+def _suggestion(order: SalesOrder, part: Part, quantity: Decimal):
+    """The part's price for the order: its customer's or currency's price list, else the base
+    price converted at the order's rate (inventory.pricing.suggest_price_in)."""
+    return suggest_price_in(
+        part,
+        quantity,
+        currency=order.currency,
+        rate=order.currency_rate,
+        customer_id=order.customer_id,
+    )
+
+
+def _tax_charge(order: SalesOrder, tax_rate):
+    """What the tax rules charge the order's customer instead of `tax_rate` (one query)."""
+    return tax_charge_for(
+        tax_rate=tax_rate, treatment=order.tax_treatment, country=order.tax_country
     )
 
 
@@ -465,8 +744,10 @@ def salesorder_line_add(
     notes: str = "",
     expected_version: int | None = None,
 ) -> SalesOrderLine:
-    """Add a part to the order, priced by its price breaks for the quantity unless
-    `unit_price` is given, taxed at the part's default rate unless `tax_rate` is given.
+    """Add a part to the order, priced for the quantity in the order's currency (price
+    lists, else the base price converted at the order's rate) unless `unit_price` is given,
+    taxed by the tax rules for the part's default rate and the customer's treatment and
+    country unless `tax_rate` is given (None: untaxed).
 
     Locks the order row; a constant number of queries whatever the order's size.
     Raises LineError (bad part, quantity, price, discount; a quantity beyond the decimals of
@@ -493,7 +774,8 @@ def salesorder_line_add(
         quantity=quantity,
         unit_price=unit_price,
         discount_percent=discount,
-        tax_rate=tax_rate,
+        tax_rate=_tax_charge(order, part.default_tax_rate) if tax_rate is UNSET else tax_rate,
+        suggestion=_suggestion(order, part, quantity),
         target_date=target_date,
         notes=notes,
         sort_order=order.line_count + 1,
@@ -516,6 +798,7 @@ def _lock_order_and_row(row, expected_version: int | None, noun: str):
         locked = model.objects.select_for_update().get(pk=row.pk, order_id=order.pk)
     except model.DoesNotExist:
         raise LineError(f"That {noun} is no longer on the order; reload the page.") from None
+    locked.order = order
     return order, locked
 
 
@@ -569,16 +852,20 @@ def salesorder_line_update(
         )
     if unit_price is not UNSET or (quantity_changed and not line.price_overridden):
         part = _fresh_part(line.part)
+        suggestion = _suggestion(order, part, line.quantity)
         if unit_price is UNSET:
-            line.apply_price(part, None)
+            line.apply_price(part, None, suggestion=suggestion)
         else:
             price = None if unit_price in (None, "") else _unit_price(unit_price)
-            line.apply_price(part, price)
+            line.apply_price(part, price, suggestion=suggestion)
     if tax_rate is not UNSET:
         default = (
             TaxRate.objects.filter(parts=line.part_id).first() if tax_rate is not None else None
         )
-        line.apply_tax(tax_rate, overridden=tax_rate is None or tax_rate != default)
+        if tax_rate is not None and tax_rate == default:
+            line.apply_tax(_tax_charge(order, default), overridden=False)
+        else:
+            line.apply_tax(tax_rate, overridden=True)
     if target_date is not UNSET:
         line.target_date = target_date
     if notes is not UNSET:
@@ -635,13 +922,17 @@ def _apply_extra(extra, *, description, quantity, unit_price, tax_rate) -> None:
         extra.quantity = _quantity(quantity)
     if unit_price is not UNSET:
         extra.unit_price = _unit_price(unit_price, allow_negative=True)
-    if tax_rate is not UNSET:
+    if tax_rate is STANDARD:
+        standard = TaxRate.objects.filter(standard=True, active=True).first()
+        apply_tax(extra, _tax_charge(extra.order, standard), overridden=False)
+    elif tax_rate is not UNSET:
         apply_tax(extra, tax_rate, overridden=False)
-    extra.subtotal, extra.tax_amount, extra.total = line_amounts(
+    extra.subtotal, _discount, extra.tax_amount, extra.total = gross_line_amounts(
         quantity=extra.quantity,
         unit_price=extra.unit_price,
         discount_percent=ZERO,
         tax_percent=extra.tax_percent,
+        prices_include_tax=extra.order.prices_include_tax,
     )
     check_amount(extra)
 
@@ -654,17 +945,20 @@ def salesorder_extra_line_add(
     unit_price,
     user: AbstractBaseUser | None,
     quantity=Decimal("1"),
-    tax_rate: TaxRate | None = None,
+    tax_rate=STANDARD,
     expected_version: int | None = None,
 ) -> SalesOrderExtraLine:
-    """Add a charge (shipping, handling) or, with a negative price, a rebate. Locks the order."""
+    """Add a charge (shipping, handling) or, with a negative price, a rebate. Locks the order.
+
+    `tax_rate`: a TaxRate, None (untaxed) or STANDARD: the standard rate as the tax rules
+    charge the order's customer. Raises LineError (bad input; a rebate that would take the
+    order's total below zero), StaleOrderError, OrderStateError."""
+    order = _lock_order(order, expected_version)
+    _require_editable(order)
     extra = SalesOrderExtraLine(order=order)
     _apply_extra(
         extra, description=description, quantity=quantity, unit_price=unit_price, tax_rate=tax_rate
     )
-    order = _lock_order(order, expected_version)
-    _require_editable(order)
-    extra.order = order
     extra.sort_order = 0
     extra.save()
     _refresh_totals(order=order, user=user)

@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounting.models import base_currency
 from core.badges import Badges
 from core.columns import BadgeColumn, IsoDateColumn, iso_date
 from core.numbers import format_amount
@@ -26,11 +27,22 @@ class TargetDateColumn(IsoDateColumn):
 
 
 class TotalColumn(tables.Column):
+    """The total in the base currency (what it sorts and filters by), and beneath it the
+    document's own total when the order is in another currency."""
+
     def render(self, record):
-        return f"{format_amount(record.total)} {record.currency}"
+        base = f"{format_amount(record.base_total)} {base_currency()}"
+        if record.currency == base_currency():
+            return base
+        return format_html(
+            '{}<br><small class="text-body-secondary">{} {}</small>',
+            base,
+            format_amount(record.total),
+            record.currency,
+        )
 
     def value(self, record):
-        return f"{record.total:.2f}"
+        return f"{record.base_total:.2f}"
 
 
 class SalesOrderTable(tables.Table):
@@ -45,7 +57,12 @@ class SalesOrderTable(tables.Table):
     target_date = TargetDateColumn(verbose_name="Target date")
     line_count = tables.Column(verbose_name="Lines", attrs={"td": {"class": "text-end"}})
     currency = tables.Column(visible=False)
-    total = TotalColumn(attrs={"td": {"class": "text-end text-nowrap"}})
+    total = TotalColumn(
+        verbose_name=f"Total ({base_currency()})",
+        order_by=("base_total", "pk"),
+        attrs={"td": {"class": "text-end text-nowrap"}},
+    )
+    document_total = tables.Column(accessor="total", verbose_name="Document total", visible=False)
 
     class Meta:
         model = SalesOrder
@@ -60,6 +77,7 @@ class SalesOrderTable(tables.Table):
             "line_count",
             "total",
             "currency",
+            "document_total",
         )
         order_by = ("-reference",)
         empty_text = "No sales orders match."

@@ -26,6 +26,7 @@ from salesorders.forms import (
     ExtraLineForm,
     LineAddForm,
     LineUpdateForm,
+    RateForm,
     SalesOrderCreateForm,
     SalesOrderSettingsForm,
     SalesOrderUpdateForm,
@@ -90,6 +91,7 @@ class SalesOrderCreateView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
                 salesperson=data["salesperson"],
                 priority=data["priority"] or 0,
                 notes=data["notes"],
+                prices_include_tax=data["prices_include_tax"],
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -132,6 +134,10 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
         context.update(page.as_context())
         if page.can_edit:
             context.update(self.line_links(page))
+        if self.object.is_pending() and self.request.user.has_perm(RATE_PERMISSION):
+            context["rate_form"] = RateForm(
+                initial={"version": self.object.version, "currency_rate": self.object.currency_rate}
+            )
         return context
 
     def line_links(self, page: selectors.OrderPage) -> dict:
@@ -163,6 +169,35 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
         return {"editing": editing, "close_edit_href": f"?{query.urlencode()}#line-{editing.pk}"}
 
 
+RATE_PERMISSION = "salesorders.change_rate_salesorder"
+
+
+class SalesOrderRateView(PermissionRequiredMixin, View):
+    """POST-only: a manager sets the exchange rate of a Pending order by hand."""
+
+    http_method_names = ["post"]
+    permission_required = RATE_PERMISSION
+
+    def post(self, request, pk):
+        order = get_object_or_404(SalesOrder, pk=pk)
+        form = RateForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+            return redirect(order)
+        try:
+            services.salesorder_rate_set(
+                order=order,
+                rate=form.cleaned_data["currency_rate"],
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{order.reference}: exchange rate saved.")
+        return redirect(order)
+
+
 class SalesOrderPrintView(PermissionRequiredMixin, DetailView):
     """An order confirmation a customer could receive: every line, on one page."""
 
@@ -175,6 +210,7 @@ class SalesOrderPrintView(PermissionRequiredMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context["lines"] = list(self.object.lines.all())
         context["extra_lines"] = list(self.object.extra_lines.all())
+        context["tax_notes"] = selectors.tax_notes_of(context["lines"] + context["extra_lines"])
         return context
 
 
@@ -212,6 +248,9 @@ class SalesOrderUpdateView(PermissionRequiredMixin, FormView):
     def form_valid(self, form):
         data = dict(form.cleaned_data)
         version = data.pop("version")
+        for name in ("payment_terms_kind", "payment_terms_days"):
+            if data.get(name) in (None, ""):
+                data.pop(name)  # left blank: keep the order's terms
         try:
             services.salesorder_update(
                 order=self.order, user=self.request.user, expected_version=version, **data
@@ -475,7 +514,17 @@ class LineDeleteView(LineMixin, View):
 # --- extra lines ---------------------------------------------------------------------------
 
 
-class ExtraLineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
+class ExtraTaxMixin:
+    def get_form_kwargs(self):
+        self.tax_rates = list(TaxRate.objects.filter(active=True))
+        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
+
+    def chosen_tax(self, form):
+        tax = chosen_tax_rate(form.cleaned_data["tax_rate"], self.tax_rates)
+        return services.STANDARD if tax == "default" else tax
+
+
+class ExtraLineAddView(SubmitOnceMixin, ExtraTaxMixin, OrderChildMixin, FormView):
     form_class = ExtraLineForm
     template_name = "salesorders/line_form.html"
 
@@ -490,7 +539,7 @@ class ExtraLineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
                 description=data["description"],
                 quantity=data["quantity"],
                 unit_price=data["unit_price"],
-                tax_rate=data["tax_rate"],
+                tax_rate=self.chosen_tax(form),
                 user=self.request.user,
                 expected_version=data["version"],
             )
@@ -514,9 +563,16 @@ class ExtraLineMixin(OrderChildMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ExtraLineUpdateView(ExtraLineMixin, FormView):
+class ExtraLineUpdateView(ExtraTaxMixin, ExtraLineMixin, FormView):
     form_class = ExtraLineForm
     template_name = "salesorders/line_form.html"
+
+    @staticmethod
+    def tax_initial(extra) -> str:
+        """Blank (the standard rate through the rules) when that is how it was taxed."""
+        if extra.tax_rule_id or extra.tax_note or (extra.tax_rate and extra.tax_rate.standard):
+            return ""
+        return str(extra.tax_rate_id) if extra.tax_rate_id else "none"
 
     def get_initial(self):
         extra = self.extra
@@ -525,7 +581,7 @@ class ExtraLineUpdateView(ExtraLineMixin, FormView):
             "description": extra.description,
             "quantity": _plain(extra.quantity),
             "unit_price": _plain(extra.unit_price),
-            "tax_rate": extra.tax_rate_id,
+            "tax_rate": self.tax_initial(extra),
         }
 
     def form_valid(self, form):
@@ -538,7 +594,7 @@ class ExtraLineUpdateView(ExtraLineMixin, FormView):
                 description=data["description"],
                 quantity=data["quantity"],
                 unit_price=data["unit_price"],
-                tax_rate=data["tax_rate"],
+                tax_rate=self.chosen_tax(form),
             )
         except ValidationError as error:
             add_service_error(form, error)

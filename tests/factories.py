@@ -8,8 +8,17 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounting.models import ExchangeRate, RateSource, TaxRule
 from customers.models import Address, Contact, Customer
-from inventory.models import Part, PriceBreak, StockItem, StockLocation, TaxRate
+from inventory.models import (
+    Part,
+    PriceBreak,
+    PriceList,
+    PriceListPrice,
+    StockItem,
+    StockLocation,
+    TaxRate,
+)
 from salesorders.models import SalesOrder, SalesOrderExtraLine, SalesOrderLine
 from shipping.models import Allocation, Shipment
 
@@ -73,6 +82,44 @@ class TaxRateFactory(factory.django.DjangoModelFactory):
     percent = Decimal("20.000")
 
 
+class ExchangeRateFactory(factory.django.DjangoModelFactory):
+    """One unit of `currency` is worth `rate` EUR (the test base currency) on `date`."""
+
+    class Meta:
+        model = ExchangeRate
+        django_get_or_create = ("currency", "date")
+
+    date = factory.LazyFunction(timezone.localdate)
+    currency = "GBP"
+    rate = Decimal("1.15")
+    source = RateSource.ECB
+
+
+class TaxRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRule
+
+    name = factory.Sequence(lambda n: f"Rule {n + 1}")
+    charged_rate = factory.SubFactory(TaxRateFactory, name="Zero 0%", percent=Decimal("0"))
+
+
+class PriceListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceList
+
+    name = factory.LazyAttribute(lambda o: f"{o.currency} prices")
+    currency = "GBP"
+
+
+class PriceListPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceListPrice
+
+    price_list = factory.SubFactory(PriceListFactory)
+    min_quantity = Decimal("1")
+    unit_price = Decimal("9.0000")
+
+
 class PartFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Part
@@ -130,6 +177,10 @@ class SalesOrderFactory(factory.django.DjangoModelFactory):
     customer_name = factory.LazyAttribute(lambda o: o.customer.name)
     currency = factory.LazyAttribute(lambda o: o.customer.currency)
     target_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+    # At rate 1 the base totals are the document's (set currency_rate and base_* together).
+    base_subtotal = factory.LazyAttribute(lambda o: getattr(o, "subtotal", Decimal("0")))
+    base_tax_total = factory.LazyAttribute(lambda o: getattr(o, "tax_total", Decimal("0")))
+    base_total = factory.LazyAttribute(lambda o: getattr(o, "total", Decimal("0")))
 
 
 class SalesOrderLineFactory(factory.django.DjangoModelFactory):

@@ -27,7 +27,8 @@ their models' `Kind`s. Only the writing is bulk. The data keeps every rule the a
 Rows get explicit primary keys, so children can be written without reading ids back; the whole
 run is one transaction (foreign keys are checked at commit), and the sequences are moved past the
 new ids at the end. Modules: `customers`, `stock` (tax rates, locations, parts, price breaks,
-stock items and their ledger), `orders` (salespeople, orders, lines, extra lines, events),
+stock items and their ledger), `rates` (the ECB rates of the orders' currencies, each order's
+rate of its date), `orders` (salespeople, orders, lines, extra lines, events),
 `shipping` (shipments and allocations), `writer` (the bulk writer), `words`.
 """
 
@@ -35,7 +36,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from bench.generate import customers, orders, stock
+from bench.generate import customers, orders, rates, stock
 from bench.generate.run import CUSTOMER_PREFIX, PART_PREFIX, Run
 from bench.generate.writer import explicit_timestamps
 from customers.models import Customer
@@ -48,6 +49,7 @@ def generate(**options) -> Run:
     run = Run(**options)
     with explicit_timestamps(Customer, Part, StockItem, SalesOrder):
         orders.build_salespeople(run)
+        rates.build_rates(run)
         stock.build_taxes_and_locations(run)
         customers.build_customers(run)
         stock.build_parts(run)

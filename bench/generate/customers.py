@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pycountry
+from django.conf import settings
+
 from bench.generate.run import CUSTOMER_PREFIX, Run
 from bench.generate.words import (
     COMPANY_FORMS,
@@ -15,6 +18,7 @@ from bench.generate.words import (
     PLACES,
     STREETS,
 )
+from core.currency import EU_COUNTRIES, TaxTreatment
 from customers.models import Address, Contact, Customer
 
 
@@ -27,6 +31,15 @@ class CustomerInfo:
     currency: str
     address: str
     contact_id: int
+    country: str = ""
+    tax_treatment: str = TaxTreatment.DOMESTIC
+    tax_number: str = ""
+
+
+def _treatment(code: str) -> str:
+    if code == settings.COMPANY_COUNTRY:
+        return TaxTreatment.DOMESTIC
+    return TaxTreatment.REVERSE_CHARGE if code in EU_COUNTRIES else TaxTreatment.EXPORT
 
 
 def build_customers(run: Run) -> None:
@@ -44,6 +57,8 @@ def build_customers(run: Run) -> None:
         elif n % 97 == 0:
             name = f'{name}, "Depot {n}"; North'  # punctuation that feeds must escape
         city, country, currency = rng.choice(PLACES)
+        code = pycountry.countries.lookup(country).alpha_2
+        treatment = _treatment(code)
         number = start + n + 1
         customer = w.add(
             Customer,
@@ -53,6 +68,9 @@ def build_customers(run: Run) -> None:
             phone=f"+49 30 {n:07d}",
             currency=currency,
             payment_terms_days=rng.choice([14, 30, 30, 45, 60]),
+            country=code,
+            tax_treatment=treatment,
+            tax_number=f"{code}{number:09d}" if treatment != TaxTreatment.EXPORT else "",
             active=rng.random() > 0.02 or n == 0,
             created_at=created,
             updated_at=created,
@@ -76,7 +94,16 @@ def build_customers(run: Run) -> None:
             email=f"buyer@customer{number}.example.com",
         )
         run.customers.append(
-            CustomerInfo(customer.id, name, currency, address.as_text(name), contact.id)
+            CustomerInfo(
+                customer.id,
+                name,
+                currency,
+                address.as_text(name),
+                contact.id,
+                code,
+                treatment,
+                customer.tax_number,
+            )
         )
         w.maybe_flush()
     w.flush()

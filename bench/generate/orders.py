@@ -9,12 +9,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import models
 
+from accounting.models import base_currency
+from accounting.selectors import TREATMENT_DEFAULTS, TaxCharge
 from bench.generate import shipping
 from bench.generate.run import USER_PREFIX, Run
 from bench.generate.words import FIRST_NAMES, HOLD_REASONS, LAST_NAMES, QUANTITIES
-from core.numbers import ZERO, line_amounts
+from core.currency import from_base_unit_price, in_base
+from core.numbers import ZERO, gross_line_amounts
 from inventory.pricing import suggest_unit_price
 from salesorders.models import (
+    UNSET,
     SalesOrder,
     SalesOrderEvent,
     SalesOrderExtraLine,
@@ -115,20 +119,36 @@ class LineRows:
         self.rows: dict[tuple, list] = {}
 
     def line(self, *, order, part, quantity, unit_price, discount_percent, sort_order):
-        key = (part.id, quantity, discount_percent, unit_price)
+        """The line as from_part builds it in the base currency, for a domestic customer;
+        on an order in another currency or abroad, its price converted at the order's rate
+        (as salesorders.services prices it without a price list) and its tax as the
+        treatment's default charges it."""
+        key = (part.id, quantity, discount_percent, unit_price, order.tax_treatment)
         row = self.rows.get(key)
         if row is None:
+            charge = TREATMENT_DEFAULTS.get(order.tax_treatment)
             built = SalesOrderLine.from_part(
                 order=order,
                 part=part,
                 quantity=quantity,
                 unit_price=unit_price,
                 discount_percent=discount_percent,
+                tax_rate=TaxCharge(None, charge[0], ZERO, note=charge[1]) if charge else UNSET,
             )
             row = self.rows[key] = [getattr(built, name) for name in self.fields]
         line = SalesOrderLine(*row)
         line.order_id, line.sort_order = order.id, sort_order
         line.part = part  # shipments read it
+        if order.currency_rate != 1 and line.price_source != SalesOrderLine.PriceSource.MANUAL:
+            line.unit_price = from_base_unit_price(line.unit_price, order.currency_rate)
+            line.price_source = SalesOrderLine.PriceSource.CONVERSION
+            line.price_source_label += f", converted from {base_currency()}"
+            line.subtotal, line.order_discount, line.tax_amount, line.total = gross_line_amounts(
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                tax_percent=line.tax_percent,
+            )
         return line
 
 
@@ -143,6 +163,8 @@ def build_lines(run: Run, order: SalesOrder, size: int) -> list[SalesOrderLine]:
         manual_price = None
         if rng.random() < 0.02:
             suggested = suggest_unit_price(part, quantity).unit_price
+            if order.currency_rate != 1:
+                suggested = from_base_unit_price(suggested, order.currency_rate)
             manual_price = (suggested * Decimal("0.9")).quantize(Decimal("0.0001"))
         discount = ZERO if rng.random() < 0.85 else Decimal(rng.choice([5, 10, 15]))
         line = run.line_rows.line(
@@ -162,8 +184,12 @@ def build_extra_line(run: Run, order: SalesOrder) -> SalesOrderExtraLine:
     extra = SalesOrderExtraLine(
         order=order, description="Shipping and handling", quantity=1, unit_price=EXTRA_CHARGE
     )
-    apply_tax(extra, run.taxes[0], overridden=False)
-    extra.subtotal, extra.tax_amount, extra.total = line_amounts(
+    charge = TREATMENT_DEFAULTS.get(order.tax_treatment)
+    if charge:
+        apply_tax(extra, TaxCharge(None, charge[0], ZERO, note=charge[1]), overridden=False)
+    else:
+        apply_tax(extra, run.taxes[0], overridden=False)
+    extra.subtotal, _discount, extra.tax_amount, extra.total = gross_line_amounts(
         quantity=extra.quantity,
         unit_price=extra.unit_price,
         discount_percent=ZERO,
@@ -181,6 +207,7 @@ def build_order(run: Run, plan: dict, number: int, pattern: str) -> None:
     if status in (S.COMPLETE, S.CANCELLED) and rng.random() < 0.1:
         target = None
     salesperson = rng.choice(run.salespeople)
+    quote = run.rate_of(customer.currency, day)
     order = w.add(
         SalesOrder,
         reference=format_reference(pattern, number, day),
@@ -193,6 +220,13 @@ def build_order(run: Run, plan: dict, number: int, pattern: str) -> None:
         order_date=day,
         target_date=target,
         currency=customer.currency,
+        currency_rate=quote.rate,
+        currency_rate_source=quote.source,
+        currency_rate_date=quote.date,
+        tax_treatment=customer.tax_treatment,
+        tax_country=customer.country,
+        customer_tax_number=customer.tax_number,
+        payment_terms_days=30,
         ship_to=customer.address,
         bill_to=customer.address,
         contact_id=customer.contact_id,
@@ -207,12 +241,17 @@ def build_order(run: Run, plan: dict, number: int, pattern: str) -> None:
 
     lines = build_lines(run, order, plan["size"])
     amounts = [(line.subtotal, line.tax_amount) for line in lines]
+    order.lines_subtotal = sum((subtotal for subtotal, _tax in amounts), ZERO)
     if rng.random() < 0.15 and not mark:
         extra = build_extra_line(run, order)
+        order.extras_subtotal = extra.subtotal
         amounts.append((extra.subtotal, extra.tax_amount))
     order.subtotal = sum((subtotal for subtotal, _tax in amounts), ZERO)
     order.tax_total = sum((tax for _subtotal, tax in amounts), ZERO)
     order.total, order.line_count = order.subtotal + order.tax_total, len(lines)
+    order.base_subtotal = in_base(order.subtotal, order.currency_rate)
+    order.base_tax_total = in_base(order.tax_total, order.currency_rate)
+    order.base_total = order.base_subtotal + order.base_tax_total
 
     # Lifecycle, shipments and allocations.
     was_issued = status not in (S.PENDING, S.CANCELLED) or rng.random() < 0.5

@@ -7,11 +7,13 @@ scenario working as the pages and services change, so `python -m bench` cannot r
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounting.selectors import tax_charge_for
 from bench import scenarios  # noqa: F401 - registers the scenarios
 from bench.harness import REGISTRY, run_scenario
 from bench.invariants import check
 from customers.models import Customer
 from inventory.models import StockMovement
+from inventory.pricing import suggest_price_in
 from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine, SalesOrderSettings
 from tests.factories import CustomerFactory
 
@@ -58,21 +60,37 @@ def test_generated_lines_are_what_the_snapshot_constructor_builds():
         "tax_amount",
         "total",
     ]
-    lines = SalesOrderLine.objects.select_related("part__default_tax_rate").prefetch_related(
-        "part__price_breaks"
-    )
+    lines = SalesOrderLine.objects.select_related(
+        "order", "part__default_tax_rate"
+    ).prefetch_related("part__price_breaks")
     sources = set()
     for line in lines:
+        order = line.order
         expected = SalesOrderLine.from_part(
-            order=SalesOrder(pk=line.order_id),
+            order=order,
             part=line.part,
             quantity=line.quantity,
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,
+            # As the services price and tax it: in the order's currency at its rate, by the
+            # customer's tax treatment.
+            suggestion=suggest_price_in(
+                line.part,
+                line.quantity,
+                currency=order.currency,
+                rate=order.currency_rate,
+                customer_id=order.customer_id,
+            ),
+            tax_rate=tax_charge_for(
+                tax_rate=line.part.default_tax_rate,
+                treatment=order.tax_treatment,
+                country=order.tax_country,
+            ),
         )
         assert [getattr(line, f) for f in fields] == [getattr(expected, f) for f in fields]
         sources.add(line.price_source)
-    assert sources == set(SalesOrderLine.PriceSource)
+    # The generator makes no price lists: every other source is there.
+    assert sources == set(SalesOrderLine.PriceSource) - {SalesOrderLine.PriceSource.PRICE_LIST}
 
 
 def test_generated_history_and_ledger_use_the_apps_kinds():

@@ -86,7 +86,7 @@ def test_detail_pages_query_count_constant(
         item = services.stock_receive(
             part=part, location=location, quantity=Decimal("3"), user=warehouse_user
         )
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         page = warehouse_client.get(part.get_absolute_url())
     assert page.status_code == 200
     with django_assert_max_num_queries(12):

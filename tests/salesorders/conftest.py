@@ -7,6 +7,7 @@ from django.utils import timezone
 from salesorders import services
 from tests.factories import (
     CustomerFactory,
+    ExchangeRateFactory,
     PartFactory,
     PriceBreakFactory,
     SalesOrderFactory,
@@ -49,3 +50,12 @@ def order(customer, clerk):
         user=clerk,
         target_date=timezone.localdate() + datetime.timedelta(days=10),
     )
+
+
+@pytest.fixture
+def rates(db):
+    """Today's rates of USD (0.9 EUR) and GBP (1.15 EUR)."""
+    return [
+        ExchangeRateFactory(currency="USD", rate=Decimal("0.9")),
+        ExchangeRateFactory(currency="GBP", rate=Decimal("1.15")),
+    ]

@@ -60,6 +60,7 @@ def test_order_totals_are_sums_of_stored_line_amounts_plus_extra_lines_and_rebat
 
 
 def test_a_rebate_may_make_a_negative_extra_line_but_not_a_negative_part_price(order, part, clerk):
+    services.salesorder_line_add(order=order, part=part, quantity=10, user=clerk)
     extra = services.salesorder_extra_line_add(
         order=order, description="Rebate", unit_price="-3.3333", quantity=3, user=clerk
     )

@@ -37,7 +37,7 @@ S = SalesOrder.Status
 # --- creating and numbering ---------------------------------------------------------------
 
 
-def test_new_order_copies_customer_name_currency_and_default_addresses(clerk):
+def test_new_order_copies_customer_name_currency_and_default_addresses(clerk, rates):
     customer = CustomerFactory(name="Acme", currency="usd")
     AddressFactory(customer=customer, line1="1 Dock Rd", city="Hull", is_default_shipping=True)
     AddressFactory(customer=customer, line1="9 Bank St", city="Leeds", is_default_billing=True)
@@ -277,7 +277,7 @@ def test_line_changes_cost_the_same_queries_on_a_10_and_a_1000_line_order(custom
 
 
 def test_pending_orders_may_change_customer_and_currency_but_issued_ones_may_not(
-    order, part, clerk
+    order, part, clerk, rates
 ):
     other = CustomerFactory(name="Beta")
     services.salesorder_update(order=order, user=clerk, customer=other, currency="gbp")
@@ -290,7 +290,7 @@ def test_pending_orders_may_change_customer_and_currency_but_issued_ones_may_not
     services.salesorder_update(order=order, user=clerk, notes="ring first")
 
 
-def test_a_new_customer_on_a_pending_order_brings_its_addresses_and_currency(order, clerk):
+def test_a_new_customer_on_a_pending_order_brings_its_addresses_and_currency(order, clerk, rates):
     other = CustomerFactory(name="Beta", currency="USD")
     AddressFactory(customer=other, line1="1 Beta Way", is_default_shipping=True)
     services.salesorder_update(order=order, user=clerk, customer=other, ship_to=order.ship_to)

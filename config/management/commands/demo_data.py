@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+import accounting.demo
 import customers.demo
 import inventory.demo
 import salesorders.demo
@@ -73,5 +74,11 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=group))
             users[username] = user
         ctx = {"users": users, "rng": rng, "stdout": self.stdout}
-        for module in (customers.demo, inventory.demo, salesorders.demo, shipping.demo):
+        for module in (
+            customers.demo,
+            inventory.demo,
+            accounting.demo,
+            salesorders.demo,
+            shipping.demo,
+        ):
             module.build(ctx)

@@ -1,0 +1,13 @@
+from core.exceptions import DomainError
+
+
+class AccountingError(DomainError):
+    """An exchange rate or tax rule was refused."""
+
+
+class MissingRateError(AccountingError):
+    """No exchange rate for a currency on a date."""
+
+
+class TaxRuleConflictError(AccountingError):
+    """Two tax rules would apply two rates to the same case."""

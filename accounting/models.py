@@ -1,0 +1,136 @@
+"""Exchange rates to the company's base currency, and tax rules by destination."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.currency import (
+    MAX_RATE,
+    RATE,
+    TaxTreatment,
+    country_code_choices,
+    country_name,
+    validate_currency_code,
+)
+
+
+def base_currency() -> str:
+    """The company's base (accounting) currency: settings.BASE_CURRENCY."""
+    return settings.BASE_CURRENCY
+
+
+class RateSource(models.TextChoices):
+    """Where an exchange rate came from (ExchangeRate.source, SalesOrder.currency_rate_source)."""
+
+    ECB = "ecb", "ECB reference rate"
+    MANUAL = "manual", "Entered by hand"
+    API = "api", "Through the API"
+    BASE = "base", "Base currency"  # an order in the base currency: rate 1, no table row
+
+
+class ExchangeRateQuerySet(models.QuerySet):
+    def on_or_before(self, currency: str, date) -> "ExchangeRateQuerySet":
+        """The currency's rates dated `date` or earlier, latest first (served by the unique
+        index on currency and date)."""
+        return self.filter(currency=currency, date__lte=date).order_by("-date")
+
+
+class ExchangeRate(models.Model):
+    """One unit of `currency` is worth `rate` units of the base currency on `date`."""
+
+    date = models.DateField()
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    rate = models.DecimalField(
+        **RATE, help_text="What one unit of the currency is worth in the base currency."
+    )
+    source = models.CharField(
+        max_length=10,
+        choices=[(s.value, s.label) for s in RateSource if s != RateSource.BASE],
+        default=RateSource.MANUAL,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ExchangeRateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "date"],
+                name="one_exchange_rate_per_currency_and_date",
+                violation_error_message="There is already a rate for this currency on this date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0) & Q(rate__lte=MAX_RATE),
+                name="exchangerate_rate_positive_and_sane",
+                violation_error_message=(
+                    "An exchange rate must be above 0 and at most 1,000,000 base units."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.date:%Y-%m-%d}: {self.rate.normalize():f}"
+
+
+class TaxRule(models.Model):
+    """Charge `charged_rate` instead of a part's default tax rate for a tax treatment and
+    country. Empty fields match anything; the most specific matching rule wins (country,
+    then treatment, then the part's rate), and two rules for the same case are refused."""
+
+    name = models.CharField(max_length=100)
+    tax_rate = models.ForeignKey(
+        "inventory.TaxRate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="part's tax rate",
+        help_text="Blank: any.",
+    )
+    treatment = models.CharField(
+        max_length=20, choices=TaxTreatment.choices, blank=True, help_text="Blank: any."
+    )
+    country = models.CharField(
+        max_length=2, choices=country_code_choices, blank=True, help_text="Blank: any."
+    )
+    charged_rate = models.ForeignKey(
+        "inventory.TaxRate", on_delete=models.PROTECT, related_name="+", verbose_name="rate charged"
+    )
+    note = models.TextField(blank=True, help_text="Printed on documents, e.g. the legal note.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tax_rate", "treatment", "country"],
+                condition=Q(active=True, tax_rate__isnull=False),
+                name="one_taxrule_per_rate_treatment_country",
+                violation_error_message=(
+                    "Another active rule already covers this tax rate, treatment and country: "
+                    "two rules would charge two rates. Change or deactivate that rule."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["treatment", "country"],
+                condition=Q(active=True, tax_rate__isnull=True),
+                name="one_taxrule_per_treatment_country_any_rate",
+                violation_error_message=(
+                    "Another active rule for any tax rate already covers this treatment and "
+                    "country: two rules would charge two rates. Change or deactivate that rule."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def describe(self) -> str:
+        treatment = TaxTreatment(self.treatment).label if self.treatment else "any treatment"
+        country = country_name(self.country) if self.country else "any country"
+        return f"{self.tax_rate or 'any rate'}, {treatment}, {country} -> {self.charged_rate}"
+
+    @property
+    def specificity(self) -> tuple[bool, bool, bool]:
+        return (bool(self.country), bool(self.treatment), self.tax_rate_id is not None)
