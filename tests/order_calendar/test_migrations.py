@@ -13,11 +13,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from order_calendar.feeds import event_source_key
 from order_calendar.models import CalendarFeedToken, OrderCalendarEvent
-from tests.factories import SalesOrderFactory, UserFactory
+from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,7 +57,20 @@ def test_stored_events_and_feed_tokens_survive_the_move_and_old_feed_urls_still_
     OldToken = old_apps.get_model("salesorders", "CalendarFeedToken")
     OldEvent = old_apps.get_model("salesorders", "OrderCalendarEvent")
     other = UserFactory(username="olga")
-    orders = [SalesOrderFactory(reference=f"SO-{n:04d}") for n in (1, 2)]
+    # Orders as the schema of then stores them (today's model has columns added since).
+    OldOrder = old_apps.get_model("salesorders", "SalesOrder")
+    customer = CustomerFactory()
+    orders = [
+        OldOrder.objects.create(
+            reference=f"SO-{n:04d}",
+            reference_number=n,
+            customer_id=customer.pk,
+            customer_name=customer.name,
+            currency="EUR",
+            target_date=timezone.localdate(),
+        )
+        for n in (1, 2)
+    ]
     OldToken.objects.create(user_id=sales_user.pk, key="k" * 43)
     OldToken.objects.create(user_id=other.pk, key="o" * 43)
     source = event_source_key()
