@@ -93,6 +93,7 @@ class SalesOrderTable(tables.Table):
         "order_date": ("order_date", iso_date),
         "target_date": ("target_date", iso_date),
         "line_count": "line_count",
-        "total": ("total", "{:.2f}".format),
+        "total": ("base_total", "{:.2f}".format),
         "currency": "currency",
+        "document_total": ("total", "{:.2f}".format),
     }
