@@ -43,7 +43,7 @@ class RequestLimitsMiddleware:
     PostgreSQL, in every admin list filter) is a 400, and a body larger than
     ANONYMOUS_MAX_BODY_BYTES from someone not logged in (the login page takes a few hundred
     bytes) is a 413 before anything reads it. The API authenticates its tokens itself, after
-    this, and has its own body limit (core.api.views.MAX_BODY_BYTES, answered in its error envelope)."""
+    this, and has its own body limit (core.api.views.MAX_BODY_BYTES, in its error envelope)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
