@@ -99,6 +99,8 @@ class AutoAllocateSerializer(ApiSerializer):
 
 class AutoAllocateResultSerializer(serializers.Serializer):
     shipmentId = serializers.IntegerField(allow_null=True)  # noqa: N815
-    allocatedQuantity = serializers.DecimalField(**QUANTITY)  # noqa: N815
+    # Per unit of measure ({"pcs": "40.0000", "m": "3.0000"}): quantities of different units
+    # are never added.
+    allocatedQuantities = serializers.DictField(child=serializers.DecimalField(**QUANTITY))  # noqa: N815
     complete = serializers.BooleanField()
     message = serializers.CharField()

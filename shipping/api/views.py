@@ -201,7 +201,7 @@ class SalesOrderStockActionViewSet(OrderActionsMixin, ApiViewSet):
         body = AutoAllocateResultSerializer(
             {
                 "shipmentId": shipment.pk,
-                "allocatedQuantity": result.allocated_quantity,
+                "allocatedQuantities": result.allocated_by_unit(),
                 "complete": result.complete,
                 "message": result.summary(),
             }

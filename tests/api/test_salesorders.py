@@ -173,7 +173,7 @@ def test_auto_allocate_then_complete_the_shipment(api, order, stocked_part):
     assert allocated.status_code == 200, allocated.json()
     body = allocated.json()
     assert body["complete"] is True
-    assert body["allocatedQuantity"] == "4.0000"
+    assert body["allocatedQuantities"] == {"pcs": "4.0000"}
     shipment = api.get(f"{BASE}/shipments/{body['shipmentId']}?$expand=allocations").json()
     assert [a["quantity"] for a in shipment["allocations"]] == ["4.0000"]
     done = api.post(

@@ -65,7 +65,7 @@ def test_order_export_streams_every_one_of_2000_orders(sales_client):
     assert len(rows) == 2001
     assert {row[0] for row in rows[1:]} == {f"SO-{n:05d}" for n in range(1, 2001)}
     assert rows[1][:2] == ["SO-02000", "Bulk Buyer"]  # the list's default order, newest first
-    assert rows[1][-2:] == ["12.50", customer.currency]
+    assert rows[1][-3:] == ["12.50", customer.currency, "12.50"]  # base, currency, own
 
 
 def test_order_export_keeps_the_list_filters_and_costs_no_count(

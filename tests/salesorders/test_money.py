@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.numbers import line_amounts
 from salesorders import services
 from tests.factories import PartFactory, TaxRateFactory
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_line_amounts_round_half_up_to_cents(quantity, unit_price, discount, rate, expected):
-    amounts = services.line_amounts(
+    amounts = line_amounts(
         quantity=Decimal(quantity),
         unit_price=Decimal(unit_price),
         discount_percent=Decimal(discount),
