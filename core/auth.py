@@ -110,3 +110,17 @@ def lockout_response(request, original_response=None, credentials=None):
         "minutes": round(cool_off.total_seconds() / 60) if cool_off else None,
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+USERNAME_MAX_LENGTH = 150  # django.contrib.auth's username field
+
+
+def login_username(request, credentials=None) -> str | None:
+    """AXES_USERNAME_CALLABLE: the username a login attempt is recorded under, as typed but
+    cut to the longest username there can be, so a crafted one of any length is counted
+    (and locked) instead of failing to be stored."""
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "data", request.POST).get("username")
+    return username[:USERNAME_MAX_LENGTH] if username else username

@@ -28,7 +28,12 @@ QUERIES = {
 
 
 def _manage(env: dict, *args: str) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    # The database is the one `env` names: never the DATABASE_URL the test run itself uses.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DJANGO_") and k not in ("DATABASE_URL", "SQLITE_PATH")
+    }
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
