@@ -39,8 +39,11 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        if hasattr(rows, "order_by"):
-            return rows.order_by()[: COUNT_LIMIT + 1].count()
+        # A table's rows (django-tables2's BoundRows over its TableQuerysetData) count through
+        # their queryset, bounded; counting the rows themselves would COUNT(*) them all.
+        queryset = getattr(getattr(rows, "data", None), "data", rows)
+        if hasattr(queryset, "order_by"):
+            return queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
         return super().count
 
     @property

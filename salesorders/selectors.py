@@ -174,7 +174,10 @@ def salesorder_page(
         open_services=sum(1 for line in lines if line.is_service and line.remaining_quantity > 0),
         tax_notes=tax_notes_of(
             list(order.extra_lines.all()),
-            order.lines.exclude(tax_note="").values_list("tax_note", flat=True).distinct(),
+            order.lines.exclude(tax_note="")
+            .order_by()
+            .values_list("tax_note", flat=True)
+            .distinct(),
         ),
     )
 
