@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from accounting import services
 from accounting.exceptions import AccountingError
-from accounting.models import ExchangeRate, TaxRule
+from accounting.models import (
+    Account,
+    AccountingPeriod,
+    Dimension,
+    DimensionValue,
+    ExchangeRate,
+    TaxRule,
+)
 
 
 @admin.register(ExchangeRate)
@@ -50,3 +57,31 @@ class TaxRuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.tax_rule_save(rule=obj, user=request.user)
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "type", "active"]
+    list_filter = ["type", "active"]
+    search_fields = ["code", "name"]
+
+
+class DimensionValueInline(admin.TabularInline):
+    model = DimensionValue
+    extra = 0
+
+
+@admin.register(Dimension)
+class DimensionAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    inlines = [DimensionValueInline]
+
+
+@admin.register(AccountingPeriod)
+class AccountingPeriodAdmin(admin.ModelAdmin):
+    """Periods are listed here; closing, reopening and locking happen on the Accounts pages
+    (through the services, with a reason)."""
+
+    list_display = ["name", "start", "end", "status", "status_changed_at", "status_changed_by"]
+    list_filter = ["status"]
+    readonly_fields = ["status"]

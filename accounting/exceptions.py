@@ -11,3 +11,7 @@ class MissingRateError(AccountingError):
 
 class TaxRuleConflictError(AccountingError):
     """Two tax rules would apply two rates to the same case."""
+
+
+class PeriodClosedError(AccountingError):
+    """A document's date falls in a closed or locked accounting period."""

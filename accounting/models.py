@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from core.currency import (
     MAX_RATE,
@@ -134,3 +134,121 @@ class TaxRule(models.Model):
     @property
     def specificity(self) -> tuple[bool, bool, bool]:
         return (bool(self.country), bool(self.treatment), self.tax_rate_id is not None)
+
+
+class PeriodStatus(models.TextChoices):
+    """Open -> Closed (Accounts may reopen it, with a reason) -> Locked (for good)."""
+
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    LOCKED = "locked", "Locked"
+
+
+class AccountingPeriodQuerySet(models.QuerySet):
+    def covering(self, day) -> "AccountingPeriodQuerySet":
+        """The periods whose dates include `day` (at most one: periods never overlap)."""
+        return self.filter(start__lte=day, end__gte=day)
+
+    def shut(self) -> "AccountingPeriodQuerySet":
+        """Closed or locked periods: no document may be dated in them."""
+        return self.exclude(status=PeriodStatus.OPEN)
+
+
+class AccountingPeriod(models.Model):
+    """A span of dates the books are kept in. Documents (orders, invoices, payments) may not be
+    dated in a closed or locked period; days outside every period are open."""
+
+    Status = PeriodStatus
+
+    name = models.CharField(max_length=50, unique=True)
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = AccountingPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start"]
+        indexes = [models.Index(fields=["start", "end"], name="accountingperiod_dates")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")),
+                name="accountingperiod_end_not_before_start",
+                violation_error_message="A period cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == PeriodStatus.OPEN
+
+
+class AccountType(models.TextChoices):
+    REVENUE = "revenue", "Revenue"
+    RECEIVABLE = "receivable", "Receivable"
+    LIABILITY = "liability", "Liability"
+    EXPENSE = "expense", "Expense"
+    ASSET = "asset", "Asset"
+
+
+class Account(models.Model):
+    """A ledger account of the chart of accounts (Codat `accountRef`): invoice lines name the
+    revenue account their amount is booked to."""
+
+    Type = AccountType
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=12, choices=Type.choices, default=Type.REVENUE)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Dimension(models.Model):
+    """A classification of amounts besides the account (Codat tracking categories), e.g.
+    Department or Region."""
+
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DimensionValue(models.Model):
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="values")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["dimension__name", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "code"],
+                name="one_dimensionvalue_code_per_dimension",
+                violation_error_message="This dimension already has a value with this code.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension.name}: {self.name}"

@@ -7,10 +7,17 @@ from decimal import Decimal, InvalidOperation
 from currency_converter import CurrencyConverter
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import formats, timezone
 
-from accounting.exceptions import AccountingError, TaxRuleConflictError
-from accounting.models import ExchangeRate, RateSource, TaxRule, base_currency
+from accounting.exceptions import AccountingError, PeriodClosedError, TaxRuleConflictError
+from accounting.models import (
+    AccountingPeriod,
+    ExchangeRate,
+    RateSource,
+    TaxRule,
+    base_currency,
+)
 from core.currency import MAX_RATE, RATE_STEP, validate_currency_code
 
 
@@ -129,3 +136,33 @@ def tax_rule_save(*, rule: TaxRule, user: AbstractBaseUser | None) -> TaxRule:
         raise TaxRuleConflictError(error.messages) from None
     rule.save()
     return rule
+
+
+def period_require_open(*, day: datetime.date, what: str = "The date", field: str | None = None):
+    """Refuse `day` when it falls in a closed or locked accounting period.
+
+    Call it inside the transaction that writes the dated document: on PostgreSQL it takes a
+    KEY SHARE lock on the covering period row, so a concurrent close (which locks the row FOR
+    UPDATE) waits for the document's commit, or the document waits for the close and is then
+    refused; documents do not block each other. Raises PeriodClosedError (at `field` when
+    given) with a sentence naming the period and suggesting today."""
+    table = AccountingPeriod._meta.db_table
+    sql = f'SELECT id FROM {table} WHERE start <= %s AND "end" >= %s'
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        sql += " FOR KEY SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day, day])
+        row = cursor.fetchone()
+    if row is None:
+        return
+    period = AccountingPeriod.objects.get(pk=row[0])
+    if period.is_open:
+        return
+    today = timezone.localdate()
+    sentence = (
+        f"{what} {formats.date_format(day, 'DATE_FORMAT')} falls in {period.name}, which is "
+        f"{period.get_status_display().lower()}: nothing can be dated in it."
+    )
+    if not AccountingPeriod.objects.covering(today).shut().exists():
+        sentence += f" Use a date in an open period, such as today ({today:%Y-%m-%d})."
+    raise PeriodClosedError({field: sentence} if field else sentence)

@@ -1,4 +1,4 @@
-"""The three roles and what each may do, as data.
+"""The roles and what each may do, as data.
 
 `sync_role_groups` runs after every `migrate` (and `flush`) through the post_migrate receiver
 that config/apps.py connects, so a model added later is in the roles as soon as its migration
@@ -48,6 +48,30 @@ ROLES: dict[str, dict] = {
         },
         "inventory": ALL,
         "shipping": ALL,
+    },
+    # Credit controllers: credit limits and credit decisions; they read orders and customers.
+    "Credit Control": {
+        "customers": {"customer": ["view", "change"], "address": ["view"], "contact": ["view"]},
+        "salesorders": {
+            "salesorder": ["view"],
+            "salesorderline": ["view"],
+            "salesorderextraline": ["view"],
+            "salesorderevent": ["view"],
+        },
+        "accounting": {"exchangerate": ["view"], "taxrule": ["view"], "accountingperiod": ["view"]},
+    },
+    # Accounts: accounting periods, the chart of accounts and dimensions (and invoices and
+    # payments); they read orders and customers.
+    "Accounts": {
+        "customers": {"customer": ["view"], "address": ["view"], "contact": ["view"]},
+        "salesorders": {
+            "salesorder": ["view"],
+            "salesorderline": ["view"],
+            "salesorderextraline": ["view"],
+            "salesorderevent": ["view"],
+        },
+        "accounting": ALL,
+        "shipping": {"shipment": ["view"], "allocation": ["view"]},
     },
     # Managers: everything, including cancelling and completing orders and the settings.
     # They unlock a login locked by too many wrong passwords (Axes' access attempts, admin).

@@ -98,7 +98,23 @@ class Customer(models.Model):
         default=PaymentTermsKind.NET,
         help_text="Net: due the days after the order date; end of month: after its month ends.",
     )
-    credit_limit = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    credit_limit = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="In the base currency. Blank: no limit.",
+    )
+    # Posted, unpaid invoices in the base currency: kept by invoicing's services (through
+    # customer_receivable_adjust) in the transaction that posts, voids or pays an invoice; the
+    # credit check reads it without summing invoices.
+    receivable_base = models.DecimalField(
+        "open receivable (base currency)",
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        editable=False,
+    )
     tax_number = models.CharField("VAT number", max_length=50, blank=True)
     country = models.CharField(
         max_length=2,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.db.models.functions import Length
 
 from customers.exceptions import (
@@ -159,6 +160,13 @@ def customer_delete(*, customer: Customer, user: Any = None) -> None:
             f"{customer} has sales orders, so it cannot be deleted. Deactivate it instead."
         )
     customer.delete()
+
+
+def customer_receivable_adjust(*, customer: Customer, delta) -> None:
+    """Add `delta` (base currency; negative for a payment or a credit note) to the customer's
+    open receivable, in the caller's transaction. The caller (invoicing) holds the customer's
+    row lock or accepts the atomic UPDATE's own serialisation: it is one `SET x = x + delta`."""
+    Customer.objects.filter(pk=customer.pk).update(receivable_base=F("receivable_base") + delta)
 
 
 def _check_default_flags(address: Address) -> None:

@@ -465,6 +465,9 @@ class SalesOrder(models.Model):
     base_subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
     base_tax_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
     base_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    # What invoices (draft or posted, not voided) bill of base_total: kept by invoicing through
+    # salesorders' services. The credit exposure of an open order is base_total minus this.
+    invoiced_base_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
     line_count = models.PositiveIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -854,6 +857,9 @@ class SalesOrderLine(models.Model):
     shipped_quantity = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
     cancelled_quantity = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
     allocated_quantity = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
+    # On draft and posted invoices (not voided ones): kept by invoicing through salesorders'
+    # services, so two drafts cannot bill the same goods.
+    invoiced_quantity = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
     # A service line's delivery (Mark Delivered): the quantity counts in shipped_quantity, so
     # the delivery state, Complete Order and invoicing read it like goods shipped.
     delivered_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -907,6 +913,11 @@ class SalesOrderLine(models.Model):
                 violation_error_message=(
                     "Shipped, cancelled and allocated together cannot exceed the ordered quantity."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(invoiced_quantity__gte=0) & Q(quantity__gte=F("invoiced_quantity")),
+                name="salesorderline_invoiced_within_quantity",
+                violation_error_message="More cannot be invoiced than was ordered.",
             ),
         ]
 
