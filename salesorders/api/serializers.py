@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from core.api.serializers import ApiModelSerializer
+from core.currency import RATE
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE
 from customers.models import Customer
 from inventory.models import Part, TaxRate
@@ -192,10 +193,27 @@ class SalesOrderSerializer(ApiModelSerializer):
     shipToAddress = serializers.CharField(source="ship_to", required=False, allow_blank=True)  # noqa: N815
     billToAddress = serializers.CharField(source="bill_to", required=False, allow_blank=True)  # noqa: N815
     currencyCode = serializers.CharField(source="currency", max_length=3, required=False)  # noqa: N815
-    pricesIncludeTax = serializers.SerializerMethodField()  # noqa: N815
+    # Codat's name for the customer's PO number (Business Central's externalDocumentNumber).
+    customerPurchaseOrderNumber = serializers.CharField(  # noqa: N815
+        source="customer_reference", read_only=True
+    )
+    currencyRate = serializers.DecimalField(source="currency_rate", **RATE, read_only=True)  # noqa: N815
+    pricesIncludeTax = serializers.BooleanField(source="prices_include_tax", required=False)  # noqa: N815
+    dueDate = serializers.DateField(source="due_date", read_only=True)  # noqa: N815
+    # The order discount: a percentage or an amount (net), never both.
+    discountPercent = serializers.DecimalField(  # noqa: N815
+        source="discount_percent", max_digits=5, decimal_places=2, required=False
+    )
+    discountAmount = serializers.DecimalField(  # noqa: N815
+        source="discount_amount", **MONEY, required=False
+    )
+    totalDiscount = money_field("discount_total")  # noqa: N815
     totalAmountExcludingTax = money_field("subtotal")  # noqa: N815
     totalTaxAmount = money_field("tax_total")  # noqa: N815
     totalAmountIncludingTax = money_field("total")  # noqa: N815
+    # The same in the company's base currency, at currencyRate.
+    baseTotalAmountExcludingTax = money_field("base_subtotal")  # noqa: N815
+    baseTotalAmountIncludingTax = money_field("base_total")  # noqa: N815
     status = StatusField(read_only=True)
     fullyShipped = serializers.SerializerMethodField()  # noqa: N815
     holdReason = serializers.CharField(source="hold_reason", read_only=True)  # noqa: N815
@@ -217,11 +235,19 @@ class SalesOrderSerializer(ApiModelSerializer):
             "customerName",
             "shipToAddress",
             "billToAddress",
+            "customerPurchaseOrderNumber",
             "currencyCode",
+            "currencyRate",
             "pricesIncludeTax",
+            "dueDate",
+            "discountPercent",
+            "discountAmount",
+            "totalDiscount",
             "totalAmountExcludingTax",
             "totalTaxAmount",
             "totalAmountIncludingTax",
+            "baseTotalAmountExcludingTax",
+            "baseTotalAmountIncludingTax",
             "status",
             "fullyShipped",
             "holdReason",
@@ -245,9 +271,6 @@ class SalesOrderSerializer(ApiModelSerializer):
         if self.context.get("writing_lines"):
             fields["salesOrderLines"] = SalesOrderLineSerializer(many=True, required=False)
         return fields
-
-    def get_pricesIncludeTax(self, order) -> bool:  # noqa: N802
-        return False  # unit prices are always net of tax
 
     def get_fullyShipped(self, order) -> bool:  # noqa: N802
         state = getattr(order, "delivery_state", None) or order.DeliveryState.NOT_SHIPPED

@@ -107,6 +107,9 @@ class SalesOrderViewSet(OrderActionsMixin, ApiViewSet):
         "totalAmountExcludingTax": ODataField("subtotal", DECIMAL),
         "totalTaxAmount": ODataField("tax_total", DECIMAL),
         "totalAmountIncludingTax": ODataField("total", DECIMAL),
+        "baseTotalAmountIncludingTax": ODataField("base_total", DECIMAL),
+        "currencyRate": ODataField("currency_rate", DECIMAL),
+        "discountAmount": ODataField("discount_amount", DECIMAL),
         "status": ODataField("status", ENUM, values=STATUS_FROM_API),
         "fullyShipped": ODataField("delivery_state", BOOLEAN, q=_fully_shipped),
         "priority": ODataField("priority", INTEGER),
@@ -135,10 +138,18 @@ class SalesOrderViewSet(OrderActionsMixin, ApiViewSet):
         fields = dict(self.read_body())
         lines = fields.pop("salesOrderLines", [])
         reference = fields.pop("reference", "")
+        # The order discount applies to lines: it is set once they are on the order.
+        discount = {
+            name: fields.pop(name)
+            for name in ("discount_percent", "discount_amount")
+            if name in fields
+        }
         with transaction.atomic():
             order = services.salesorder_create(user=request.user, reference=reference, **fields)
             for line in lines:
                 services.salesorder_line_add(order=order, user=request.user, **_line_args(line))
+            if any(discount.values()):
+                services.salesorder_update(order=order, user=request.user, **discount)
         return self.respond_created(self.get_queryset().get(pk=order.pk))
 
     def partial_update(self, request, *args, **kwargs):
