@@ -25,6 +25,12 @@ def test_exchange_rates_are_listed_filtered_and_read(api):
     ]
     row = body["value"][0]
     assert row["startingDate"] == "2026-11-02" and row["baseCurrencyCode"] == "EUR"
+    ExchangeRateFactory(currency="GBP", date=DAY + datetime.timedelta(days=5))
+    latest_by_then = api.get(
+        f"{BASE}/exchangeRates",
+        {"$filter": "currencyCode eq 'GBP' and startingDate le 2026-11-03", "$top": "1"},
+    ).json()["value"]
+    assert [r["startingDate"] for r in latest_by_then] == ["2026-11-02"]
     detail = api.get(f"{BASE}/exchangeRates({row['id']})")
     assert detail.status_code == 200 and detail.headers["ETag"]
 
