@@ -188,15 +188,16 @@ class AttachmentViewSet(ApiViewSet):
         """Upload a file (multipart/form-data: `file`, and `category`: quote, signedAgreement,
         customerPurchaseOrder or other, the default)."""
         self.parent  # noqa: B018 - a 404 for a parent that does not exist, before the body
+        data = request.data  # parsed now: the size handler counts the file as it streams in
         refused = upload_refusals(request._request).get("file")
         if refused:
             raise serializers.ValidationError({"file": [refused]})
-        unknown = set(request.data) - {"file", "category"}
+        unknown = set(data) - {"file", "category"}
         if unknown:
             raise serializers.ValidationError(
                 {name: ["Unknown field; an upload has file and category."] for name in unknown}
             )
-        body = AttachmentUploadSerializer(data=request.data)
+        body = AttachmentUploadSerializer(data=data)
         body.is_valid(raise_exception=True)
         attachment = self.add_attachment(
             uploaded_file=body.validated_data["file"],
