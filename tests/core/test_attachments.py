@@ -228,3 +228,34 @@ def test_attachments_of_one_record_are_not_another_s(customer, user):
     other = CustomerFactory(code="C-200")
     add(customer, user, "mine.txt", b"mine")
     assert list(Attachment.objects.live().of(other)) == []
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def test_managers_see_attachments_in_the_admin_download_them_and_delete_them_softly(
+    manager_client, customer, user
+):
+    attachment = add(customer, user, "po.pdf", sample("sample.pdf"))
+    changelist = manager_client.get("/admin/core/attachment/")
+    assert changelist.status_code == 200
+    assert "po.pdf" in changelist.content.decode()
+    change = manager_client.get(f"/admin/core/attachment/{attachment.pk}/change/")
+    assert change.status_code == 200
+    assert 'name="original_name"' not in change.content.decode()  # read-only
+    download = manager_client.get(f"/admin/core/attachment/{attachment.pk}/content/")
+    assert b"".join(download.streaming_content) == sample("sample.pdf")
+    manager_client.post(
+        "/admin/core/attachment/",
+        {"action": "delete_softly", "_selected_action": [attachment.pk]},
+    )
+    attachment.refresh_from_db()
+    assert attachment.is_deleted
+    assert attachment_storage().exists(attachment.stored_name)
+    assert manager_client.get("/admin/core/attachment/add/").status_code == 403
+
+
+def test_sales_cannot_open_the_attachment_admin(sales_client, customer, user):
+    attachment = add(customer, user, "po.pdf", sample("sample.pdf"))
+    response = sales_client.get(f"/admin/core/attachment/{attachment.pk}/content/")
+    assert response.status_code in (302, 403)
