@@ -11,6 +11,7 @@ NULs and is refused).
 too), then `result(file)` answers the type or raises UnsupportedContent.
 """
 
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -104,6 +105,21 @@ def _what(head: bytes) -> str:
     return "This kind of file"
 
 
+_OVERRIDE = re.compile(r"<(?:\w+:)?Override\b([^>]*)>")
+_ATTRIBUTE = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _declared_parts(content_types: str) -> dict[str, str]:
+    """[Content_Types].xml's Override entries: part name -> content type (read with regular
+    expressions, not an XML parser: nothing in an uploaded file is expanded)."""
+    parts = {}
+    for match in _OVERRIDE.finditer(content_types):
+        attributes = {m[1]: m[2] or m[3] for m in _ATTRIBUTE.finditer(match[1])}
+        if "PartName" in attributes and "ContentType" in attributes:
+            parts[attributes["PartName"]] = attributes["ContentType"].strip()
+    return parts
+
+
 def _office_package(file) -> Sniffed:
     """XLSX or DOCX: a zip whose [Content_Types].xml names the workbook's or the document's
     main part, and which holds that part. Reads the zip's directory and that one small part."""
@@ -121,8 +137,9 @@ def _office_package(file) -> Sniffed:
     finally:
         file.seek(0)
     text = content_types.decode("utf-8", "replace")
+    declared = _declared_parts(text)
     for sniffed, main_part, main_type in PACKAGES:
-        if main_part in names and f'"{main_type}"' in text:
+        if main_part in names and declared.get(f"/{main_part}") == main_type:
             return sniffed
     if "macroEnabled" in text:
         raise refusal("A document with macros")

@@ -119,6 +119,18 @@ def test_anything_else_is_refused_with_a_sentence_naming_what_is_allowed(
     assert stored_files() == before
 
 
+def test_a_zip_naming_a_workbook_it_does_not_hold_is_refused(customer, user):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package, zipfile.ZipFile(io.BytesIO(xlsx_bytes())) as real:
+        package.writestr("[Content_Types].xml", real.read("[Content_Types].xml"))
+        package.writestr("payload.bin", b"\x00" * 10)
+    with pytest.raises(UnsupportedContent, match="^A zip archive cannot be attached"):
+        add(customer, user, "fake.xlsx", buffer.getvalue())
+
+
 def test_a_text_file_with_a_binary_tail_is_refused(customer, user):
     """Every byte is checked, not only the head."""
     content = b"a,b\n" * 40_000 + b"\x00\x01\x02"
