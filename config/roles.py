@@ -75,7 +75,9 @@ ROLES: dict[str, dict] = {
     },
     # Managers: everything, including cancelling and completing orders and the settings.
     # They unlock a login locked by too many wrong passwords (Axes' access attempts, admin).
-    "Managers": {app: ALL for app in DOMAIN_APPS} | {"axes": {"accessattempt": ["view", "delete"]}},
+    # In the admin they see every attachment (deleted ones too) and delete them (softly).
+    "Managers": {app: ALL for app in DOMAIN_APPS}
+    | {"axes": {"accessattempt": ["view", "delete"]}, "core": {"attachment": ["view", "change"]}},
 }
 
 

@@ -226,8 +226,24 @@ LOGOUT_REDIRECT_URL = "login"
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Attachments (core.Attachment): a private storage, never under a served URL; the files are
+# only ever sent by the permission-checked download views. README "Storage" shows S3.
+ATTACHMENTS_ROOT = Path(os.environ.get("ATTACHMENTS_ROOT", BASE_DIR / "var" / "attachments"))
+ATTACHMENTS_STORAGE = os.environ.get(
+    "ATTACHMENTS_STORAGE", "django.core.files.storage.FileSystemStorage"
+)
+# The largest attachment accepted, counted while the upload streams in (core.uploads).
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": {
+        "BACKEND": ATTACHMENTS_STORAGE,
+        "OPTIONS": (
+            {"location": ATTACHMENTS_ROOT}
+            if ATTACHMENTS_STORAGE.endswith("FileSystemStorage")
+            else {}
+        ),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -236,6 +252,14 @@ STORAGES = {
         )
     },
 }
+
+# Uploads: every file is counted as it streams in and skipped past ATTACHMENT_MAX_BYTES; up to
+# 2.5 MB it is held in memory, above that in a temporary file (Django's own handlers).
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Cache: process-local by default; REDIS_URL shares it between processes (optional).
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -4,6 +4,19 @@ Hashing passwords with PBKDF2 on every factory user and login took most of the s
 MD5 is unsafe for real passwords but fine for test users (logins still check the password).
 """
 
+import tempfile
+from pathlib import Path
+
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Attachments go to a directory of this run's own, removed with the machine's temp files.
+ATTACHMENTS_ROOT = Path(tempfile.mkdtemp(prefix="test-attachments-"))
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": ATTACHMENTS_ROOT},
+    },
+}

@@ -1,14 +1,21 @@
-"""Admin mixins and helpers: refused edits, read-only admins, actions that run a service."""
+"""Admin mixins and helpers: refused edits, read-only admins, actions that run a service;
+and the admin of core's attachments."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from core.attachment_views import download_response
+from core.attachments import attachment_delete
 from core.exceptions import AlreadyDoneError
+from core.models import Attachment
 
 
 class EditRefused(Exception):
@@ -84,3 +91,94 @@ def run_each(
     if done:
         modeladmin.message_user(request, f"{done} {noun}(s) {done_verb}.", messages.SUCCESS)
     return done
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Every field read-only: files are added on the record's page or through the API, and
+    deleted (softly) by the action, which keeps the file. Staff may download any attachment,
+    deleted ones too, from its change page."""
+
+    list_display = (
+        "original_name",
+        "category",
+        "content_type",
+        "object_id",
+        "size",
+        "content_type_sniffed",
+        "uploaded_by",
+        "uploaded_at",
+        "is_deleted",
+    )
+    list_filter = ("category", "is_deleted", "content_type")
+    search_fields = ("original_name", "sha256")
+    list_select_related = ("content_type", "uploaded_by")
+    date_hierarchy = "uploaded_at"
+    actions = ["delete_softly"]
+    fields = (
+        "parent_link",
+        "category",
+        "original_name",
+        "download",
+        "size",
+        "sha256",
+        "content_type_sniffed",
+        "stored_name",
+        "uploaded_by",
+        "uploaded_at",
+        "is_deleted",
+        "deleted_by",
+        "deleted_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="attached to")
+    def parent_link(self, obj):
+        parent = obj.parent
+        if parent is None:
+            return "—"
+        url = getattr(parent, "get_absolute_url", None)
+        return format_html('<a href="{}">{}</a>', url(), parent) if url else str(parent)
+
+    @admin.display(description="file")
+    def download(self, obj):
+        url = reverse("admin:core_attachment_content", args=[obj.pk])
+        return format_html('<a href="{}">Download {}</a>', url, obj.original_name)
+
+    def get_urls(self):
+        content = self.admin_site.admin_view(self.content_view)
+        return [
+            path("<int:pk>/content/", content, name="core_attachment_content"),
+            *super().get_urls(),
+        ]
+
+    def content_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return download_response(get_object_or_404(Attachment, pk=pk))
+
+    @admin.action(
+        description="Delete selected attachments (the files are kept)", permissions=["change"]
+    )
+    def delete_softly(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda row: attachment_delete(attachment=row, user=request.user),
+            "deleted",
+        )

@@ -6,7 +6,9 @@ class CoreConfig(AppConfig):
 
     Domain errors, money and quantity helpers and their formatting, the list/table/export base,
     form and admin mixins, query-parameter parsing and the template tags `qty`, `amount` and
-    `badge`. No models of its own business: a helper that needs a rule belongs to an app.
+    `badge`; generic tables any record may use (idempotency keys, attachments with their
+    upload, download and delete pages and API). No models of its own business: a helper that
+    needs a rule belongs to an app.
     """
 
     name = "core"

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import normalize_newlines
 
+from core.models import Attachment
+
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's error at the form fields it names, the rest at the top of the form."""
@@ -48,3 +50,29 @@ class CrispyFormMixin:
             self.helper.add_input(Submit("submit", self.submit_label))
         else:
             self.helper.form_tag = False
+
+
+class AttachmentForm(forms.Form):
+    """Upload one attachment. `refusals` (core.uploads.upload_refusals(request)) carries the
+    sentence for a file skipped while it streamed in because it was too large."""
+
+    ACCEPT = ".pdf,.png,.jpg,.jpeg,.webp,.txt,.csv,.xlsx,.docx"
+
+    category = forms.ChoiceField(choices=(), initial="other")
+    file = forms.FileField(
+        allow_empty_file=True,  # the service refuses an empty file with its own sentence
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def __init__(self, *args, refusals: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusals = refusals or {}
+        self.fields["category"].choices = Attachment.Category.choices
+        self.fields["category"].initial = Attachment.Category.OTHER
+
+    def clean(self):
+        refused = self.refusals.get("file")
+        if refused:
+            self.errors.pop("file", None)  # "required": the file was skipped for its size
+            self.add_error("file", refused)
+        return self.cleaned_data

@@ -1,7 +1,11 @@
-"""Tables every app may use: generic records of requests already answered."""
+"""Tables every app may use: generic records of requests already answered, and attachments."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 
 class IdempotencyKey(models.Model):
@@ -53,3 +57,74 @@ class OnceToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} -> {self.result_url}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def live(self):
+        """Not deleted: what the pages and the API list."""
+        return self.filter(is_deleted=False)
+
+    def of(self, parent: models.Model):
+        """The attachments of `parent` (any model instance), newest first."""
+        content_type = ContentType.objects.get_for_model(parent, for_concrete_model=False)
+        return self.filter(content_type=content_type, object_id=parent.pk).order_by(
+            "-uploaded_at", "-pk"
+        )
+
+
+class Attachment(models.Model):
+    """A supporting document (a quote, a signed agreement, a customer's PO) kept with any
+    record: an order, a customer, an invoice. The file sits in the private "attachments"
+    storage under `stored_name` (a random name, never the uploaded one); `content_type_sniffed`
+    is what its bytes are (core.sniff), not what its name says. Deleting only marks it deleted
+    (`is_deleted`, as Codat's isDeleted): the file and the row stay. Written by
+    core.attachments' services only."""
+
+    class Category(models.TextChoices):
+        QUOTE = "quote", "Quote"
+        SIGNED_AGREEMENT = "signed_agreement", "Signed agreement"
+        CUSTOMER_PO = "customer_po", "Customer PO"
+        OTHER = "other", "Other"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    parent = GenericForeignKey("content_type", "object_id")
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=255, unique=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content_type_sniffed = models.CharField("content type", max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    is_deleted = models.BooleanField(default=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [
+            # The attachments of one object, as its page and API list them.
+            models.Index(
+                fields=["content_type", "object_id", "-uploaded_at"],
+                condition=Q(is_deleted=False),
+                name="attachment_live_of_object",
+            ),
+            models.Index(fields=["content_type", "object_id"], name="attachment_of_object"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_deleted=False, deleted_at__isnull=True)
+                | Q(is_deleted=True, deleted_at__isnull=False),
+                name="attachment_deleted_has_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

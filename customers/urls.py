@@ -1,6 +1,8 @@
 from django.urls import path
 
+from core.attachment_views import attachment_urls
 from customers import views
+from customers.models import Customer
 
 app_name = "customers"
 
@@ -51,4 +53,5 @@ urlpatterns = [
         views.ContactDeleteView.as_view(),
         name="contact-delete",
     ),
+    *attachment_urls(Customer),
 ]

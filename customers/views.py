@@ -7,6 +7,7 @@ from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
+from core.attachments import attachment_section
 from core.lists import FilteredTableView
 from core.once import SubmitOnceMixin
 from core.pickers import PickerSearchView
@@ -30,6 +31,13 @@ class CustomerDetailView(PermissionRequiredMixin, DetailView):
     permission_required = "customers.view_customer"
     queryset = Customer.objects.prefetch_related("addresses", "contacts")
     template_name = "customers/customer_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["attachments"] = attachment_section(
+            parent=self.object, user=self.request.user, namespace="customers"
+        )
+        return context
 
 
 class CustomerCreateView(SubmitOnceMixin, PermissionRequiredMixin, ServiceFormMixin, CreateView):

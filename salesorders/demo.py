@@ -3,8 +3,10 @@
 import datetime
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from core.models import Attachment
 from customers.models import Customer
 from inventory.models import Part
 from salesorders import services
@@ -74,7 +76,48 @@ def build(ctx: dict) -> None:
             services.salesorder_update(order=order, user=seller, discount_percent=Decimal("3"))
         _set_state(order, index, rng, seller, manager)
         orders.append(order)
+    _attach_customer_po(orders[0], seller)
     ctx["orders"] = orders
+
+
+def _attach_customer_po(order, seller) -> None:
+    """The first order carries its customer's PO as a small generated PDF."""
+    order.refresh_from_db()
+    content = sample_po_pdf(f"Purchase order {order.customer_reference} for {order.reference}")
+    services.salesorder_attachment_add(
+        order=order,
+        uploaded_file=ContentFile(content, name=f"{order.customer_reference}.pdf"),
+        category=Attachment.Category.CUSTOMER_PO,
+        user=seller,
+    )
+
+
+def sample_po_pdf(text: str) -> bytes:
+    """A one-page PDF that says `text` (ASCII), with a correct cross-reference table."""
+    safe = text.encode("ascii", "replace").replace(b"\\", b"").replace(b"(", b"[")
+    safe = safe.replace(b")", b"]")
+    stream = b"BT /F1 14 Tf 50 780 Td (" + safe + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def _add_service(order, index: int, parts, rng, seller) -> None:

@@ -1131,6 +1131,8 @@ class SalesOrderEvent(models.Model):
         ALLOCATION_REMOVED = "allocation_removed", "Allocation removed"
         AUTO_ALLOCATED = "auto_allocated", "Auto allocated"
         SERVICE_DELIVERED = "service_delivered", "Service delivered"
+        ATTACHMENT_ADDED = "attachment_added", "Attachment added"
+        ATTACHMENT_DELETED = "attachment_deleted", "Attachment deleted"
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -18,8 +18,10 @@ from django.utils import timezone
 from accounting.models import RateSource, base_currency
 from accounting.selectors import exchange_rate_for, tax_charge_for
 from accounting.services import exchange_rate_check
+from core.attachments import attachment_add, attachment_delete
 from core.currency import in_base, validate_currency_code
 from core.db import add_to_counters
+from core.models import Attachment
 from core.numbers import (
     MAX_AMOUNT,
     ZERO,
@@ -101,6 +103,46 @@ def salesorder_change_record(
     history line, in the caller's transaction."""
     salesorder_touch(order=order, user=user)
     return salesorder_event_record(order=order, kind=kind, message=message, user=user)
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def salesorder_attachment_add(
+    *, order: SalesOrder, uploaded_file, category: str, user: AbstractBaseUser
+) -> Attachment:
+    """Attach a file to the order (core.attachments.attachment_add) and write its history
+    line, in one transaction. Attachments are not the order's content: the version stays, so
+    an edit form open elsewhere is not made stale. Locks nothing.
+
+    Raises what attachment_add raises."""
+    attachment = attachment_add(
+        parent=order, uploaded_file=uploaded_file, category=category, user=user
+    )
+    salesorder_event_record(
+        order=order,
+        kind=Kind.ATTACHMENT_ADDED,
+        message=f"Attached {attachment.original_name} ({attachment.get_category_display()}).",
+        user=user,
+    )
+    return attachment
+
+
+@transaction.atomic
+def salesorder_attachment_delete(
+    *, order: SalesOrder, attachment: Attachment, user: AbstractBaseUser
+) -> Attachment:
+    """Delete (soft) an attachment of the order and write its history line. Locks the
+    attachment's row. Raises AlreadyDoneError when it already was deleted."""
+    attachment = attachment_delete(attachment=attachment, user=user)
+    salesorder_event_record(
+        order=order,
+        kind=Kind.ATTACHMENT_DELETED,
+        message=f"Deleted the attachment {attachment.original_name}.",
+        user=user,
+    )
+    return attachment
 
 
 # --- money ---------------------------------------------------------------------------------

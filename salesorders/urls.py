@@ -1,6 +1,8 @@
 from django.urls import path
 
+from core.attachment_views import attachment_urls
 from salesorders import views
+from salesorders.models import SalesOrder
 
 app_name = "salesorders"
 
@@ -55,5 +57,10 @@ urlpatterns = [
         "<int:pk>/extra-lines/<int:extra_pk>/remove/",
         views.ExtraLineDeleteView.as_view(),
         name="extra-delete",
+    ),
+    *attachment_urls(
+        SalesOrder,
+        add_view=views.SalesOrderAttachmentAddView,
+        delete_view=views.SalesOrderAttachmentDeleteView,
     ),
 ]

@@ -13,6 +13,8 @@ from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.attachment_views import AttachmentAddView, AttachmentDeleteView
+from core.attachments import attachment_section
 from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
@@ -134,6 +136,9 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
         context.update(page.as_context())
         if page.can_edit:
             context.update(self.line_links(page))
+        context["attachments"] = attachment_section(
+            parent=self.object, user=self.request.user, namespace="salesorders"
+        )
         if self.object.is_pending() and self.request.user.has_perm(RATE_PERMISSION):
             context["rate_form"] = RateForm(
                 initial={"version": self.object.version, "currency_rate": self.object.currency_rate}
@@ -697,3 +702,25 @@ class ServicesDeliverView(PermissionRequiredMixin, View):
             names = ", ".join(line.part_sku for line in lines)
             messages.success(request, f"Service lines delivered: {names}.")
         return redirect(order)
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+class SalesOrderAttachmentAddView(AttachmentAddView):
+    """Attach a file to an order: core's upload page, with the order's history line."""
+
+    def add_attachment(self, *, uploaded_file, category):
+        return services.salesorder_attachment_add(
+            order=self.parent,
+            uploaded_file=uploaded_file,
+            category=category,
+            user=self.request.user,
+        )
+
+
+class SalesOrderAttachmentDeleteView(AttachmentDeleteView):
+    def delete_attachment(self, attachment):
+        services.salesorder_attachment_delete(
+            order=self.parent, attachment=attachment, user=self.request.user
+        )

@@ -34,6 +34,7 @@ def bound_action(permission: str | list[str] | None = None):
 
 
 class ApiViewSet(viewsets.GenericViewSet):
+    max_body_bytes = MAX_BODY_BYTES  # a body announced larger is a 413 before it is read
     odata_fields: dict = {}
     expandable: set[str] = set()
     default_ordering: tuple[str, ...] = ("-pk",)
@@ -183,7 +184,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     def initial(self, request, *args, **kwargs):
         length = request.META.get("CONTENT_LENGTH") or 0
         try:
-            too_big = int(length) > MAX_BODY_BYTES
+            too_big = int(length) > self.max_body_bytes
         except ValueError:
             too_big = False
         if too_big:
@@ -192,11 +193,15 @@ class ApiViewSet(viewsets.GenericViewSet):
         key = request.headers.get("Idempotency-Key")
         if request.method == "POST" and key is not None:
             fingerprint = idempotency.request_fingerprint(
-                request.method, request.get_full_path(), request._request.body
+                request.method, request.get_full_path(), self.idempotency_body(request)
             )
             self._idempotency_record = idempotency.idempotency_claim(
                 scope=idempotency.SCOPE, user=request.user, key=key, fingerprint=fingerprint
             )
+
+    def idempotency_body(self, request) -> bytes:
+        """What an Idempotency-Key's fingerprint covers besides the method and path."""
+        return request._request.body
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from core.api.attachments import AttachmentViewSet
 from core.api.odata import BOOLEAN, DATETIME, DECIMAL, INTEGER, ODataField
 from core.api.views import ApiViewSet
 from customers import services
@@ -61,3 +62,10 @@ class CustomerViewSet(ApiViewSet):
             self.check_if_match(customer)
             services.customer_delete(customer=customer, user=request.user)
         return self.respond_empty()
+
+
+class CustomerAttachmentViewSet(AttachmentViewSet):
+    """`customers({id})/attachments`."""
+
+    parent_model = Customer
+    parent_kwarg = "customer_pk"

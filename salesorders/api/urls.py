@@ -1,6 +1,12 @@
+from core.api.attachments import attachment_api_urls
 from core.api.urls import resource_urls
 
-from .views import SalesOrderExtraLineViewSet, SalesOrderLineViewSet, SalesOrderViewSet
+from .views import (
+    SalesOrderAttachmentViewSet,
+    SalesOrderExtraLineViewSet,
+    SalesOrderLineViewSet,
+    SalesOrderViewSet,
+)
 
 ORDER = "salesOrders/<int:order_pk>"
 ORDER_PARENS = r"salesOrders\((?P<order_pk>\d+)\)"
@@ -25,5 +31,8 @@ urlpatterns = [
         name="salesOrderExtraLines",
         key="pk",
         parents=f"{ORDER_PARENS}/salesOrderExtraLines",
+    ),
+    *attachment_api_urls(
+        ORDER, ORDER_PARENS, SalesOrderAttachmentViewSet, name="salesOrderAttachments"
     ),
 ]

@@ -14,6 +14,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api.attachments import AttachmentViewSet
 from core.api.etag import EntityChanged, if_match_version, make_etag
 from core.api.odata import BOOLEAN, DATE, DATETIME, DECIMAL, ENUM, INTEGER, ODataField
 from core.api.views import ApiViewSet, ReasonSerializer, bound_action
@@ -302,3 +303,23 @@ class SalesOrderExtraLineViewSet(OrderChildViewSet):
                 extra=extra, user=request.user, expected_version=expected
             )
         return self.respond_empty()
+
+
+class SalesOrderAttachmentViewSet(AttachmentViewSet):
+    """`salesOrders({id})/attachments`: core's attachments, with the order's history line."""
+
+    parent_model = SalesOrder
+    parent_kwarg = "order_pk"
+
+    def add_attachment(self, *, uploaded_file, category):
+        return services.salesorder_attachment_add(
+            order=self.parent,
+            uploaded_file=uploaded_file,
+            category=category,
+            user=self.request.user,
+        )
+
+    def delete_attachment(self, attachment):
+        services.salesorder_attachment_delete(
+            order=self.parent, attachment=attachment, user=self.request.user
+        )

@@ -68,16 +68,17 @@ def test_order_page_with_many_lines_and_shipments(bench, django_assert_max_num_q
     """The largest order (issued, half shipped, allocations pending) costs what a small one does."""
     large = bench.marked("G-LARGE-2")
     assert large.line_count >= 70
-    with django_assert_max_num_queries(14) as captured:
+    # 15: the attachments section (issue 18) is one query, whatever their number.
+    with django_assert_max_num_queries(15) as captured:
         get(bench, reverse("salesorders:detail", args=[large.pk]))
     large_count = len(captured)
-    with django_assert_max_num_queries(14) as captured:
+    with django_assert_max_num_queries(15) as captured:
         get(bench, reverse("salesorders:detail", args=[bench.ten_line_order.pk]))
     assert large_count <= len(captured) + 2
 
 
 def test_customer_page_of_the_busiest_customer(bench, django_assert_max_num_queries):
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):  # one more: the attachments section
         get(bench, reverse("customers:customer-detail", args=[bench.busiest_customer.pk]))
 
 

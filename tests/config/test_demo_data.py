@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from core.models import Attachment
 from customers.models import Customer
 from inventory.models import Part, StockItem, StockLocation
 from salesorders.models import SalesOrder
@@ -27,6 +28,10 @@ def test_demo_data_builds_a_believable_company_once(settings, capsys):
     assert statuses == set(SalesOrder.Status.values), statuses
     assert Shipment.objects.filter(status=Shipment.Status.SHIPPED).exists()
     assert Shipment.objects.filter(status=Shipment.Status.PENDING).exists()
+    po = Attachment.objects.live().get()
+    assert po.category == Attachment.Category.CUSTOMER_PO
+    assert po.content_type_sniffed == "application/pdf"
+    assert isinstance(po.parent, SalesOrder)
 
     counts = (Customer.objects.count(), SalesOrder.objects.count(), StockItem.objects.count())
     call_command("demo_data")

@@ -26,10 +26,12 @@ from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
+from core.attachments import attachment_add
 from order_calendar import selectors, services
 from salesorders import services as order_services
 from salesorders.models import SalesOrder
 from shipping import services as shipping_services
+from tests.attachment_samples import upload
 from tests.config.test_access import _walk
 from tests.factories import (
     PASSWORD,
@@ -248,6 +250,12 @@ def world(db, settings):
         order=draft, description="Handling", unit_price=Decimal("5"), user=admin
     )
     services.feed_token_regenerate(user=admin)
+    customer_file, order_file, draft_file = (
+        attachment_add(
+            parent=parent, uploaded_file=upload("po.txt", b"PO 1"), category="other", user=admin
+        )
+        for parent in (customer, order, draft)
+    )
     return SimpleNamespace(**locals())
 
 
@@ -257,17 +265,30 @@ def url_kwargs(name: str, world) -> list[dict]:
     app, _, page = name.partition(":")
     if app == "customers":
         pk = {"address": w.address.pk, "contact": w.contact.pk}.get(page.split("-")[0])
-        return [{"customer_pk": w.customer.pk, "pk": pk or w.customer.pk}]
+        return [
+            {
+                "customer_pk": w.customer.pk,
+                "pk": pk or w.customer.pk,
+                "attachment_pk": w.customer_file.pk,
+            }
+        ]
     if app == "inventory":
         return [{"pk": w.part.pk if page.startswith("part") else w.item.pk}]
     if app == "salesorders":
         return [
-            {"pk": w.order.pk, "line_pk": w.line.pk, "extra_pk": w.extra.pk, "action": "cancel"},
+            {
+                "pk": w.order.pk,
+                "line_pk": w.line.pk,
+                "extra_pk": w.extra.pk,
+                "action": "cancel",
+                "attachment_pk": w.order_file.pk,
+            },
             {
                 "pk": w.draft.pk,
                 "line_pk": w.draft_line.pk,
                 "extra_pk": w.draft_extra.pk,
                 "action": "hold",
+                "attachment_pk": w.draft_file.pk,
             },
         ]
     if app == "shipping":
