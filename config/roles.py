@@ -51,7 +51,13 @@ ROLES: dict[str, dict] = {
     },
     # Managers: everything, including cancelling and completing orders and the settings.
     # They unlock a login locked by too many wrong passwords (Axes' access attempts, admin).
-    "Managers": {app: ALL for app in DOMAIN_APPS} | {"axes": {"accessattempt": ["view", "delete"]}},
+    # The Jobs page: failed background jobs, with Retry; every task row in the admin.
+    "Managers": {app: ALL for app in DOMAIN_APPS}
+    | {
+        "axes": {"accessattempt": ["view", "delete"]},
+        "core": {"jobstate": ["view", "change"], "emailmessagelog": ["view"]},
+        "django_tasks_database": {"dbtaskresult": ["view"]},
+    },
 }
 
 

@@ -1,0 +1,32 @@
+"""Jobs the job tests enqueue (a task must be a module-level function)."""
+
+from core.models import IdempotencyKey
+from core.tasks import Attempt, PermanentJobError, TemporaryJobError, job
+
+# The failures a test asks `flaky` for, by key: how many attempts fail before one succeeds.
+FAILURES: dict[str, int] = {}
+RUNS: list[tuple[str, int]] = []
+
+
+@job(max_attempts=3)
+def flaky(attempt: Attempt, key: str) -> int:
+    """Fails its first FAILURES[key] attempts (temporarily), then succeeds."""
+    RUNS.append((key, attempt.number))
+    if attempt.number <= FAILURES.get(key, 0):
+        raise TemporaryJobError(f"attempt {attempt.number} of {key} failed")
+    return attempt.number
+
+
+@job()
+def refused(attempt: Attempt) -> None:
+    raise PermanentJobError("The provider said no.")
+
+
+@job()
+def record(attempt: Attempt, key: str) -> None:
+    """Writes one row per run: the race test counts them."""
+    from django.utils import timezone
+
+    IdempotencyKey.objects.create(
+        scope="jobtest", key=key, fingerprint=str(attempt.number), created_at=timezone.now()
+    )
