@@ -20,6 +20,5 @@ class JobFilter(StyledFilterSet):
     @property
     def qs(self):
         queryset = super().qs
-        if not self.form.cleaned_data.get("status"):
-            queryset = queryset.failing()
-        return queryset
+        chosen = self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("status")
+        return queryset if chosen else queryset.failing()

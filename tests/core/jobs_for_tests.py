@@ -30,3 +30,27 @@ def record(attempt: Attempt, key: str) -> None:
     IdempotencyKey.objects.create(
         scope="jobtest", key=key, fingerprint=str(attempt.number), created_at=timezone.now()
     )
+
+
+def run_jobs(worker_id: str = "test-worker") -> None:
+    """Run every job that is due now, in this process, as `manage.py db_worker --batch` does."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()
+
+
+def make_due() -> int:
+    """The queued attempts waiting for their backoff become due now (the clock moved on)."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
