@@ -79,6 +79,9 @@ class JobState(models.Model):
     job_id = models.UUIDField(unique=True, editable=False)
     current_result_id = models.UUIDField(unique=True)
     task_path = models.CharField(max_length=300)
+    # The job's arguments, copied: Retry works after the task rows were pruned.
+    args_kwargs = models.JSONField(default=dict)
+    queue_name = models.CharField(max_length=32, default="default")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RETRYING)
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField()

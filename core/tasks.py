@@ -172,6 +172,8 @@ def attempt_failed(result: DBTaskResult, *, error: BaseException, permanent: boo
                 job_id=result.id,
                 current_result_id=result.id,
                 task_path=result.task_path,
+                args_kwargs=result.args_kwargs,
+                queue_name=result.queue_name,
                 max_attempts=definition.attempts_allowed(),
                 first_enqueued_at=result.enqueued_at,
             )
@@ -184,7 +186,7 @@ def attempt_failed(result: DBTaskResult, *, error: BaseException, permanent: boo
         else:
             state.status = JobState.Status.RETRYING
             state.next_attempt_at = timezone.now() + backoff_delay(state.attempts)
-            state.current_result_id = _requeue(result, run_after=state.next_attempt_at)
+            state.current_result_id = _requeue(state, run_after=state.next_attempt_at)
         state.save()
         if definition.on_failure is not None:
             definition.on_failure(str(error) or type(error).__name__, dead, *args, **kwargs)
@@ -202,18 +204,18 @@ def job_retry(*, state: JobState, user) -> JobState:
     if not state.can_retry():
         raise JobStateError(f"Job {state} already succeeded: there is nothing to retry.")
     now = timezone.now()
-    current = DBTaskResult.objects.select_for_update().get(id=state.current_result_id)
-    if current.status == TaskResultStatus.READY:
+    definition = _definition_of(state.task_path)
+    current = DBTaskResult.objects.select_for_update().filter(id=state.current_result_id).first()
+    if current is not None and current.status == TaskResultStatus.READY:
         current.run_after = now
         current.save(update_fields=["run_after"])
-    elif current.status != TaskResultStatus.RUNNING:
-        state.current_result_id = _requeue(current, run_after=None)
-        state.max_attempts = state.attempts + _definition_of(state.task_path).attempts_allowed()
+    elif current is None or current.status != TaskResultStatus.RUNNING:
+        state.current_result_id = _requeue(state, run_after=None)
+        state.max_attempts = state.attempts + definition.attempts_allowed()
     state.status, state.next_attempt_at, state.retried_by = JobState.Status.RETRYING, now, user
     state.save()
-    definition = _definition_of(state.task_path)
     if definition.on_retry is not None:
-        definition.on_retry(*current.args_kwargs["args"], **current.args_kwargs["kwargs"])
+        definition.on_retry(*state.args_kwargs["args"], **state.args_kwargs["kwargs"])
     return state
 
 
@@ -243,11 +245,9 @@ def jobs_reap(*, timeout: timedelta | None = None) -> int:
     return reaped
 
 
-def _requeue(result: DBTaskResult, *, run_after: datetime | None) -> Any:
-    job_task = import_string(result.task_path).using(
-        priority=result.priority, queue_name=result.queue_name, backend=result.backend_name
-    )
-    args, kwargs = result.args_kwargs["args"], result.args_kwargs["kwargs"]
+def _requeue(state: JobState, *, run_after: datetime | None) -> Any:
+    job_task = import_string(state.task_path).using(queue_name=state.queue_name)
+    args, kwargs = state.args_kwargs["args"], state.args_kwargs["kwargs"]
     return job_enqueue(job_task, *args, run_after=run_after, **kwargs)
 
 

@@ -230,3 +230,17 @@ def test_admin_lists_failed_jobs_and_retries_them(manager_client):
     manager_client.post(url, {"action": "retry", "_selected_action": [state.pk]})
     state.refresh_from_db()
     assert state.status == JobState.Status.RETRYING
+
+
+def test_retry_works_after_the_finished_task_rows_were_pruned(manager_user):
+    jobs.FAILURES["k"] = 3
+    job_id = job_enqueue(jobs.flaky, "k")
+    for _ in range(3):
+        make_due()
+        run_jobs()
+    DBTaskResult.objects.all().delete()  # manage.py prune_db_task_results
+    state = JobState.objects.get(job_id=job_id)
+    job_retry(state=state, user=manager_user)
+    run_jobs()
+    state.refresh_from_db()
+    assert state.status == JobState.Status.SUCCEEDED
