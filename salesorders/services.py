@@ -1408,7 +1408,7 @@ def salesorder_confirmation_send(
 
     Raises ConfirmationEmailError when the order is cancelled or has no email address."""
     order = (
-        SalesOrder.objects.select_for_update()
+        SalesOrder.objects.select_for_update(of=("self",))
         .select_related("contact", "customer")
         .get(pk=order.pk)
     )

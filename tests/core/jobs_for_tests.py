@@ -34,9 +34,23 @@ def record(attempt: Attempt, key: str) -> None:
 
 def run_jobs(worker_id: str = "test-worker") -> None:
     """Run every job that is due now, in this process, as `manage.py db_worker --batch` does."""
+    from unittest import mock
+
+    from django.db import connection
+    from django_tasks_db.management.commands import db_worker
+
+    if connection.in_atomic_block:
+        # Inside a test's transaction: the worker's close_old_connections() would close the
+        # connection (PostgreSQL), and with it the test's transaction.
+        with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+            return _worker(worker_id).run()
+    return _worker(worker_id).run()
+
+
+def _worker(worker_id: str):
     from django_tasks_db.management.commands.db_worker import Worker
 
-    Worker(
+    return Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
@@ -45,7 +59,7 @@ def run_jobs(worker_id: str = "test-worker") -> None:
         max_tasks=None,
         worker_id=worker_id,
         excluded_queue_names=[],
-    ).run()
+    )
 
 
 def make_due() -> int:
