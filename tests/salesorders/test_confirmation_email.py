@@ -73,3 +73,18 @@ def test_send_needs_the_permission_to_change_orders(warehouse_client):
 
 def test_send_is_post_only(sales_client):
     assert sales_client.get(_url(SalesOrderFactory())).status_code == 405
+
+
+def test_order_page_costs_the_same_queries_with_many_emails(
+    sales_client, django_assert_max_num_queries
+):
+    order = SalesOrderFactory(customer__email="office@customer.test")
+    sales_client.post(_url(order), {"request_token": "first"})
+    with django_assert_max_num_queries(40) as one:
+        sales_client.get(order.get_absolute_url())
+    first = len(one)  # read now: every request resets the connection's query log
+    for n in range(12):
+        sales_client.post(_url(order), {"request_token": f"t{n}"})
+    with django_assert_max_num_queries(first):
+        page = sales_client.get(order.get_absolute_url()).content.decode()
+    assert page.count("badge-email-queued") == 5  # the latest five
