@@ -68,3 +68,21 @@ def make_due() -> int:
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+
+
+@job()
+def slow_record(attempt: Attempt, key: str) -> None:
+    """Marks that it started (committed at once), sleeps through its first attempt (the test
+    kills the worker meanwhile), and records `key` once done."""
+    import time
+
+    from django.utils import timezone
+
+    IdempotencyKey.objects.create(
+        scope="jobstart", key=key, fingerprint=str(attempt.number), created_at=timezone.now()
+    )
+    if attempt.number == 1:
+        time.sleep(120)
+    IdempotencyKey.objects.create(
+        scope="jobtest", key=key, fingerprint=str(attempt.number), created_at=timezone.now()
+    )
