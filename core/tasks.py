@@ -115,12 +115,17 @@ def job(
                 )
                 raise
             if state is not None:
-                JobState.objects.filter(pk=state.pk, current_result_id=result_id).update(
-                    status=JobState.Status.SUCCEEDED,
-                    attempts=attempt.number,
-                    next_attempt_at=None,
-                    updated_at=timezone.now(),
-                )
+                now = timezone.now()
+                with transaction.atomic():  # the task row too: the reaper never takes it now
+                    JobState.objects.filter(pk=state.pk, current_result_id=result_id).update(
+                        status=JobState.Status.SUCCEEDED,
+                        attempts=attempt.number,
+                        next_attempt_at=None,
+                        updated_at=now,
+                    )
+                    DBTaskResult.objects.filter(id=result_id).update(
+                        status=TaskResultStatus.SUCCESSFUL, finished_at=now
+                    )
             return value
 
         del run.__wrapped__  # django-tasks reads the signature: `context` comes first
@@ -159,15 +164,22 @@ def attempt_failed(result: DBTaskResult, *, error: BaseException, permanent: boo
     backoff, or mark the job Dead (after its last attempt, or at once when `permanent`).
     Locks the job's JobState row; runs the job's on_failure in the same transaction.
 
-    An attempt that is no longer its job's current one (the reaper gave up on it and the
-    next one was queued, then it finished after all) changes nothing."""
+    The task row is marked Failed in the same transaction (the worker marks it again after),
+    so a worker killed just after this leaves no "running" row for the reaper to retry twice.
+    An attempt of a job already decided (Dead, or Succeeded) changes nothing more."""
     error_text = "".join(traceback.format_exception(error)).strip()
     definition = _definition_of(result.task_path)
     with transaction.atomic():
+        DBTaskResult.objects.filter(id=result.id).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path=f"{type(error).__module__}.{type(error).__qualname__}",
+            traceback=error_text,
+        )
         state = JobState.objects.select_for_update().filter(current_result_id=result.id).first()
+        if state is not None and state.status != JobState.Status.RETRYING:
+            return state
         if state is None:
-            if JobState.objects.filter(job_id=result.id).exists():
-                return JobState.objects.get(job_id=result.id)  # superseded attempt
             state = JobState(
                 job_id=result.id,
                 current_result_id=result.id,
@@ -239,7 +251,6 @@ def jobs_reap(*, timeout: timedelta | None = None) -> int:
                 f"Worker {result.worker_ids[-1] if result.worker_ids else '?'} stopped: "
                 f"running since {result.started_at:%Y-%m-%d %H:%M:%S} (over {timeout})."
             )
-            result.set_failed(lost)
             attempt_failed(result, error=lost, permanent=False)
             reaped += 1
     return reaped

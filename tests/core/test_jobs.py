@@ -12,7 +12,14 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from core.models import JobState
-from core.tasks import backoff_delay, job_enqueue, job_retry, jobs_reap
+from core.tasks import (
+    TemporaryJobError,
+    attempt_failed,
+    backoff_delay,
+    job_enqueue,
+    job_retry,
+    jobs_reap,
+)
 from tests.core import jobs_for_tests as jobs
 from tests.core.jobs_for_tests import make_due, run_jobs
 
@@ -244,3 +251,12 @@ def test_retry_works_after_the_finished_task_rows_were_pruned(manager_user):
     run_jobs()
     state.refresh_from_db()
     assert state.status == JobState.Status.SUCCEEDED
+
+
+def test_a_worker_killed_after_recording_a_failure_leaves_nothing_to_reap():
+    """The failure and the next attempt are recorded with the task row marked Failed in one
+    transaction: a worker that dies right after leaves no "running" row to retry twice."""
+    stuck = _start_and_abandon("k")
+    attempt_failed(stuck, error=TemporaryJobError("451 later"), permanent=False)
+    assert jobs_reap(timeout=timedelta(microseconds=1)) == 0
+    assert DBTaskResult.objects.filter(status="READY").count() == 1  # only the retry
