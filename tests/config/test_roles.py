@@ -80,7 +80,13 @@ def test_managers_hold_every_permission_of_every_domain_model():
     models = [m for label in DOMAIN_APPS for m in apps.get_app_config(label).get_models()]
     assert all(f"{m._meta.app_label}.view_{m._meta.model_name}" in every for m in models)
     unlock_logins = {"axes.view_accessattempt", "axes.delete_accessattempt"}
-    assert perms("Managers") == every | unlock_logins
+    jobs_page = {
+        "core.view_jobstate",
+        "core.change_jobstate",
+        "core.view_emailmessagelog",
+        "django_tasks_database.view_dbtaskresult",
+    }
+    assert perms("Managers") == every | unlock_logins | jobs_page
 
 
 def test_a_model_added_later_joins_the_roles_after_migrate_without_a_migration():
