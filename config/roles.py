@@ -76,8 +76,17 @@ ROLES: dict[str, dict] = {
     # Managers: everything, including cancelling and completing orders and the settings.
     # They unlock a login locked by too many wrong passwords (Axes' access attempts, admin).
     # In the admin they see every attachment (deleted ones too) and delete them (softly).
+    # The Jobs page: failed background jobs, with Retry; every task row in the admin.
     "Managers": {app: ALL for app in DOMAIN_APPS}
-    | {"axes": {"accessattempt": ["view", "delete"]}, "core": {"attachment": ["view", "change"]}},
+    | {
+        "axes": {"accessattempt": ["view", "delete"]},
+        "core": {
+            "attachment": ["view", "change"],
+            "jobstate": ["view", "change"],
+            "emailmessagelog": ["view"],
+        },
+        "django_tasks_database": {"dbtaskresult": ["view"]},
+    },
 }
 
 

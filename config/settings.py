@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "customers",
     "inventory",
@@ -260,6 +262,36 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# Background jobs (README "Background jobs"): Django's tasks framework (the django-tasks
+# backport) with its database backend. A job enqueued inside a transaction is a row written in
+# it (an outbox): it commits or rolls back with the change. `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# core.tasks: a failed attempt is retried after JOBS_BACKOFF_SECONDS * 2**(attempt-1) seconds
+# (at most JOBS_BACKOFF_MAX_SECONDS, with jitter: between half and all of it), up to
+# JOBS_MAX_ATTEMPTS attempts in all; then the job is dead (the Jobs page, with Retry).
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 8)
+JOBS_BACKOFF_SECONDS = env_int("JOBS_BACKOFF_SECONDS", 30)
+JOBS_BACKOFF_MAX_SECONDS = env_int("JOBS_BACKOFF_MAX_SECONDS", 3600)
+# `manage.py reap_jobs`: a job "running" longer than this lost its worker (killed): retried.
+JOBS_RUNNING_TIMEOUT_SECONDS = env_int("JOBS_RUNNING_TIMEOUT_SECONDS", 900)
+
+# Email (README "Email"): the console in development, SMTP otherwise; any Django email backend
+# (django-anymail's for a provider's API) through EMAIL_BACKEND.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{COMPANY_NAME} <orders@{_site_host}>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Cache: process-local by default; REDIS_URL shares it between processes (optional).
 REDIS_URL = os.environ.get("REDIS_URL", "")

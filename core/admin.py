@@ -15,7 +15,8 @@ from django.utils.html import format_html
 from core.attachment_views import download_response
 from core.attachments import attachment_delete
 from core.exceptions import AlreadyDoneError
-from core.models import Attachment
+from core.models import Attachment, EmailMessageLog, JobState
+from core.tasks import job_retry
 
 
 class EditRefused(Exception):
@@ -182,3 +183,49 @@ class AttachmentAdmin(admin.ModelAdmin):
             lambda row: attachment_delete(attachment=row, user=request.user),
             "deleted",
         )
+
+
+# --- background jobs and emails --------------------------------------------------------------
+
+
+@admin.register(JobState)
+class JobStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The failed jobs, as on the Jobs page; Retry runs core.tasks.job_retry. Every attempt's
+    task row is under "Tasks Database Backend" (django-tasks-db's own admin)."""
+
+    list_display = [
+        "task_name",
+        "status",
+        "attempts",
+        "max_attempts",
+        "error_summary",
+        "next_attempt_at",
+        "updated_at",
+    ]
+    list_filter = ["status", "task_path"]
+    search_fields = ["job_id", "current_result_id", "last_error"]
+    readonly_fields = [field.name for field in JobState._meta.fields]
+    actions = ["retry"]
+
+    def has_change_permission(self, request, obj=None):
+        # Read-only form, but the Retry action needs the change permission.
+        return obj is None and request.user.has_perm("core.change_jobstate")
+
+    @admin.action(description="Retry the selected jobs now", permissions=["change"])
+    def retry(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda row: job_retry(state=row, user=request.user),
+            "queued to run again",
+            noun="job",
+        )
+
+
+@admin.register(EmailMessageLog)
+class EmailMessageLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["requested_at", "kind", "recipient", "status", "emailed_at", "error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient", "request_token"]
+    list_select_related = ["content_type"]

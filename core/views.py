@@ -1,11 +1,18 @@
 """View mixins every app may use."""
 
 from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
 
 from core.exceptions import AlreadyDoneError
+from core.filters import JobFilter
 from core.forms import add_service_error
+from core.lists import FilteredTableView
+from core.models import JobState
+from core.tables import JobTable
+from core.tasks import job_retry
 
 
 def report_refusal(request, error: ValidationError) -> None:
@@ -54,3 +61,34 @@ def confirm_step(request, **context):
     without a label), back_url, back_label, breadcrumbs ([(url, label)])."""
     template = CONFIRM_FORM if getattr(request, "htmx", False) else CONFIRM_PAGE
     return render(request, template, context)
+
+
+class JobListView(PermissionRequiredMixin, FilteredTableView):
+    """The Jobs page (Managers): background jobs that failed, with their last error, attempts
+    and next attempt, and Retry."""
+
+    permission_required = "core.view_jobstate"
+    model = JobState
+    table_class = JobTable
+    filterset_class = JobFilter
+    template_name = "core/job_list.html"
+
+    def get_queryset(self):
+        return JobState.objects.all()
+
+
+class JobRetryView(PermissionRequiredMixin, View):
+    """POST-only Retry of one failed job (core.tasks.job_retry)."""
+
+    http_method_names = ["post"]
+    permission_required = "core.change_jobstate"
+
+    def post(self, request, pk):
+        state = get_object_or_404(JobState, pk=pk)
+        try:
+            job_retry(state=state, user=request.user)
+        except ValidationError as error:
+            report_refusal(request, error)
+        else:
+            messages.success(request, f"Job {state} queued to run again now.")
+        return redirect("job-list")

@@ -37,3 +37,7 @@ class DuplicateLineError(LineError):
 
 class InactiveCustomerError(SalesOrderError):
     """The customer cannot take a new order (inactive)."""
+
+
+class ConfirmationEmailError(SalesOrderError):
+    """The order's confirmation cannot be emailed (cancelled, or nobody to send it to)."""

@@ -592,6 +592,16 @@ class SalesOrder(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
+    def can_send_confirmation(self) -> bool:
+        """Its confirmation may be emailed to the customer: it is not Cancelled."""
+        return not self.is_cancelled()
+
+    @property
+    def confirmation_recipient(self) -> str:
+        """Where its confirmation goes: the order's contact's email, else the customer's."""
+        contact_email = self.contact.email if self.contact_id else ""
+        return contact_email or self.customer.email
+
     @property
     def base_currency(self) -> str:
         return base_currency()

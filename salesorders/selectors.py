@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounting.models import base_currency
+from core.emails import document_emails
 from core.numbers import ZERO, money
 from salesorders.models import (
     OPEN_STATUSES,
@@ -33,6 +34,8 @@ from salesorders.models import (
 HISTORY_LIMIT = 100
 LINES_PER_PAGE = 100
 CUSTOMER_ORDERS_LIMIT = 10
+# Send Order Confirmation: whoever may change the order may email it to its customer.
+SEND_CONFIRMATION_PERMISSION = "salesorders.change_salesorder"
 
 
 # --- lifecycle facts -----------------------------------------------------------------------
@@ -128,6 +131,10 @@ class OrderPage:
     open_services: int = 0
     # The notes the taxes charged ask documents to print (the reverse charge's legal note).
     tax_notes: list[str] = field(default_factory=list)
+    # Its latest emails (core.EmailMessageLog, newest first) and whether this user may send
+    # its confirmation now (Send Order Confirmation).
+    emails: list = field(default_factory=list)
+    may_send_confirmation: bool = False
 
     def as_context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -138,8 +145,8 @@ def salesorder_page(
 ) -> OrderPage:
     """The order page of `order` (from salesorder_page_queryset()) as `user` sees it, showing
     the `lines_page`-th LINES_PER_PAGE lines with their fulfilment state and allocation status
-    (SalesOrderLineQuerySet.with_fulfilment): four queries (line count, lines, history, the
-    tax notes of all its lines)."""
+    (SalesOrderLineQuerySet.with_fulfilment): five queries (line count, lines, history, the
+    tax notes of all its lines, its latest emails)."""
     paginator = Paginator(
         order.lines.with_fulfilment().select_related("delivered_by").order_by("sort_order", "pk"),
         LINES_PER_PAGE,
@@ -172,6 +179,9 @@ def salesorder_page(
         fulfilment=salesorder_fulfilment(order),
         may_deliver=order.can_ship() and user.has_perm("salesorders.deliver_salesorderline"),
         open_services=sum(1 for line in lines if line.is_service and line.remaining_quantity > 0),
+        emails=document_emails(order),
+        may_send_confirmation=order.can_send_confirmation()
+        and user.has_perm(SEND_CONFIRMATION_PERMISSION),
         tax_notes=tax_notes_of(
             list(order.extra_lines.all()),
             order.lines.exclude(tax_note="")

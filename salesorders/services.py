@@ -22,6 +22,8 @@ from core.attachments import attachment_add, attachment_delete
 from core.currency import in_base, validate_currency_code
 from core.db import add_to_counters
 from core.models import Attachment
+from core.emails import document_email_enqueue
+from core.models import EmailMessageLog
 from core.numbers import (
     MAX_AMOUNT,
     ZERO,
@@ -34,6 +36,7 @@ from customers.models import Customer
 from inventory.models import Part, TaxRate, format_per_unit, format_unit_quantity
 from inventory.pricing import suggest_price_in
 from salesorders.exceptions import (
+    ConfirmationEmailError,
     DuplicateLineError,
     InactiveCustomerError,
     LineError,
@@ -1429,3 +1432,48 @@ def salesorder_transition(
     if transition.asks_reason:
         kwargs["reason"] = reason
     return TRANSITION_SERVICES[action](**kwargs)
+
+
+# --- email ---------------------------------------------------------------------------------
+
+CONFIRMATION_RENDERER = "salesorders.emails.order_confirmation"
+
+
+@transaction.atomic
+def salesorder_confirmation_send(
+    *, order: SalesOrder, request_token: str, user: AbstractBaseUser | None
+) -> EmailMessageLog:
+    """Queue the order's confirmation email to its contact (or the customer's address): one
+    EmailMessageLog and one job, in this transaction, with a history line. The same
+    `request_token` again (a double click) returns the first request's log and queues nothing.
+    Locks the order row (so the recipient read is the one saved).
+
+    Raises ConfirmationEmailError when the order is cancelled or has no email address."""
+    order = (
+        SalesOrder.objects.select_for_update(of=("self",))
+        .select_related("contact", "customer")
+        .get(pk=order.pk)
+    )
+    if not order.can_send_confirmation():
+        raise ConfirmationEmailError(f"{order} is cancelled: its confirmation is not sent.")
+    recipient = order.confirmation_recipient
+    if not recipient:
+        raise ConfirmationEmailError(
+            f"{order} has no email address to send to: give its contact or the customer one."
+        )
+    log, created = document_email_enqueue(
+        document=order,
+        renderer=CONFIRMATION_RENDERER,
+        kind="order_confirmation",
+        recipient=recipient,
+        request_token=request_token,
+        user=user,
+    )
+    if created:
+        salesorder_event_record(
+            order=order,
+            kind=SalesOrderEvent.Kind.NOTE,
+            message=f"Order confirmation queued to {recipient}.",
+            user=user,
+        )
+    return log

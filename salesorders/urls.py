@@ -21,6 +21,11 @@ urlpatterns = [
         views.SalesOrderConfirmView.as_view(),
         name="confirm",
     ),
+    path(
+        "<int:pk>/send-confirmation/",
+        views.SalesOrderConfirmationSendView.as_view(),
+        name="confirmation-send",
+    ),
     path("<int:pk>/rate/", views.SalesOrderRateView.as_view(), name="rate-set"),
     path("<int:pk>/issue/", views.SalesOrderTransitionView.as_view(action="issue"), name="issue"),
     path("<int:pk>/hold/", views.SalesOrderTransitionView.as_view(action="hold"), name="hold"),

@@ -1,5 +1,6 @@
 """Sales-order pages. Thin: every write goes through salesorders.services."""
 
+import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -134,6 +135,8 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
             self.object, user=self.request.user, lines_page=self.request.GET.get("lines_page")
         )
         context.update(page.as_context())
+        if page.may_send_confirmation:
+            context["email_request_token"] = uuid.uuid4().hex
         if page.can_edit:
             context.update(self.line_links(page))
         context["attachments"] = attachment_section(
@@ -310,6 +313,30 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
             report_refusal(request, error)
         else:
             messages.success(request, f"{order.reference} {self.transition.verb}.")
+        return redirect(order)
+
+
+class SalesOrderConfirmationSendView(PermissionRequiredMixin, View):
+    """POST-only Send Order Confirmation: queues the email (a background job) to the order's
+    contact or customer. The form's `request_token` (a new one each time the page is shown)
+    makes a double click or a resent POST queue one email, not two."""
+
+    http_method_names = ["post"]
+    permission_required = selectors.SEND_CONFIRMATION_PERMISSION
+
+    def post(self, request, pk):
+        order = get_object_or_404(SalesOrder, pk=pk)
+        token = request.POST.get("request_token", "").strip()[:64] or uuid.uuid4().hex
+        try:
+            log = services.salesorder_confirmation_send(
+                order=order, request_token=token, user=request.user
+            )
+        except ValidationError as error:
+            report_refusal(request, error)
+        else:
+            messages.success(
+                request, f"Order confirmation of {order.reference} queued to {log.recipient}."
+            )
         return redirect(order)
 
 

@@ -14,6 +14,7 @@ watched so that NUL reaching the database fails on SQLite too.
 import datetime
 import re
 import traceback
+import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from core.attachments import attachment_add
+from core.models import JobState
 from order_calendar import selectors, services
 from salesorders import services as order_services
 from salesorders.models import SalesOrder
@@ -297,6 +299,18 @@ def url_kwargs(name: str, world) -> list[dict]:
             {"order_pk": w.order.pk, "pk": w.shipped.pk, "allocation_pk": w.shipped_allocation.pk},
         ]
         return [{**kwargs, "line_pk": w.line.pk} for kwargs in shipping]
+    if name == "job-retry":  # a dead job (core.tasks), and one that no longer exists
+        dead = JobState.objects.create(
+            job_id=uuid.uuid4(),
+            current_result_id=uuid.uuid4(),
+            task_path="core.emails.send_document_email",
+            args_kwargs={"args": [0], "kwargs": {}},
+            status=JobState.Status.DEAD,
+            max_attempts=1,
+            attempts=1,
+            first_enqueued_at=timezone.now(),
+        )
+        return [{"pk": dead.pk}, {"pk": dead.pk + 1000}]
     return [
         {"user_id": w.admin.pk, "token": selectors.feed_token(w.admin), "token_key": "not-a-key"}
     ]

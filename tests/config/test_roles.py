@@ -81,7 +81,13 @@ def test_managers_hold_every_permission_of_every_domain_model():
     assert all(f"{m._meta.app_label}.view_{m._meta.model_name}" in every for m in models)
     unlock_logins = {"axes.view_accessattempt", "axes.delete_accessattempt"}
     attachments_admin = {"core.view_attachment", "core.change_attachment"}
-    assert perms("Managers") == every | unlock_logins | attachments_admin
+    jobs_page = {
+        "core.view_jobstate",
+        "core.change_jobstate",
+        "core.view_emailmessagelog",
+        "django_tasks_database.view_dbtaskresult",
+    }
+    assert perms("Managers") == every | unlock_logins | attachments_admin | jobs_page
 
 
 def test_a_model_added_later_joins_the_roles_after_migrate_without_a_migration():

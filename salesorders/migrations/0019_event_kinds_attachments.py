@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("salesorders", "0017_base_totals_of_existing_orders"),
+        ("salesorders", "0018_invoiced_quantities"),
     ]
 
     operations = [
