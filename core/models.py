@@ -128,6 +128,8 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
 class JobStateQuerySet(models.QuerySet):
     def failing(self) -> "JobStateQuerySet":
         """Jobs that need attention: waiting for their next attempt, or dead."""

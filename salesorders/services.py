@@ -21,9 +21,8 @@ from accounting.services import exchange_rate_check
 from core.attachments import attachment_add, attachment_delete
 from core.currency import in_base, validate_currency_code
 from core.db import add_to_counters
-from core.models import Attachment
 from core.emails import document_email_enqueue
-from core.models import EmailMessageLog
+from core.models import Attachment, EmailMessageLog
 from core.numbers import (
     MAX_AMOUNT,
     ZERO,
