@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "salesorders",
     "shipping",
     "order_calendar",
+    "invoicing",
     "config",
 ]
 
