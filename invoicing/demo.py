@@ -20,9 +20,7 @@ def build(ctx: dict) -> None:
     to_bill = SalesOrderLine.objects.filter(
         order=OuterRef("pk"), shipped_quantity__gt=F("invoiced_quantity")
     )
-    orders = SalesOrder.objects.exclude(status=SalesOrder.Status.CANCELLED).filter(
-        Exists(to_bill)
-    )
+    orders = SalesOrder.objects.exclude(status=SalesOrder.Status.CANCELLED).filter(Exists(to_bill))
     known = [order.pk for order in ctx.get("orders", [])]
     if known:
         orders = orders.filter(pk__in=known)
