@@ -361,12 +361,8 @@ LINE_COLUMNS = [
 
 def _insert_lines(lines: list[InvoiceLine]) -> None:
     """Insert invoice lines in one statement (core.db.insert_rows), whatever their number."""
-    rows = []
-    for line in lines:
-        rows.append(
-            [getattr(line, InvoiceLine._meta.get_field(name).attname) for name in LINE_COLUMNS]
-        )
-    insert_rows(InvoiceLine, LINE_COLUMNS, rows)
+    names = [InvoiceLine._meta.get_field(name).attname for name in LINE_COLUMNS]
+    insert_rows(InvoiceLine, LINE_COLUMNS, [[getattr(x, n) for n in names] for x in lines])
 
 
 def _describe_quantities(lines: list[SalesOrderLine], quantities: dict[int, Decimal]) -> str:
