@@ -1091,8 +1091,11 @@ def salesorder_ship_and_invoice(
     service lines, then make and post one invoice for everything shipped and not invoiced.
 
     If any line cannot be covered, nothing happens: ShipAndInvoiceError names the short
-    lines and quantities. Locks as shipping's and this module's services do, order first.
+    lines and quantities. Locks the customer, then the order, then as shipping's and this
+    module's services do.
     Raises also what they raise (OrderNotIssuedError, PeriodClosedError, ...)."""
+    # The customer first (the global lock order): posting adjusts its receivable.
+    _lock_customer(SalesOrder.objects.values_list("customer_id", flat=True).get(pk=order.pk))
     order = salesorder_lock(order=order, expected_version=expected_version)
     if not order.can_ship():
         raise InvoiceStateError(
@@ -1157,6 +1160,7 @@ def invoices_create_for_shipped(*, orders, user: User | None) -> InvoiceBatch:
     for order in rows.order_by("reference_number", "pk"):
         try:
             with transaction.atomic():
+                _lock_customer(order.customer_id)  # before the order: posting writes it
                 invoice = invoice_create_from_order(order=order, user=user)
                 batch.invoices.append(invoice_post(invoice=invoice, user=user))
         except DomainError as error:
