@@ -658,6 +658,13 @@ def invoice_line_update(
         elif line.quantity_refusal(new):
             raise InvoiceQuantityError({"quantity": line.quantity_refusal(new)})
         line.quantity = new
+    if line.extra_line_id and (unit_price is not UNSET or discount_percent is not UNSET):
+        raise InvoicingError(
+            {
+                "unit_price": f"{line.description} is billed as the order charges it; change "
+                "it on the order, or delete it from the draft and add a free line."
+            }
+        )
     if unit_price is not UNSET:
         price = _decimal(unit_price, field="unit_price", label="The unit price")
         if price != price.quantize(Decimal("0.0001")):

@@ -499,3 +499,23 @@ def test_a_foreign_currency_invoice_is_in_base_at_the_rate_of_its_date(clerk):
     assert (invoice.currency, invoice.currency_rate) == ("USD", D("0.9"))
     assert invoice.total == D("118.99")  # 99.99 + 19% 19.00
     assert invoice.base_total == D("89.99") + D("17.10")
+
+
+def test_an_extra_line_on_a_draft_is_billed_as_the_order_charges_it(clerk):
+    from invoicing.exceptions import InvoicingError
+
+    order = make_order(clerk, [("1", "10.0000")])
+    order_services.salesorder_extra_line_add(
+        order=order, description="Freight", unit_price=D("25.0000"), tax_rate=None, user=clerk
+    )
+    ship(order, clerk)
+    invoice = services.invoice_create_from_order(order=order, user=clerk)
+    freight = invoice.lines.get(extra_line__isnull=False)
+    with pytest.raises(InvoicingError, match="billed as the order charges it"):
+        services.invoice_line_update(line=freight, unit_price=D("1"), user=clerk)
+    with pytest.raises(InvoiceQuantityError, match="billed in full"):
+        services.invoice_line_update(line=freight, quantity=D("2"), user=clerk)
+    services.invoice_line_delete(line=freight, user=clerk)
+    services.invoice_delete(invoice=invoice, user=clerk)
+    again = services.invoice_create_from_order(order=order, user=clerk)
+    assert again.lines.filter(extra_line__isnull=False).count() == 1
