@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "salesorders",
     "shipping",
     "order_calendar",
+    "invoicing",
     "config",
 ]
 
