@@ -316,6 +316,19 @@ def ics_warm(b: Bench) -> Plan:
     return Plan(timed=lambda _s: b.get(path), check=_feed_check)
 
 
+@scenario("ics-304", "ICS feed, open orders, If-None-Match answered 304", target_ms=None)
+def ics_not_modified(b: Bench) -> Plan:
+    """What a calendar client polling an unchanged feed costs (issue 20: at most 2x the bare
+    framework page)."""
+    path = _feed_path(b)
+    etag = b.get(path)["ETag"]
+
+    return Plan(
+        timed=lambda _s: b.client.get(path, secure=True, HTTP_IF_NONE_MATCH=etag),
+        expect_status=304,
+    )
+
+
 @scenario("dashboard", "Dashboard")
 def dashboard(b: Bench) -> Plan:
     return get_plan(b, url("dashboard"))

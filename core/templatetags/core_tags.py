@@ -2,7 +2,7 @@
 
 from django import template
 
-from core import numbers
+from core import numbers, rows
 from core.badges import kind_badge
 
 register = template.Library()
@@ -25,3 +25,10 @@ def badge(kind: str, value, label):
     """`{% badge "status" order.status order.get_status_display %}`: a badge of class
     `badge-<kind>-<value>` with `data-testid="<kind>"` (see core.badges.kind_badge)."""
     return kind_badge(kind, value, label)
+
+
+@register.simple_tag(takes_context=True)
+def table_rows(context, table):
+    """`{% table_rows table as rows %}`: the body rows of a django-tables2 table, rendered in
+    Python with the template loop's markup (see core.rows)."""
+    return rows.table_rows(table, context)

@@ -110,6 +110,17 @@ def test_ics_feed_cold_and_warm(bench, django_assert_max_num_queries):
         get(bench, path)
 
 
+def test_ics_feed_not_modified(bench, django_assert_max_num_queries):
+    """A client polling an unchanged feed gets 304 for the fingerprint's one aggregate."""
+    from bench.scenarios import _feed_path
+
+    path = _feed_path(bench)
+    etag = bench.get(path)["ETag"]
+    with django_assert_max_num_queries(5):
+        response = bench.client.get(path, secure=True, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+
+
 def test_dashboard(bench, django_assert_max_num_queries):
     with django_assert_max_num_queries(7):
         get(bench, reverse("dashboard"))

@@ -1,0 +1,91 @@
+"""A django-tables2 table's body rows, rendered in Python (`{% table_rows table %}` in
+partials/table.html).
+
+The markup is the template loop's (`<tr class="even|odd"><td {attrs} data-label="{header}">
+{cell}</td>...</tr>`), and each cell is django-tables2's own (`BoundRow._get_and_render_with`:
+accessor, `get_FOO_display`, empty values, `render_<column>`, `linkify`). What changes is that
+what is the same for every row is worked out once per column, not once per cell: the render
+method's signature (django-tables2 inspects it for every cell), the `<td>` attributes (a dict
+merge, class sorting and escaping per cell in the loop) and the header. A column whose `<td>`
+attributes are callables of the record still has them computed per cell.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.template.base import render_value_in_context
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django_tables2.utils import signature
+
+
+def _td_attrs_vary(bound_column) -> bool:
+    """Whether the column's `<td>` attributes are computed from the record (callables)."""
+    table_attrs = bound_column._table.attrs or {}
+    column_attrs = bound_column.column.attrs or {}
+    td = column_attrs.get("td", column_attrs.get("cell", table_attrs.get("td", {})))
+    return any(callable(value) for value in (td or {}).values())
+
+
+class _Column:
+    """What every cell of one bound column shares."""
+
+    def __init__(self, bound_column) -> None:
+        self.bound_column = bound_column
+        self.name = bound_column.name
+        self.render = bound_column.render
+        self.link = bound_column.link
+        self.default = bound_column.default
+        args, catch_all = signature(self.render)
+        self.args = None if catch_all else args  # None: pass every optional argument
+        self.varying_attrs = _td_attrs_vary(bound_column)
+        label = conditional_escape(bound_column.header)
+        self.open = "" if self.varying_attrs else self._open(label)
+        self.label = label
+
+    def _open(self, label: str) -> str:
+        return f'<td {self.bound_column.attrs["td"].as_html()} data-label="{label}">'
+
+    def render_func(self, row) -> Callable[..., Any]:
+        """BoundRow._call_render, with the signature read once."""
+
+        def call(bound_column, value=None):
+            kwargs = row._optional_cell_arguments(bound_column, value)
+            if self.args is None:
+                content = self.render(**kwargs)
+            elif all(arg in kwargs for arg in self.args):
+                content = self.render(**{arg: kwargs[arg] for arg in self.args})
+            else:
+                content = None
+            return self.link(content, **kwargs) if self.link else content
+
+        return call
+
+
+def _text(value: Any, context) -> str:
+    """`{{ cell }}`: escaped unless safe; non-text values localised as the template would."""
+    if isinstance(value, str):
+        return conditional_escape(value)
+    return render_value_in_context(value, context)
+
+
+def table_rows(table, context) -> SafeString:
+    """The `<tr>` of each row on the table's current page (all rows when not paginated)."""
+    columns = [_Column(bound_column) for bound_column in table.columns]
+    html = []
+    for row in table.paginated_rows:
+        html.append(f"<tr {row.attrs.as_html()}>")
+        for column in columns:
+            cell = row._get_and_render_with(
+                column.bound_column, render_func=column.render_func(row), default=column.default
+            )
+            if column.varying_attrs:
+                column.bound_column.current_value = cell
+                column.bound_column.current_record = row.record
+                html.append(column._open(column.label))
+            else:
+                html.append(column.open)
+            html.append(_text(cell, context))
+            html.append("</td>")
+        html.append("</tr>\n")
+    return mark_safe("".join(html))
