@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test` (one per CPU; each has its own test database, live
+# server and browser; an idle worker takes tests queued for a busy one). PYTEST_WORKERS=0
+# runs the suite in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint format bench clean
 
@@ -32,7 +36,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=$${DEBUG:-1} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DEBUG=$${DEBUG:-1} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

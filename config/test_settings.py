@@ -20,3 +20,7 @@ STORAGES = {
         "OPTIONS": {"location": ATTACHMENTS_ROOT},
     },
 }
+# On PostgreSQL: transactional tests empty the tables with DELETE, not TRUNCATE (seconds each
+# on a busy server); see config/test_postgresql/base.py.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "config.test_postgresql"  # noqa: F405

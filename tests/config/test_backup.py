@@ -16,6 +16,8 @@ import pytest
 
 from bench import pgcluster
 
+# Each builds its databases itself and never touches the run's: .ci/run runs them once.
+pytestmark = pytest.mark.own_database
 ROOT = Path(__file__).resolve().parents[2]
 # What must come back: each row's key and the values a person would miss.
 QUERIES = {

@@ -18,7 +18,10 @@ from bench.concurrency import Session, free_port
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "fault-run-password-1"
 
-pytestmark = pytest.mark.skipif(bool(pgcluster.available()), reason=pgcluster.available())
+pytestmark = [
+    pytest.mark.skipif(bool(pgcluster.available()), reason=pgcluster.available()),
+    pytest.mark.own_database,  # its own cluster, never the run's database: .ci/run runs it once
+]
 
 
 def _manage(env, *args):

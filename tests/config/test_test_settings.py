@@ -4,7 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,3 +33,34 @@ def test_a_user_still_logs_in_with_the_real_password(client, django_user_model):
     django_user_model.objects.create_user(username="hanna", password="correct horse")
     assert not client.login(username="hanna", password="wrong horse")
     assert client.login(username="hanna", password="correct horse")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_flush_between_transactional_tests_empties_every_table_and_keeps_sequences():
+    """config/test_postgresql deletes rows instead of truncating: rows that reference each
+    other (an order, its line, its part) all go, whatever the order of the DELETEs."""
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import SalesOrderLineFactory
+
+    line = SalesOrderLineFactory()
+    assert connection.settings_dict["ENGINE"] == "config.test_postgresql"
+    # As TransactionTestCase flushes (and as pytest-django's transactional_db does).
+    with CaptureQueriesContext(connection) as flushed:
+        call_command(
+            "flush",
+            interactive=False,
+            verbosity=0,
+            reset_sequences=False,
+            allow_cascade=False,
+            inhibit_post_migrate=True,
+        )
+    statements = [query["sql"] for query in flushed.captured_queries]
+    assert not [sql for sql in statements if "TRUNCATE" in sql]
+    assert any(sql.startswith("DELETE FROM") for sql in statements)
+    left = {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.managed}
+    assert set(left.values()) == {0}, {label: n for label, n in left.items() if n}
+    assert SalesOrderLineFactory().pk > line.pk  # nor did TRUNCATE restart them

@@ -23,7 +23,8 @@ WORKER = textwrap.dedent(
     from customers.models import Customer
     from salesorders import services
     customer = Customer.objects.get(pk=int(sys.argv[1]))
-    go = sys.argv[2]
+    go, ready = sys.argv[2], sys.argv[4]
+    open(ready, "w").close()
     while not os.path.exists(go):
         time.sleep(0.005)
     for _ in range(int(sys.argv[3])):
@@ -41,18 +42,24 @@ def test_two_processes_creating_orders_at_once_get_distinct_references(tmp_path)
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "CONN_MAX_AGE": "0"}
     go = tmp_path / "go"
     per_process = 25
+    readies = [tmp_path / f"ready-{n}" for n in range(2)]
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(customer.pk), str(go), str(per_process)],
+            [sys.executable, "-c", WORKER, str(customer.pk), str(go), str(per_process), str(ready)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
+        for ready in readies
     ]
-    time.sleep(1.5)  # both have imported Django and are waiting
+    # Both have imported Django and are waiting (a ready file each): no fixed sleep.
+    deadline = time.monotonic() + 60
+    while not all(ready.exists() for ready in readies):
+        assert all(worker.poll() is None for worker in workers), [w.communicate() for w in workers]
+        assert time.monotonic() < deadline, "the workers never got ready"
+        time.sleep(0.01)
     go.touch()
     outputs = [worker.communicate(timeout=120) for worker in workers]
     for worker, (_out, err) in zip(workers, outputs, strict=True):
