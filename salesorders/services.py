@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounting.models import RateSource, base_currency
 from accounting.selectors import exchange_rate_for, tax_charge_for
-from accounting.services import exchange_rate_check
+from accounting.services import exchange_rate_check, period_require_open
 from core.currency import in_base, validate_currency_code
 from core.db import add_to_counters
 from core.numbers import (
@@ -266,6 +266,18 @@ def _check_dates(order_date, target_date) -> None:
         raise SalesOrderError({"target_date": "The target date cannot be before the order date."})
 
 
+def _require_open_period(order_date: datetime.date) -> None:
+    """The closed-periods rule for orders, in one place: an order may not be created, moved
+    to, issued (or submitted) with a date in a closed or locked accounting period. Other
+    edits of an order dated in a shut period go ahead: an order is not posted to the books
+    (its invoices are, and invoicing applies the rule to their dates).
+
+    Call inside the writing transaction: it holds a KEY SHARE lock on the covering period
+    until commit, so closing the period waits for the order or refuses it (see
+    accounting.services.period_require_open). Raises PeriodClosedError at `order_date`."""
+    period_require_open(day=order_date, what="The order date", field="order_date")
+
+
 def _lock_order(order: SalesOrder, expected_version: int | None) -> SalesOrder:
     """Lock the order row, refuse a stale version. Returns the fresh, locked order."""
     locked = SalesOrder.objects.select_for_update().get(pk=order.pk)
@@ -440,7 +452,8 @@ def salesorder_create(
     Copies the customer's name, currency, default addresses (unless given), tax treatment,
     country, VAT number and payment terms, and freezes the exchange rate of the order date.
     Locks the settings row (numbering). Raises InactiveCustomerError, OrderReferenceError,
-    MissingRateError (no rate for the currency on the order date), SalesOrderError.
+    MissingRateError (no rate for the currency on the order date), PeriodClosedError (the
+    order date is in a closed or locked period), SalesOrderError.
     """
     customer = Customer.objects.get(pk=customer.pk)
     if not customer.active:
@@ -449,6 +462,7 @@ def salesorder_create(
         )
     order_date = order_date or timezone.localdate()
     _check_dates(order_date, target_date)
+    _require_open_period(order_date)
     _check_contact(contact, customer)
     currency = (currency or customer.currency).upper()
     try:
@@ -511,7 +525,8 @@ def salesorder_update(
     treatment and payment terms. While Pending a new currency or order date freezes the rate
     of that date again. Amounts follow in the same transaction. Raises StaleOrderError when
     the order changed since `expected_version`, OrderStateError on a Complete/Cancelled
-    order, MissingRateError, LineError (a discount larger than the lines, a negative total).
+    order, MissingRateError, PeriodClosedError (a new order date in a closed or locked
+    period), LineError (a discount larger than the lines, a negative total).
     """
     unknown = set(changes) - set(HEADER_FIELDS)
     if unknown:
@@ -570,6 +585,8 @@ def salesorder_update(
         raise SalesOrderError(
             {"discount_amount": "Give the order discount as an amount or a percent, not both."}
         )
+    if "order_date" in changed:
+        _require_open_period(order.order_date)
     rate_changed = False
     if order.is_pending() and ({"currency", "order_date"} & set(changed)):
         before = order.currency_rate
@@ -1056,9 +1073,11 @@ def salesorder_issue(
 ) -> SalesOrder:
     """Issue a Pending order so stock can be allocated to it. Locks the order row.
 
-    Raises OrderStateError when it is not Pending, has no lines or its customer is inactive.
+    Raises OrderStateError when it is not Pending, has no lines or its customer is inactive;
+    PeriodClosedError when its order date is in a closed or locked accounting period.
     """
     order, target = _transition(order, "issue", user, expected_version)
+    _require_open_period(order.order_date)
     order.status, order.issued_at, order.issued_by = target, timezone.now(), user
     order.save(update_fields=["status", "issued_at", "issued_by"])
     salesorder_change_record(order=order, kind=Kind.ISSUED, message="Order issued.", user=user)
@@ -1102,6 +1121,7 @@ def salesorder_release(
     fields = ["status", "hold_reason"]
     order.status, order.hold_reason = target, ""
     if order.issued_at is None:
+        _require_open_period(order.order_date)  # releasing it issues it
         order.issued_at, order.issued_by = timezone.now(), user
         fields += ["issued_at", "issued_by"]
     order.save(update_fields=fields)
