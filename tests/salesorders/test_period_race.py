@@ -105,7 +105,8 @@ def test_two_overlapping_periods_created_at_once_give_one_period_and_one_refusal
                 name=name, start=start, end=start + datetime.timedelta(days=5), user=accountant
             )
 
-        results = _run_together(lambda: create(f"A{attempt}"), lambda: create(f"B{attempt}"))
+        names = (f"A{attempt}", f"B{attempt}")
+        results = _run_together(*(lambda name=name: create(name) for name in names))
         periods = [r for r in results if isinstance(r, AccountingPeriod)]
         refusals = [r for r in results if isinstance(r, PeriodError)]
         assert len(periods) == 1 and len(refusals) == 1, results
