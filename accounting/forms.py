@@ -13,3 +13,9 @@ class PeriodCreateForm(CrispyFormMixin, forms.Form):
     end = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), help_text="The last day, included."
     )
+
+
+class PeriodReasonForm(forms.Form):
+    """What Close, Reopen and Lock post: the reason (the service says when one is needed)."""
+
+    reason = forms.CharField(max_length=250, required=False)

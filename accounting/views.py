@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import FormView, ListView
 
 from accounting import services
-from accounting.forms import PeriodCreateForm
+from accounting.forms import PeriodCreateForm, PeriodReasonForm
 from accounting.models import PERIOD_TRANSITIONS, AccountingPeriod
 from core.forms import add_service_error
 from core.once import SubmitOnceMixin
@@ -91,12 +91,16 @@ class PeriodTransitionView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         period = get_object_or_404(AccountingPeriod, pk=pk)
+        form = PeriodReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+            return redirect(PERIODS)
         try:
             services.period_transition(
                 period=period,
                 action=self.action,
                 user=request.user,
-                reason=request.POST.get("reason", ""),
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
             report_refusal(request, error)

@@ -9,6 +9,7 @@ from customers.models import Customer
 from inventory.models import Part
 from salesorders import services
 from salesorders.exceptions import SalesOrderError
+from salesorders.models import PartRevenueAccount, SalesOrderSettings
 
 ORDER_COUNT = 60
 PO_PREFIXES = ["PO", "4500", "ORD", "REQ"]
@@ -27,6 +28,8 @@ def build(ctx: dict) -> None:
         ctx["orders"] = []
         return
     parts = list(Part.objects.filter(pk__in=[p.pk for p in parts]).prefetch_related("price_breaks"))
+    _revenue_accounts(ctx, parts)
+    dimensions = ctx.get("dimensions") or {}
     today = timezone.localdate()
     orders = []
     for index in range(ORDER_COUNT):
@@ -58,6 +61,7 @@ def build(ctx: dict) -> None:
                 part=part,
                 quantity=quantity,
                 discount_percent=rng.choice([0, 0, 0, 5, 10]),
+                dimension_values=_dimension_values(dimensions, index),
                 user=seller,
             )
         _add_service(order, index, parts, rng, seller)
@@ -75,6 +79,35 @@ def build(ctx: dict) -> None:
         _set_state(order, index, rng, seller, manager)
         orders.append(order)
     ctx["orders"] = orders
+
+
+def _revenue_accounts(ctx: dict, parts) -> None:
+    """Goods book to 4000 Sales - goods, services to 4100 Sales - services; 4000 is also the
+    default of parts without one."""
+    accounts = ctx.get("accounts") or {}
+    goods, service = accounts.get("4000"), accounts.get("4100")
+    if goods is None or service is None:
+        return
+    PartRevenueAccount.objects.bulk_create(
+        PartRevenueAccount(part=part, account=service if part.is_service else goods)
+        for part in parts
+    )
+    services.settings_update(
+        reference_pattern=SalesOrderSettings.load().reference_pattern,
+        default_revenue_account=goods,
+        user=None,
+    )
+
+
+def _dimension_values(dimensions: dict, index: int) -> list:
+    """A department on most orders' lines and a region on every third (without drawing on the
+    demo's random numbers, so the orders stay what they were)."""
+    chosen = []
+    if dimensions.get("Department") and index % 4:
+        chosen.append(dimensions["Department"][index % len(dimensions["Department"])])
+    if dimensions.get("Region") and index % 3 == 0:
+        chosen.append(dimensions["Region"][index % len(dimensions["Region"])])
+    return chosen
 
 
 def _add_service(order, index: int, parts, rng, seller) -> None:

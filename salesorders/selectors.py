@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -26,11 +26,19 @@ from salesorders.models import (
     SalesOrderEvent,
     SalesOrderExtraLine,
     SalesOrderLine,
+    SalesOrderLineDimension,
     Transition,
     delivery_state_of,
 )
 
 HISTORY_LIMIT = 100
+# A page of lines' dimension values, with their dimensions' names: one query.
+LINE_DIMENSIONS = Prefetch(
+    "dimensions",
+    queryset=SalesOrderLineDimension.objects.select_related("dimension", "value").order_by(
+        "dimension__name"
+    ),
+)
 LINES_PER_PAGE = 100
 CUSTOMER_ORDERS_LIMIT = 10
 
@@ -138,10 +146,14 @@ def salesorder_page(
 ) -> OrderPage:
     """The order page of `order` (from salesorder_page_queryset()) as `user` sees it, showing
     the `lines_page`-th LINES_PER_PAGE lines with their fulfilment state and allocation status
-    (SalesOrderLineQuerySet.with_fulfilment): four queries (line count, lines, history, the
-    tax notes of all its lines)."""
+    (SalesOrderLineQuerySet.with_fulfilment), revenue account and dimension values: five
+    queries (line count, lines, their dimension values, history, the tax notes of all its
+    lines)."""
     paginator = Paginator(
-        order.lines.with_fulfilment().select_related("delivered_by").order_by("sort_order", "pk"),
+        order.lines.with_fulfilment()
+        .select_related("delivered_by", "revenue_account")
+        .prefetch_related(LINE_DIMENSIONS)
+        .order_by("sort_order", "pk"),
         LINES_PER_PAGE,
     )
     page = paginator.get_page(lines_page)

@@ -15,7 +15,7 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounting.models import RateSource, base_currency
+from accounting.models import Account, DimensionValue, RateSource, base_currency
 from accounting.selectors import exchange_rate_for, tax_charge_for
 from accounting.services import exchange_rate_check, period_require_open
 from core.currency import in_base, validate_currency_code
@@ -43,10 +43,12 @@ from salesorders.exceptions import (
 from salesorders.models import (
     STANDARD,
     UNSET,
+    PartRevenueAccount,
     SalesOrder,
     SalesOrderEvent,
     SalesOrderExtraLine,
     SalesOrderLine,
+    SalesOrderLineDimension,
     SalesOrderSettings,
     apply_tax,
     check_amount,
@@ -344,15 +346,34 @@ def _take_reference(*, reference: str, order_date: datetime.date) -> tuple[str, 
     return reference, number
 
 
-def settings_update(*, reference_pattern: str, user: AbstractBaseUser | None) -> SalesOrderSettings:
-    """Change the reference pattern; refuse an invalid one. Locks the settings row."""
+def settings_update(
+    *,
+    reference_pattern: str,
+    user: AbstractBaseUser | None,
+    default_revenue_account=UNSET,
+) -> SalesOrderSettings:
+    """Change the reference pattern (refusing an invalid one) and, when given, the revenue
+    account of new lines whose part has none (an active revenue account, or None). Locks the
+    settings row."""
     from salesorders.numbering import validate_pattern
 
     validate_pattern(reference_pattern)
+    fields = ["reference_pattern"]
     with transaction.atomic():
         settings_row = _lock_settings()
         settings_row.reference_pattern = reference_pattern
-        settings_row.save(update_fields=["reference_pattern"])
+        if default_revenue_account is not UNSET:
+            try:
+                account = _revenue_account(
+                    default_revenue_account, current_id=settings_row.default_revenue_account_id
+                )
+            except LineError as error:
+                raise SalesOrderError(
+                    {"default_revenue_account": error.message_dict["revenue_account"]}
+                ) from None
+            settings_row.default_revenue_account = account
+            fields.append("default_revenue_account")
+        settings_row.save(update_fields=fields)
     return settings_row
 
 
@@ -747,6 +768,68 @@ def _describe_line(line: SalesOrderLine) -> str:
     )
 
 
+def revenue_account_for(part: Part) -> Account | None:
+    """The revenue account a new line of `part` books to: the part's own (PartRevenueAccount),
+    else the settings' default, else none. One or two queries."""
+    own = PartRevenueAccount.objects.filter(part_id=part.pk).select_related("account").first()
+    if own is not None:
+        return own.account
+    return Account.objects.filter(
+        pk__in=SalesOrderSettings.objects.filter(pk=1).values("default_revenue_account")
+    ).first()
+
+
+def _revenue_account(account: Account | None, *, current_id: int | None = None):
+    """Refuse an account a line cannot book to: not a revenue account, or inactive (unless
+    the line already has it)."""
+    if account is None:
+        return None
+    account = Account.objects.get(pk=account.pk)
+    if account.type != Account.Type.REVENUE:
+        raise LineError(
+            {"revenue_account": f"{account} is not a revenue account; choose a revenue account."}
+        )
+    if not account.active and account.pk != current_id:
+        raise LineError({"revenue_account": f"{account} is inactive; choose an active account."})
+    return account
+
+
+def _dimension_rows(values, *, keep: set[int] = frozenset()) -> list[DimensionValue]:
+    """The dimension values a line takes: active (or already on the line: `keep`), at most
+    one per dimension. Raises LineError at `dimension_values`. One query."""
+    wanted = {value.pk for value in values if value is not None}
+    rows = list(DimensionValue.objects.filter(pk__in=wanted).select_related("dimension"))
+    seen: dict[int, DimensionValue] = {}
+    for value in sorted(rows, key=lambda v: v.pk):
+        if not value.active and value.pk not in keep:
+            raise LineError({"dimension_values": f"{value} is inactive; choose an active value."})
+        other = seen.get(value.dimension_id)
+        if other is not None:
+            raise LineError(
+                {
+                    "dimension_values": f"A line takes one {value.dimension.name}, not both "
+                    f"{other.name} and {value.name}."
+                }
+            )
+        seen[value.dimension_id] = value
+    return list(seen.values())
+
+
+def _set_dimensions(line: SalesOrderLine, values: list[DimensionValue]) -> bool:
+    """Store the line's dimension values (replacing its own). Returns whether they changed."""
+    before = set(
+        SalesOrderLineDimension.objects.filter(line_id=line.pk).values_list("value_id", flat=True)
+    )
+    if before == {value.pk for value in values}:
+        return False
+    SalesOrderLineDimension.objects.filter(line_id=line.pk).delete()
+    SalesOrderLineDimension.objects.bulk_create(
+        SalesOrderLineDimension(line=line, dimension_id=value.dimension_id, value=value)
+        for value in values
+    )
+    return True
+
+
 @transaction.atomic
 def salesorder_line_add(
     *,
@@ -760,14 +843,21 @@ def salesorder_line_add(
     target_date: datetime.date | None = None,
     notes: str = "",
     expected_version: int | None = None,
+    revenue_account=UNSET,
+    dimension_values=(),
 ) -> SalesOrderLine:
     """Add a part to the order, priced for the quantity in the order's currency (price
     lists, else the base price converted at the order's rate) unless `unit_price` is given,
     taxed by the tax rules for the part's default rate and the customer's treatment and
     country unless `tax_rate` is given (None: untaxed).
 
+    `revenue_account`: UNSET books the line to the part's default (revenue_account_for),
+    None to none, an Account to that one (an active revenue account); `dimension_values`:
+    DimensionValues, at most one per dimension.
+
     Locks the order row; a constant number of queries whatever the order's size.
-    Raises LineError (bad part, quantity, price, discount; a quantity beyond the decimals of
+    Raises LineError (bad part, quantity, price, discount, account or dimension values; a
+    quantity beyond the decimals of
     the part's unit, e.g. 2.5 pcs), DuplicateLineError (the part is
     already on the order; `.line` is that line), StaleOrderError, OrderStateError.
     """
@@ -796,8 +886,15 @@ def salesorder_line_add(
         target_date=target_date,
         notes=notes,
         sort_order=order.line_count + 1,
+        revenue_account=(
+            revenue_account_for(part)
+            if revenue_account is UNSET
+            else _revenue_account(revenue_account)
+        ),
     )
+    dimensions = _dimension_rows(dimension_values or ())
     line.save()
+    _set_dimensions(line, dimensions)
     _refresh_totals(order=order, user=user)
     salesorder_event_record(
         order=order, kind=Kind.LINE_ADDED, message=f"Added {_describe_line(line)}.", user=user
@@ -835,8 +932,13 @@ def salesorder_line_update(
     tax_rate=UNSET,
     target_date=UNSET,
     notes=UNSET,
+    revenue_account=UNSET,
+    dimension_values=UNSET,
 ) -> SalesOrderLine:
     """Change one line. Locks the order, then the line; constant queries.
+
+    `revenue_account` (an Account or None) and `dimension_values` (the line's values, at
+    most one per dimension) replace the line's when given; UNSET keeps them.
 
     `unit_price`: UNSET keeps it (re-suggested for a new quantity unless overridden), None
     goes back to the suggested price, a number is a manual price. On an Issued or On Hold
@@ -887,11 +989,29 @@ def salesorder_line_update(
         line.target_date = target_date
     if notes is not UNSET:
         line.notes = notes
+    booking = []
+    if revenue_account is not UNSET:
+        account = _revenue_account(revenue_account, current_id=line.revenue_account_id)
+        if (account.pk if account else None) != line.revenue_account_id:
+            line.revenue_account = account
+            booking.append(f"account {account or 'none'}")
+    dimensions = None
+    if dimension_values is not UNSET:
+        keep = set(
+            SalesOrderLineDimension.objects.filter(line_id=line.pk).values_list(
+                "value_id", flat=True
+            )
+        )
+        dimensions = _dimension_rows(dimension_values or (), keep=keep)
     line.apply_amounts()
     line.save()
+    if dimensions is not None and _set_dimensions(line, dimensions):
+        booking.append("dimensions " + (", ".join(str(value) for value in dimensions) or "none"))
     _refresh_totals(order=order, user=user)
     after = _describe_line(line)
     message = f"Changed line {before} to {after}." if before != after else f"Changed {after}."
+    if booking:
+        message = message[:-1] + f"; {'; '.join(booking)}."
     salesorder_event_record(order=order, kind=Kind.LINE_CHANGED, message=message, user=user)
     return line
 

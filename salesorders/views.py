@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounting.selectors import dimensions_with_values, revenue_accounts
 from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
@@ -30,6 +31,7 @@ from salesorders.forms import (
     SalesOrderCreateForm,
     SalesOrderSettingsForm,
     SalesOrderUpdateForm,
+    booking_initial,
     chosen_tax_rate,
     posted_action,
 )
@@ -165,6 +167,7 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
             initial=line_form_initial(editing, order),
             tax_rates=list(TaxRate.objects.filter(active=True)),
             line=editing,
+            **booking_choices(),
         )
         return {"editing": editing, "close_edit_href": f"?{query.urlencode()}#line-{editing.pk}"}
 
@@ -374,13 +377,18 @@ class OrderChildMixin(PermissionRequiredMixin):
         return super().get_context_data(order=self.order, **kwargs)
 
 
+def booking_choices() -> dict:
+    """The revenue accounts and dimensions a line form offers (three queries)."""
+    return {"accounts": list(revenue_accounts()), "dimensions": dimensions_with_values()}
+
+
 class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
     form_class = LineAddForm
     template_name = "salesorders/line_form.html"
 
     def get_form_kwargs(self):
         self.tax_rates = list(TaxRate.objects.filter(active=True))
-        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
+        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates, **booking_choices()}
 
     def get_initial(self):
         return {"version": self.order.version, "discount_percent": 0}
@@ -398,6 +406,8 @@ class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
                 tax_rate=services.UNSET if tax == "default" else tax,
                 target_date=data["target_date"],
                 notes=data["notes"],
+                revenue_account=form.chosen_account() or services.UNSET,
+                dimension_values=form.chosen_dimension_values(),
                 user=self.request.user,
                 expected_version=data["version"],
             )
@@ -429,6 +439,7 @@ def line_form_initial(line: SalesOrderLine, order: SalesOrder) -> dict:
         "discount_percent": _plain(line.discount_percent),
         "target_date": line.target_date,
         "notes": line.notes,
+        **booking_initial(line),
     }
 
 
@@ -437,7 +448,7 @@ class LineMixin(OrderChildMixin):
         if not self.has_permission():
             return self.handle_no_permission()
         self.line = get_object_or_404(
-            SalesOrderLine.objects.select_related("order", "tax_rate"),
+            SalesOrderLine.objects.select_related("order", "tax_rate", "revenue_account"),
             pk=kwargs["line_pk"],
             order_id=kwargs["pk"],
         )
@@ -450,7 +461,12 @@ class LineUpdateView(LineMixin, FormView):
 
     def get_form_kwargs(self):
         self.tax_rates = list(TaxRate.objects.filter(active=True))
-        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates, "line": self.line}
+        return {
+            **super().get_form_kwargs(),
+            "tax_rates": self.tax_rates,
+            "line": self.line,
+            **booking_choices(),
+        }
 
     def get_initial(self):
         return line_form_initial(self.line, self.order)
@@ -473,6 +489,8 @@ class LineUpdateView(LineMixin, FormView):
                 tax_rate=services.UNSET if tax == "default" else tax,
                 target_date=data["target_date"],
                 notes=data["notes"],
+                revenue_account=form.chosen_account(),
+                dimension_values=form.chosen_dimension_values(),
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -638,10 +656,15 @@ class SalesOrderSettingsView(PermissionRequiredMixin, UpdateView):
     def form_valid(self, form):
         try:
             services.settings_update(
-                reference_pattern=form.cleaned_data["reference_pattern"], user=self.request.user
+                reference_pattern=form.cleaned_data["reference_pattern"],
+                default_revenue_account=form.cleaned_data["default_revenue_account"],
+                user=self.request.user,
             )
         except ValidationError as error:
-            form.add_error("reference_pattern", error.messages)
+            if hasattr(error, "error_dict"):
+                add_service_error(form, error)
+            else:
+                form.add_error("reference_pattern", error.messages)
             return self.form_invalid(form)
         messages.success(self.request, "Order numbering saved.")
         return HttpResponseRedirect(reverse("salesorders:settings"))

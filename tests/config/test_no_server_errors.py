@@ -26,6 +26,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
+from accounting import services as accounting_services
 from order_calendar import selectors, services
 from salesorders import services as order_services
 from salesorders.models import SalesOrder
@@ -123,6 +124,8 @@ KINDS = {
             "expiry_date",
             "target_after",
             "target_before",
+            "start",
+            "end",
         ],
         ["2026-02-30", "abc", "99999-01-01", "0000-00-00", "\x00"],
     ),
@@ -248,6 +251,9 @@ def world(db, settings):
         order=draft, description="Handling", unit_price=Decimal("5"), user=admin
     )
     services.feed_token_regenerate(user=admin)
+    period = accounting_services.period_create(
+        name="Last year", start=today.replace(year=today.year - 1), end=today, user=admin
+    )
     return SimpleNamespace(**locals())
 
 
@@ -270,6 +276,8 @@ def url_kwargs(name: str, world) -> list[dict]:
                 "action": "hold",
             },
         ]
+    if app == "accounting":
+        return [{"pk": w.period.pk, "action": action} for action in ("close", "reopen")]
     if app == "shipping":
         shipping = [
             {"order_pk": w.order.pk, "pk": w.pending.pk, "allocation_pk": w.allocation.pk},
@@ -343,6 +351,8 @@ def valid_post(world, order_pk: int) -> dict:
         "batch_code": "B1",
         "received_date": today,
         "reference_pattern": "SO-{ref:04d}",
+        "start": "2040-01-01",
+        "end": "2040-01-31",
         "next": "/",
         "old_password": PASSWORD,
         "new_password1": "another-long-passphrase-42",
