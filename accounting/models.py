@@ -172,6 +172,8 @@ class AccountingPeriod(models.Model):
     start = models.DateField()
     end = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Bumped by every status change (accounting.services.period_transition): the API's ETag.
+    version = models.PositiveIntegerField(default=1, editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

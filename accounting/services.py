@@ -268,9 +268,9 @@ def period_transition(
     refusal = period.transition_refusal(action)
     if refusal:
         raise PeriodError(refusal)
-    period.status = transition.target
+    period.status, period.version = transition.target, period.version + 1
     period.status_changed_at, period.status_changed_by = timezone.now(), user
-    period.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+    period.save(update_fields=["status", "version", "status_changed_at", "status_changed_by"])
     AccountingPeriodEvent.objects.create(
         period=period, kind=transition.event, reason=reason[:250], user=user
     )

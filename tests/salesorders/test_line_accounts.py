@@ -258,3 +258,31 @@ def test_order_page_queries_do_not_grow_with_booked_lines(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = sales_client.get(order.get_absolute_url())
     assert response.content.decode().count("Department: Sales") == 30
+
+
+def test_api_lines_carry_their_account_and_refuse_one_that_is_not_revenue(
+    manager_user, order, part, goods, services_account
+):
+    from tests.api.conftest import BASE, token_client
+
+    api = token_client(manager_user)
+    PartRevenueAccount.objects.create(part=part, account=goods)
+    url = f"{BASE}/salesOrders/{order.pk}/salesOrderLines"
+    created = api.post(url, {"itemId": part.pk, "quantity": "2"}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["accountId"] == goods.pk
+    line_url = f"{url}/{created.json()['id']}"
+    receivable = Account.objects.create(code="1200", name="Receivables", type="receivable")
+    refused = api.patch(
+        line_url, {"accountId": receivable.pk}, format="json", HTTP_IF_MATCH=created["ETag"]
+    )
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["target"] == "accountId" and "not a revenue account" in error["message"]
+    changed = api.patch(
+        line_url,
+        {"accountId": services_account.pk},
+        format="json",
+        HTTP_IF_MATCH=created["ETag"],
+    )
+    assert changed.status_code == 200 and changed.json()["accountId"] == services_account.pk
