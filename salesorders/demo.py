@@ -67,7 +67,11 @@ def build(ctx: dict) -> None:
         _add_service(order, index, parts, rng, seller)
         if rng.random() < 0.5:
             services.salesorder_extra_line_add(
-                order=order, description="Shipping", unit_price=rng.choice([9, 15, 25]), user=seller
+                order=order,
+                description="Shipping",
+                unit_price=rng.choice([9, 15, 25]),
+                revenue_account=(ctx.get("accounts") or {}).get("4200", services.UNSET),
+                user=seller,
             )
         order.refresh_from_db()
         if rng.random() < 0.1 and order.total > 50:

@@ -293,7 +293,7 @@ class LineUpdateForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.
         return quantity
 
 
-class ExtraLineForm(CrispyFormMixin, VersionFormMixin, forms.Form):
+class ExtraLineForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.Form):
     submit_label = "Save extra line"
 
     description = forms.CharField(max_length=200, help_text="e.g. Shipping, Handling, Rebate")
@@ -305,10 +305,15 @@ class ExtraLineForm(CrispyFormMixin, VersionFormMixin, forms.Form):
         required=False, help_text="Blank: the standard rate, as the customer's tax rules say."
     )
 
-    def __init__(self, *args, tax_rates=None, **kwargs):
+    def __init__(self, *args, tax_rates=None, accounts=(), extra=None, **kwargs):
         super().__init__(*args, **kwargs)
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Standard rate")
+        if extra is None:
+            self.account_blank = "Default account"
+        elif extra.revenue_account_id and all(a.pk != extra.revenue_account_id for a in accounts):
+            accounts = [*accounts, extra.revenue_account]  # inactive now: still shown
+        self.add_booking_fields(accounts, ())
 
 
 class RateForm(VersionFormMixin, forms.Form):

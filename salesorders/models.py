@@ -1148,6 +1148,11 @@ class SalesOrderExtraLine(models.Model):
         TaxRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     tax_note = models.CharField(max_length=300, blank=True)
+    # Where the charge is booked (4200 Freight): the settings' default revenue account unless
+    # chosen; invoicing copies it.
+    revenue_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     sort_order = models.PositiveIntegerField(default=0)
     subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)

@@ -104,7 +104,13 @@ def salesorder_page_queryset() -> QuerySet:
         .with_delivery_state()
         .with_open_lines()
         .with_allocation_status()
-        .prefetch_related("extra_lines", "shipments")
+        .prefetch_related(
+            Prefetch(
+                "extra_lines",
+                queryset=SalesOrderExtraLine.objects.select_related("revenue_account"),
+            ),
+            "shipments",
+        )
     )
 
 

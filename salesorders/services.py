@@ -768,12 +768,15 @@ def _describe_line(line: SalesOrderLine) -> str:
     )
 
 
-def revenue_account_for(part: Part) -> Account | None:
+def revenue_account_for(part: Part | None) -> Account | None:
     """The revenue account a new line of `part` books to: the part's own (PartRevenueAccount),
-    else the settings' default, else none. One or two queries."""
-    own = PartRevenueAccount.objects.filter(part_id=part.pk).select_related("account").first()
-    if own is not None:
-        return own.account
+    else the settings' default, else none; for an extra line (no part) the settings' default.
+    One or two queries."""
+    if part is not None:
+        own = PartRevenueAccount.objects.filter(part_id=part.pk).select_related("account")
+        own = own.first()
+        if own is not None:
+            return own.account
     return Account.objects.filter(
         pk__in=SalesOrderSettings.objects.filter(pk=1).values("default_revenue_account")
     ).first()
@@ -1084,15 +1087,21 @@ def salesorder_extra_line_add(
     quantity=Decimal("1"),
     tax_rate=STANDARD,
     expected_version: int | None = None,
+    revenue_account=UNSET,
 ) -> SalesOrderExtraLine:
     """Add a charge (shipping, handling) or, with a negative price, a rebate. Locks the order.
 
     `tax_rate`: a TaxRate, None (untaxed) or STANDARD: the standard rate as the tax rules
-    charge the order's customer. Raises LineError (bad input; a rebate that would take the
-    order's total below zero), StaleOrderError, OrderStateError."""
+    charge the order's customer. `revenue_account`: UNSET books it to the settings' default,
+    None to none, an Account to that one. Raises LineError (bad input, an account that is not
+    an active revenue account; a rebate that would take the order's total below zero),
+    StaleOrderError, OrderStateError."""
     order = _lock_order(order, expected_version)
     _require_editable(order)
     extra = SalesOrderExtraLine(order=order)
+    extra.revenue_account = (
+        revenue_account_for(None) if revenue_account is UNSET else _revenue_account(revenue_account)
+    )
     _apply_extra(
         extra, description=description, quantity=quantity, unit_price=unit_price, tax_rate=tax_rate
     )
@@ -1119,10 +1128,16 @@ def salesorder_extra_line_update(
     quantity=UNSET,
     unit_price=UNSET,
     tax_rate=UNSET,
+    revenue_account=UNSET,
 ) -> SalesOrderExtraLine:
-    """Change an extra line. Locks the order, then the extra line."""
+    """Change an extra line (`revenue_account`: an Account or None; UNSET keeps it). Locks the
+    order, then the extra line."""
     order, extra = _lock_extra(extra, expected_version)
     before = _extra_description(extra)
+    if revenue_account is not UNSET:
+        extra.revenue_account = _revenue_account(
+            revenue_account, current_id=extra.revenue_account_id
+        )
     _apply_extra(
         extra, description=description, quantity=quantity, unit_price=unit_price, tax_rate=tax_rate
     )

@@ -535,7 +535,10 @@ class LineDeleteView(LineMixin, View):
 class ExtraTaxMixin:
     def get_form_kwargs(self):
         self.tax_rates = list(TaxRate.objects.filter(active=True))
-        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
+        kwargs = {"tax_rates": self.tax_rates, "accounts": list(revenue_accounts())}
+        if getattr(self, "extra", None) is not None:
+            kwargs["extra"] = self.extra
+        return {**super().get_form_kwargs(), **kwargs}
 
     def chosen_tax(self, form):
         tax = chosen_tax_rate(form.cleaned_data["tax_rate"], self.tax_rates)
@@ -558,6 +561,7 @@ class ExtraLineAddView(SubmitOnceMixin, ExtraTaxMixin, OrderChildMixin, FormView
                 quantity=data["quantity"],
                 unit_price=data["unit_price"],
                 tax_rate=self.chosen_tax(form),
+                revenue_account=form.chosen_account() or services.UNSET,
                 user=self.request.user,
                 expected_version=data["version"],
             )
@@ -576,7 +580,9 @@ class ExtraLineMixin(OrderChildMixin):
         if not self.has_permission():
             return self.handle_no_permission()
         self.extra = get_object_or_404(
-            SalesOrderExtraLine, pk=kwargs["extra_pk"], order_id=kwargs["pk"]
+            SalesOrderExtraLine.objects.select_related("revenue_account"),
+            pk=kwargs["extra_pk"],
+            order_id=kwargs["pk"],
         )
         return super().dispatch(request, *args, **kwargs)
 
@@ -600,6 +606,7 @@ class ExtraLineUpdateView(ExtraTaxMixin, ExtraLineMixin, FormView):
             "quantity": _plain(extra.quantity),
             "unit_price": _plain(extra.unit_price),
             "tax_rate": self.tax_initial(extra),
+            "revenue_account": str(extra.revenue_account_id or ""),
         }
 
     def form_valid(self, form):
@@ -613,6 +620,7 @@ class ExtraLineUpdateView(ExtraTaxMixin, ExtraLineMixin, FormView):
                 quantity=data["quantity"],
                 unit_price=data["unit_price"],
                 tax_rate=self.chosen_tax(form),
+                revenue_account=form.chosen_account(),
             )
         except ValidationError as error:
             add_service_error(form, error)

@@ -286,3 +286,35 @@ def test_api_lines_carry_their_account_and_refuse_one_that_is_not_revenue(
         HTTP_IF_MATCH=created["ETag"],
     )
     assert changed.status_code == 200 and changed.json()["accountId"] == services_account.pk
+
+
+def test_an_extra_line_books_to_the_settings_default_or_the_account_chosen(
+    sales_client, order, clerk, goods
+):
+    freight = Account.objects.create(code="4200", name="Freight")
+    SalesOrderSettings.objects.update_or_create(pk=1, defaults={"default_revenue_account": goods})
+    extra = services.salesorder_extra_line_add(
+        order=order, description="Handling", unit_price=5, user=clerk
+    )
+    assert extra.revenue_account == goods
+    order.refresh_from_db()
+    url = reverse("salesorders:extra-add", args=[order.pk])
+    response = sales_client.post(
+        url,
+        {
+            "version": order.version,
+            "description": "Shipping",
+            "quantity": "1",
+            "unit_price": "15",
+            "tax_rate": "",
+            "revenue_account": freight.pk,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    shipping = order.extra_lines.get(description="Shipping")
+    assert shipping.revenue_account == freight
+    page = sales_client.get(order.get_absolute_url()).content.decode()
+    assert "4200 Freight" in page
+    services.salesorder_extra_line_update(extra=shipping, user=clerk, revenue_account=None)
+    shipping.refresh_from_db()
+    assert shipping.revenue_account is None
