@@ -177,7 +177,8 @@ def period_require_open(*, day: datetime.date, what: str = "The date", field: st
 
 # --- accounting periods --------------------------------------------------------------------
 
-# The PostgreSQL exclusion constraint (migration 0003) that backs "periods never overlap".
+# The PostgreSQL exclusion constraint (migration *_period_no_overlap) that backs "periods never
+# overlap".
 NO_OVERLAP_CONSTRAINT = "accountingperiod_no_overlap"
 
 
@@ -216,6 +217,8 @@ def period_create(
     name = (name or "").strip()
     if not name:
         raise PeriodError({"name": "Give the period a name, such as “March 2026”."})
+    if len(name) > 50:
+        raise PeriodError({"name": "A period's name has at most 50 characters."})
     if start is None or end is None:
         raise PeriodError({"start" if start is None else "end": "Enter the date."})
     if end < start:
@@ -225,7 +228,7 @@ def period_create(
     if AccountingPeriod.objects.filter(name__iexact=name).exists():
         raise PeriodError({"name": f"A period named {name} already exists."})
     _refuse_overlap(start, end)
-    period = AccountingPeriod(name=name[:50], start=start, end=end)
+    period = AccountingPeriod(name=name, start=start, end=end)
     try:
         with transaction.atomic():
             period.save()

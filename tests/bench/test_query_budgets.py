@@ -68,10 +68,11 @@ def test_order_page_with_many_lines_and_shipments(bench, django_assert_max_num_q
     """The largest order (issued, half shipped, allocations pending) costs what a small one does."""
     large = bench.marked("G-LARGE-2")
     assert large.line_count >= 70
-    with django_assert_max_num_queries(14) as captured:
+    # 15: one of them reads the dimension values of the page's lines (one query for them all).
+    with django_assert_max_num_queries(15) as captured:
         get(bench, reverse("salesorders:detail", args=[large.pk]))
     large_count = len(captured)
-    with django_assert_max_num_queries(14) as captured:
+    with django_assert_max_num_queries(15) as captured:
         get(bench, reverse("salesorders:detail", args=[bench.ten_line_order.pk]))
     assert large_count <= len(captured) + 2
 
