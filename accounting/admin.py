@@ -1,15 +1,19 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 
 from accounting import services
 from accounting.exceptions import AccountingError
 from accounting.models import (
+    PERIOD_TRANSITIONS,
     Account,
     AccountingPeriod,
+    AccountingPeriodEvent,
     Dimension,
     DimensionValue,
     ExchangeRate,
     TaxRule,
 )
+from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
 
 
 @admin.register(ExchangeRate)
@@ -77,11 +81,76 @@ class DimensionAdmin(admin.ModelAdmin):
     inlines = [DimensionValueInline]
 
 
+class AccountingPeriodEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = AccountingPeriodEvent
+    extra = 0
+    fields = ("created_at", "kind", "user", "reason")
+    readonly_fields = fields
+
+
+def _confirm_action(action: str):
+    """Reopen and Lock ask a reason or a confirmation: the admin action opens the Accounts
+    page's confirmation step of the selected period (one at a time)."""
+    transition = PERIOD_TRANSITIONS[action]
+
+    @admin.action(description=f"{transition.label}…", permissions=["change"])
+    def run(modeladmin, request, queryset):
+        periods = list(queryset.order_by("pk")[:2])
+        if len(periods) != 1:
+            modeladmin.message_user(
+                request, f"Select one period to {action}: it asks for confirmation.", "error"
+            )
+            return None
+        return redirect("accounting:period-confirm", periods[0].pk, action)
+
+    run.__name__ = f"{action}_periods"
+    return run
+
+
+@admin.action(description="Close Period", permissions=["change"])
+def close_periods(modeladmin, request, queryset):
+    run_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda period: services.period_close(period=period, user=request.user),
+        "closed",
+        noun="period",
+    )
+
+
 @admin.register(AccountingPeriod)
-class AccountingPeriodAdmin(admin.ModelAdmin):
-    """Periods are listed here; closing, reopening and locking happen on the Accounts pages
-    (through the services, with a reason)."""
+class AccountingPeriodAdmin(RefusedEditMixin, admin.ModelAdmin):
+    """Periods are created through period_create (no overlap); their status changes only
+    through the services: Close Period here, Reopen and Lock through the Accounts page's
+    confirmation step (a reason, a warning). Dates are fixed once the period exists."""
 
     list_display = ["name", "start", "end", "status", "status_changed_at", "status_changed_by"]
     list_filter = ["status"]
-    readonly_fields = ["status"]
+    list_select_related = ["status_changed_by"]
+    readonly_fields = ["status", "status_changed_at", "status_changed_by"]
+    inlines = [AccountingPeriodEventInline]
+    actions = [close_periods, _confirm_action("reopen"), _confirm_action("lock")]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + ["name", "start", "end"] if obj is not None else fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # documents were checked against it; it stays
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing of a period is editable here
+        with refuse_edit_on_error():
+            saved = services.period_create(
+                name=obj.name, start=obj.start, end=obj.end, user=request.user
+            )
+        obj.pk = saved.pk
+
+
+@admin.register(AccountingPeriodEvent)
+class AccountingPeriodEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "period", "kind", "user", "reason"]
+    list_filter = ["kind"]
+    list_select_related = ["period", "user"]

@@ -1,11 +1,21 @@
-"""This app's part of `manage.py demo_data`: exchange rates for the demo's currencies."""
+"""This app's part of `manage.py demo_data`: exchange rates for the demo's currencies, revenue
+accounts, the Department and Region dimensions, and accounting periods (closed at the end of
+the demo, once every dated document is in)."""
 
 import datetime
 
 from django.utils import timezone
 
 from accounting import services
-from accounting.models import ExchangeRate, RateSource, base_currency
+from accounting.models import (
+    Account,
+    AccountingPeriod,
+    Dimension,
+    DimensionValue,
+    ExchangeRate,
+    RateSource,
+    base_currency,
+)
 
 HISTORY_DAYS = 120
 
@@ -21,6 +31,68 @@ def build(ctx: dict) -> None:
         start=today - datetime.timedelta(days=HISTORY_DAYS), currencies=currencies or None
     )
     carry_forward(currencies=currencies, until=today, user=ctx["users"].get("demo"))
+    _chart_of_accounts(ctx)
+    _periods(ctx, today)
+
+
+REVENUE_ACCOUNTS = [
+    ("4000", "Sales - goods"),
+    ("4100", "Sales - services"),
+    ("4200", "Freight"),
+]
+DIMENSIONS = {
+    "Department": [("SAL", "Sales"), ("SRV", "Service"), ("PRJ", "Projects")],
+    "Region": [("NOR", "North"), ("SOU", "South"), ("EXP", "Export")],
+}
+
+
+def _chart_of_accounts(ctx: dict) -> None:
+    """Revenue accounts and two dimensions. Puts ctx["accounts"] ({code: Account}) and
+    ctx["dimensions"] ({name: [DimensionValue]})."""
+    ctx["accounts"] = {
+        code: Account.objects.create(code=code, name=name, type=Account.Type.REVENUE)
+        for code, name in REVENUE_ACCOUNTS
+    }
+    Account.objects.create(code="1200", name="Trade receivables", type=Account.Type.RECEIVABLE)
+    ctx["dimensions"] = {}
+    for name, values in DIMENSIONS.items():
+        dimension = Dimension.objects.create(name=name)
+        ctx["dimensions"][name] = [
+            DimensionValue.objects.create(dimension=dimension, code=code, name=label)
+            for code, label in values
+        ]
+
+
+def _month(first: datetime.date) -> tuple[datetime.date, datetime.date]:
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return first, following - datetime.timedelta(days=1)
+
+
+def _periods(ctx: dict, today: datetime.date) -> None:
+    """The month before last, last month and this month, Open for now: close_periods() shuts
+    the first two once the demo's orders (dated up to 60 days back) are in."""
+    user = ctx["users"].get("accounts") or ctx["users"].get("demo")
+    this_month = today.replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    before_last = (last_month - datetime.timedelta(days=1)).replace(day=1)
+    ctx["periods"] = []
+    for first in (before_last, last_month, this_month):
+        start, end = _month(first)
+        ctx["periods"].append(
+            services.period_create(name=f"{first:%B %Y}", start=start, end=end, user=user)
+        )
+
+
+def close_periods(ctx: dict) -> None:
+    """The books are closed: last month Closed, the month before Locked. Run after every
+    app's demo documents are made (orders, invoices, payments), since none can be dated in a
+    shut period afterwards."""
+    user = ctx["users"].get("accounts") or ctx["users"].get("demo")
+    before_last, last_month, _this_month = ctx["periods"]
+    services.period_close(period=before_last, user=user, reason="Month-end close")
+    services.period_lock(period=before_last, user=user, reason="Audited")
+    services.period_close(period=last_month, user=user, reason="Month-end close")
+    assert AccountingPeriod.objects.shut().count() == 2
 
 
 def carry_forward(*, currencies, until: datetime.date, user) -> int:

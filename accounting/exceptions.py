@@ -15,3 +15,7 @@ class TaxRuleConflictError(AccountingError):
 
 class PeriodClosedError(AccountingError):
     """A document's date falls in a closed or locked accounting period."""
+
+
+class PeriodError(AccountingError):
+    """An accounting period could not be created, closed, reopened or locked."""

@@ -1,8 +1,12 @@
 """Exchange rates to the company's base currency, and tax rules by destination."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
 
 from core.currency import (
     MAX_RATE,
@@ -149,6 +153,10 @@ class AccountingPeriodQuerySet(models.QuerySet):
         """The periods whose dates include `day` (at most one: periods never overlap)."""
         return self.filter(start__lte=day, end__gte=day)
 
+    def overlapping(self, start, end) -> "AccountingPeriodQuerySet":
+        """The periods that share at least one day with `start`..`end` (both included)."""
+        return self.filter(start__lte=end, end__gte=start)
+
     def shut(self) -> "AccountingPeriodQuerySet":
         """Closed or locked periods: no document may be dated in them."""
         return self.exclude(status=PeriodStatus.OPEN)
@@ -164,6 +172,8 @@ class AccountingPeriod(models.Model):
     start = models.DateField()
     end = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Bumped by every status change (accounting.services.period_transition): the API's ETag.
+    version = models.PositiveIntegerField(default=1, editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -190,9 +200,116 @@ class AccountingPeriod(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("accounting:period-list")
+
     @property
     def is_open(self) -> bool:
         return self.status == PeriodStatus.OPEN
+
+    def transition_refusal(self, action: str) -> str | None:
+        """Why `action` (a key of PERIOD_TRANSITIONS) is not allowed now; None when it is."""
+        transition = PERIOD_TRANSITIONS.get(action)
+        if transition is None:
+            return f"There is no action {action!r} for an accounting period."
+        if self.status == transition.target:
+            return f"{self.name} is already {self.get_status_display().lower()}."
+        if self.status not in transition.sources:
+            allowed = " or ".join(sorted(str(PeriodStatus(s).label) for s in transition.sources))
+            return (
+                f"{self.name} is {self.get_status_display().lower()}, so it cannot be "
+                f"{transition.verb}; only {allowed.lower()} periods can."
+            )
+        return None
+
+    def allows(self, action: str) -> bool:
+        return self.transition_refusal(action) is None
+
+    def allowed_transitions(self) -> list["PeriodTransition"]:
+        """The moves open to the period now, in the order their buttons show."""
+        return [t for t in PERIOD_TRANSITIONS.values() if self.allows(t.action)]
+
+
+@dataclass(frozen=True)
+class PeriodTransition:
+    """One move of a period's lifecycle: read by the services, the pages and the admin."""
+
+    action: str
+    sources: frozenset
+    target: str
+    verb: str  # "March 2026 closed."
+    label: str  # the button
+    event: str  # the AccountingPeriodEvent.Kind it records
+    reason_required: bool = False
+    reason_label: str = ""
+    confirm_text: str = ""  # what the confirmation step says happens
+    button_style: str = "primary"
+
+
+PERIOD_TRANSITIONS: dict[str, PeriodTransition] = {
+    t.action: t
+    for t in (
+        PeriodTransition(
+            action="close",
+            sources=frozenset({PeriodStatus.OPEN}),
+            target=PeriodStatus.CLOSED,
+            verb="closed",
+            label="Close Period",
+            event="closed",
+            reason_label="Note (optional)",
+            confirm_text=(
+                "No order, invoice or payment can then be dated in it, until Accounts reopens it."
+            ),
+        ),
+        PeriodTransition(
+            action="reopen",
+            sources=frozenset({PeriodStatus.CLOSED}),
+            target=PeriodStatus.OPEN,
+            verb="reopened",
+            label="Reopen Period",
+            event="reopened",
+            reason_required=True,
+            reason_label="Reason for reopening",
+            confirm_text="Documents can then be dated in it again; the reason is recorded.",
+            button_style="outline-secondary",
+        ),
+        PeriodTransition(
+            action="lock",
+            sources=frozenset({PeriodStatus.CLOSED}),
+            target=PeriodStatus.LOCKED,
+            verb="locked",
+            label="Lock Period",
+            event="locked",
+            reason_label="Note (optional)",
+            confirm_text="A locked period can never be reopened: this cannot be undone.",
+            button_style="outline-danger",
+        ),
+    )
+}
+
+
+class AccountingPeriodEvent(models.Model):
+    """The history of a period: created, closed, reopened (with the reason), locked."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+        LOCKED = "locked", "Locked"
+
+    period = models.ForeignKey(AccountingPeriod, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=250, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}: {self.get_kind_display()}"
 
 
 class AccountType(models.TextChoices):

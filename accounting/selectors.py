@@ -1,14 +1,23 @@
-"""Reads of accounting: the exchange rate for a date, the tax a line is charged."""
+"""Reads of accounting: the exchange rate for a date, the tax a line is charged, the accounts
+and dimensions a line may name."""
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from accounting.exceptions import MissingRateError
-from accounting.models import ExchangeRate, RateSource, TaxRule, base_currency
+from accounting.models import (
+    Account,
+    Dimension,
+    DimensionValue,
+    ExchangeRate,
+    RateSource,
+    TaxRule,
+    base_currency,
+)
 from core.currency import EXEMPT_NOTE, EXPORT_NOTE, REVERSE_CHARGE_NOTE, TaxTreatment
 
 ZERO = Decimal("0")
@@ -94,3 +103,18 @@ def tax_charge_for(*, tax_rate, treatment: str, country: str) -> TaxCharge:
         name, note = TREATMENT_DEFAULTS[TaxTreatment(treatment)]
         return TaxCharge(None, name, ZERO, note=note)
     return TaxCharge(tax_rate, tax_rate.name, tax_rate.percent)
+
+
+def revenue_accounts():
+    """The active revenue accounts a line may book to, by code."""
+    return Account.objects.filter(type=Account.Type.REVENUE, active=True).order_by("code")
+
+
+def dimensions_with_values() -> list:
+    """Every dimension that has active values, each with `active_values` (a list), in two
+    queries: what a line form offers."""
+    active = DimensionValue.objects.filter(active=True).order_by("code")
+    dimensions = Dimension.objects.prefetch_related(
+        Prefetch("values", queryset=active, to_attr="active_values")
+    )
+    return [dimension for dimension in dimensions if dimension.active_values]

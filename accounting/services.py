@@ -7,12 +7,19 @@ from decimal import Decimal, InvalidOperation
 from currency_converter import CurrencyConverter
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import formats, timezone
 
-from accounting.exceptions import AccountingError, PeriodClosedError, TaxRuleConflictError
+from accounting.exceptions import (
+    AccountingError,
+    PeriodClosedError,
+    PeriodError,
+    TaxRuleConflictError,
+)
 from accounting.models import (
+    PERIOD_TRANSITIONS,
     AccountingPeriod,
+    AccountingPeriodEvent,
     ExchangeRate,
     RateSource,
     TaxRule,
@@ -166,3 +173,130 @@ def period_require_open(*, day: datetime.date, what: str = "The date", field: st
     if not AccountingPeriod.objects.covering(today).shut().exists():
         sentence += f" Use a date in an open period, such as today ({today:%Y-%m-%d})."
     raise PeriodClosedError({field: sentence} if field else sentence)
+
+
+# --- accounting periods --------------------------------------------------------------------
+
+# The PostgreSQL exclusion constraint (migration *_period_no_overlap) that backs "periods never
+# overlap".
+NO_OVERLAP_CONSTRAINT = "accountingperiod_no_overlap"
+
+
+def _span(period: AccountingPeriod) -> str:
+    return f"{period.name} ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d})"
+
+
+def _refuse_overlap(start: datetime.date, end: datetime.date) -> None:
+    other = AccountingPeriod.objects.overlapping(start, end).order_by("start").first()
+    if other is not None:
+        raise PeriodError(
+            {
+                "start": (
+                    f"{start:%Y-%m-%d} to {end:%Y-%m-%d} overlaps {_span(other)}; periods "
+                    "cannot overlap, so start after it ends or end before it starts."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def period_create(
+    *,
+    name: str,
+    start: datetime.date,
+    end: datetime.date,
+    user: AbstractBaseUser | None,
+) -> AccountingPeriod:
+    """Create an Open period from `start` to `end` (both included) and record it.
+
+    Periods never overlap: checked here for the sentence, and on PostgreSQL backed by an
+    exclusion constraint on the date range, so two people creating overlapping periods at
+    the same moment get one period and one refusal (on SQLite the IMMEDIATE transaction
+    serialises writers). Raises PeriodError (at `name`, `start` or `end`): no name, a name
+    in use, end before start, an overlap naming the other period."""
+    name = (name or "").strip()
+    if not name:
+        raise PeriodError({"name": "Give the period a name, such as “March 2026”."})
+    if len(name) > 50:
+        raise PeriodError({"name": "A period's name has at most 50 characters."})
+    if start is None or end is None:
+        raise PeriodError({"start" if start is None else "end": "Enter the date."})
+    if end < start:
+        raise PeriodError(
+            {"end": f"The period cannot end ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})."}
+        )
+    if AccountingPeriod.objects.filter(name__iexact=name).exists():
+        raise PeriodError({"name": f"A period named {name} already exists."})
+    _refuse_overlap(start, end)
+    period = AccountingPeriod(name=name, start=start, end=end)
+    try:
+        with transaction.atomic():
+            period.save()
+    except IntegrityError as error:
+        if NO_OVERLAP_CONSTRAINT in str(error):
+            _refuse_overlap(start, end)  # the period that committed first, by name
+        if AccountingPeriod.objects.filter(name__iexact=name).exists():
+            raise PeriodError({"name": f"A period named {name} already exists."}) from None
+        raise
+    AccountingPeriodEvent.objects.create(
+        period=period, kind=AccountingPeriodEvent.Kind.CREATED, user=user
+    )
+    return period
+
+
+@transaction.atomic
+def period_transition(
+    *,
+    period: AccountingPeriod,
+    action: str,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+) -> AccountingPeriod:
+    """Move a period through PERIOD_TRANSITIONS: "close" (Open -> Closed), "reopen" (Closed ->
+    Open, a reason required) or "lock" (Closed -> Locked, for good). Records who, when and
+    the reason in its history.
+
+    Locks the period row FOR UPDATE: a document being saved into the period holds a KEY
+    SHARE lock on it (period_require_open) until it commits, so a close waits for it, and a
+    document that comes after the close is refused. Raises PeriodError with a sentence: a
+    move the period's status does not allow (locking an open one, reopening a locked one),
+    a reopen without a reason."""
+    transition = PERIOD_TRANSITIONS.get(action)
+    if transition is None:
+        raise PeriodError(f"There is no action {action!r} for an accounting period.")
+    reason = (reason or "").strip()
+    if transition.reason_required and not reason:
+        raise PeriodError({"reason": f"Say why {period.name} is {transition.verb}."})
+    period = AccountingPeriod.objects.select_for_update().get(pk=period.pk)
+    refusal = period.transition_refusal(action)
+    if refusal:
+        raise PeriodError(refusal)
+    period.status, period.version = transition.target, period.version + 1
+    period.status_changed_at, period.status_changed_by = timezone.now(), user
+    period.save(update_fields=["status", "version", "status_changed_at", "status_changed_by"])
+    AccountingPeriodEvent.objects.create(
+        period=period, kind=transition.event, reason=reason[:250], user=user
+    )
+    return period
+
+
+def period_close(
+    *, period: AccountingPeriod, user: AbstractBaseUser | None, reason: str = ""
+) -> AccountingPeriod:
+    """Close an Open period: nothing can be dated in it until it is reopened. Locks the row
+    FOR UPDATE (see period_transition); raises PeriodError."""
+    return period_transition(period=period, action="close", user=user, reason=reason)
+
+
+def period_reopen(
+    *, period: AccountingPeriod, reason: str, user: AbstractBaseUser | None
+) -> AccountingPeriod:
+    """Reopen a Closed period, with a reason (recorded). Locked periods stay locked."""
+    return period_transition(period=period, action="reopen", user=user, reason=reason)
+
+
+def period_lock(
+    *, period: AccountingPeriod, user: AbstractBaseUser | None, reason: str = ""
+) -> AccountingPeriod:
+    """Lock a Closed period for good (an Open one is closed first)."""
+    return period_transition(period=period, action="lock", user=user, reason=reason)

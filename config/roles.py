@@ -47,7 +47,15 @@ ROLES: dict[str, dict] = {
             "pricelist": ["view"],
             "pricelistprice": ["view"],
         },
-        "accounting": {"exchangerate": ["view"], "taxrule": ["view"]},
+        # They book lines to revenue accounts and dimension values, and read the periods.
+        "accounting": {
+            "exchangerate": ["view"],
+            "taxrule": ["view"],
+            "account": ["view"],
+            "dimension": ["view"],
+            "dimensionvalue": ["view"],
+            "accountingperiod": ["view"],
+        },
         "shipping": {"shipment": ["view"], "allocation": ["view"]},
         "invoicing": INVOICES_VIEW,
     },
@@ -86,6 +94,9 @@ ROLES: dict[str, dict] = {
             "salesorderline": ["view"],
             "salesorderextraline": ["view"],
             "salesorderevent": ["view"],
+            "salesorderlinedimension": ["view"],
+            # The revenue account each part's new lines book to.
+            "partrevenueaccount": CRUD,
         },
         "accounting": ALL,
         "shipping": {"shipment": ["view"], "allocation": ["view"]},

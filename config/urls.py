@@ -31,6 +31,7 @@ urlpatterns = [
     path("orders/", include("salesorders.urls")),
     path("calendar/", include("order_calendar.urls")),
     path("jobs/", include("core.urls")),
+    path("accounting/", include("accounting.urls")),
     path("accounts/api-tokens/", views.ApiTokenListView.as_view(), name="api-tokens"),
     path(
         "accounts/api-tokens/<str:token_key>/revoke/",

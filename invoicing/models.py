@@ -532,9 +532,7 @@ class InvoiceLine(models.Model):
             tax_percent=order_line.tax_percent,
             tax_rule_id=order_line.tax_rule_id,
             tax_note=order_line.tax_note,
-            # The order line's revenue account once order lines carry one (the revenue
-            # accounts work): revenue_account_id=order_line.revenue_account_id.
-            revenue_account_id=None,
+            revenue_account_id=order_line.revenue_account_id,
             sort_order=order_line.sort_order,
         )
 
@@ -552,6 +550,7 @@ class InvoiceLine(models.Model):
             tax_percent=extra_line.tax_percent,
             tax_rule_id=extra_line.tax_rule_id,
             tax_note=extra_line.tax_note,
+            revenue_account_id=extra_line.revenue_account_id,
             sort_order=100000 + extra_line.sort_order,
             subtotal=extra_line.subtotal,
             tax_amount=extra_line.tax_amount,

@@ -53,7 +53,13 @@ from invoicing.models import (
     PaymentMethod,
     invoiceable_quantity,
 )
-from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderExtraLine, SalesOrderLine
+from salesorders.models import (
+    SalesOrder,
+    SalesOrderEvent,
+    SalesOrderExtraLine,
+    SalesOrderLine,
+    SalesOrderLineDimension,
+)
 from salesorders.numbering import format_reference
 from salesorders.services import (
     salesorder_change_record,
@@ -365,6 +371,24 @@ def _insert_lines(lines: list[InvoiceLine]) -> None:
     insert_rows(InvoiceLine, LINE_COLUMNS, [[getattr(x, n) for n in names] for x in lines])
 
 
+def _copy_dimensions(invoice: Invoice) -> None:
+    """Give the invoice's lines the dimension values of the order lines they bill: three
+    queries, whatever the number of lines (credit notes copy them the same way)."""
+    line_ids = dict(
+        invoice.lines.filter(order_line__isnull=False).values_list("order_line_id", "pk")
+    )
+    if not line_ids:
+        return
+    through = InvoiceLine.dimension_values.through
+    rows = SalesOrderLineDimension.objects.filter(line_id__in=line_ids).values_list(
+        "line_id", "value_id"
+    )
+    through.objects.bulk_create(
+        through(invoiceline_id=line_ids[line_id], dimensionvalue_id=value_id)
+        for line_id, value_id in rows
+    )
+
+
 def _describe_quantities(lines: list[SalesOrderLine], quantities: dict[int, Decimal]) -> str:
     shown = [
         f"{format_unit_quantity(quantities[line.pk], line.unit)} of {line.part_sku}"
@@ -527,6 +551,7 @@ def invoice_create_from_order(
             for extra in _unbilled_extras(order)
         ]
     _insert_lines(new_lines)
+    _copy_dimensions(invoice)
     sums = {
         "s": sum((line.subtotal for line in new_lines), ZERO),
         "d": sum((line.order_discount for line in new_lines), ZERO),
@@ -941,6 +966,7 @@ def invoice_void(
     _take_number(credit)
     credit.save()
     _insert_lines([line.mirrored(credit) for line in invoice.lines.order_by("sort_order", "pk")])
+    _copy_dimensions(credit)
     invoice.status = Status.VOID
     invoice.voided_at, invoice.voided_by, invoice.void_reason = timezone.now(), user, reason
     _bump(invoice, ["status", "voided_at", "voided_by", "void_reason"])

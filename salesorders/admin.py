@@ -9,10 +9,12 @@ from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_erro
 from core.forms import MULTILINE_OVERRIDES
 from salesorders import services
 from salesorders.models import (
+    PartRevenueAccount,
     SalesOrder,
     SalesOrderEvent,
     SalesOrderExtraLine,
     SalesOrderLine,
+    SalesOrderLineDimension,
     SalesOrderSettings,
 )
 
@@ -25,6 +27,7 @@ LINE_COMPUTED = (
     "price_source_label",
     "tax_name",
     "tax_percent",
+    "revenue_account",
     "shipped_quantity",
     "cancelled_quantity",
     "allocated_quantity",
@@ -288,12 +291,39 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
             )
 
 
+class SalesOrderLineDimensionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SalesOrderLineDimension
+    extra = 0
+    fields = ("dimension", "value")
+    readonly_fields = fields
+
+
 @admin.register(SalesOrderLine)
 class SalesOrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("order", "part_sku", "part_name", "quantity", "unit_price", "total")
+    list_display = (
+        "order",
+        "part_sku",
+        "part_name",
+        "quantity",
+        "unit_price",
+        "total",
+        "revenue_account",
+    )
     search_fields = ("order__reference", "part_sku", "part_name")
-    list_select_related = ("order",)
+    list_select_related = ("order", "revenue_account")
     readonly_fields = ("order", "part", "quantity", "discount_percent", *LINE_COMPUTED)
+    exclude = ("dimension_values",)
+    inlines = (SalesOrderLineDimensionInline,)
+
+
+@admin.register(PartRevenueAccount)
+class PartRevenueAccountAdmin(admin.ModelAdmin):
+    """The revenue account each part's new order lines book to (lines keep theirs)."""
+
+    list_display = ("part", "account")
+    list_select_related = ("part", "account")
+    search_fields = ("part__sku", "part__name", "account__code")
+    raw_id_fields = ("part",)
 
 
 @admin.register(SalesOrderExtraLine)
@@ -324,7 +354,9 @@ class SalesOrderSettingsAdmin(RefusedEditMixin, admin.ModelAdmin):
         new order takes its number under the same lock); a refusal says "Not saved"."""
         with refuse_edit_on_error():
             saved = services.settings_update(
-                reference_pattern=obj.reference_pattern, user=request.user
+                reference_pattern=obj.reference_pattern,
+                default_revenue_account=obj.default_revenue_account,
+                user=request.user,
             )
         obj.pk = saved.pk
         obj.last_reference_number = saved.last_reference_number

@@ -11,6 +11,7 @@ from customers.models import Customer
 from inventory.models import Part
 from salesorders import services
 from salesorders.exceptions import SalesOrderError
+from salesorders.models import PartRevenueAccount, SalesOrderSettings
 
 ORDER_COUNT = 60
 PO_PREFIXES = ["PO", "4500", "ORD", "REQ"]
@@ -29,6 +30,8 @@ def build(ctx: dict) -> None:
         ctx["orders"] = []
         return
     parts = list(Part.objects.filter(pk__in=[p.pk for p in parts]).prefetch_related("price_breaks"))
+    _revenue_accounts(ctx, parts)
+    dimensions = ctx.get("dimensions") or {}
     today = timezone.localdate()
     orders = []
     for index in range(ORDER_COUNT):
@@ -60,12 +63,17 @@ def build(ctx: dict) -> None:
                 part=part,
                 quantity=quantity,
                 discount_percent=rng.choice([0, 0, 0, 5, 10]),
+                dimension_values=_dimension_values(dimensions, index),
                 user=seller,
             )
         _add_service(order, index, parts, rng, seller)
         if rng.random() < 0.5:
             services.salesorder_extra_line_add(
-                order=order, description="Shipping", unit_price=rng.choice([9, 15, 25]), user=seller
+                order=order,
+                description="Shipping",
+                unit_price=rng.choice([9, 15, 25]),
+                revenue_account=(ctx.get("accounts") or {}).get("4200", services.UNSET),
+                user=seller,
             )
         order.refresh_from_db()
         if rng.random() < 0.1 and order.total > 50:
@@ -118,6 +126,35 @@ def sample_po_pdf(text: str) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def _revenue_accounts(ctx: dict, parts) -> None:
+    """Goods book to 4000 Sales - goods, services to 4100 Sales - services; 4000 is also the
+    default of parts without one."""
+    accounts = ctx.get("accounts") or {}
+    goods, service = accounts.get("4000"), accounts.get("4100")
+    if goods is None or service is None:
+        return
+    PartRevenueAccount.objects.bulk_create(
+        PartRevenueAccount(part=part, account=service if part.is_service else goods)
+        for part in parts
+    )
+    services.settings_update(
+        reference_pattern=SalesOrderSettings.load().reference_pattern,
+        default_revenue_account=goods,
+        user=None,
+    )
+
+
+def _dimension_values(dimensions: dict, index: int) -> list:
+    """A department on most orders' lines and a region on every third (without drawing on the
+    demo's random numbers, so the orders stay what they were)."""
+    chosen = []
+    if dimensions.get("Department") and index % 4:
+        chosen.append(dimensions["Department"][index % len(dimensions["Department"])])
+    if dimensions.get("Region") and index % 3 == 0:
+        chosen.append(dimensions["Region"][index % len(dimensions["Region"])])
+    return chosen
 
 
 def _add_service(order, index: int, parts, rng, seller) -> None:

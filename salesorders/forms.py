@@ -140,7 +140,60 @@ class SalesOrderUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
             ).order_by("name")
 
 
-class LineAddForm(CrispyFormMixin, VersionFormMixin, forms.Form):
+class LineBookingMixin:
+    """The revenue account and dimension values of a line: a choice of the active revenue
+    accounts (`accounts`) and one choice per dimension (`dimensions`, each with its
+    `active_values`: accounting.selectors.dimensions_with_values), fields `revenue_account`
+    and `dimension_<pk>`. Built from lists read once per page, so no field queries."""
+
+    account_blank = "None"
+
+    def add_booking_fields(self, accounts, dimensions) -> None:
+        self._accounts = {str(account.pk): account for account in accounts}
+        self.fields["revenue_account"] = forms.ChoiceField(
+            label="Revenue account",
+            required=False,
+            choices=[("", self.account_blank)]
+            + [(pk, str(account)) for pk, account in self._accounts.items()],
+        )
+        self._values = {}
+        self.dimension_names = []
+        for dimension in dimensions:
+            name = f"dimension_{dimension.pk}"
+            self.dimension_names.append(name)
+            self._values.update({str(value.pk): value for value in dimension.active_values})
+            self.fields[name] = forms.ChoiceField(
+                label=dimension.name,
+                required=False,
+                choices=[("", "—")] + [(str(v.pk), v.name) for v in dimension.active_values],
+            )
+
+    @property
+    def booking_fields(self) -> list:
+        return [self["revenue_account"], *(self[name] for name in self.dimension_names)]
+
+    def chosen_account(self):
+        """The chosen Account, or None (blank)."""
+        return self._accounts.get(self.cleaned_data.get("revenue_account") or "")
+
+    def chosen_dimension_values(self) -> list:
+        return [
+            self._values[self.cleaned_data[name]]
+            for name in self.dimension_names
+            if self.cleaned_data.get(name)
+        ]
+
+
+def booking_initial(line) -> dict:
+    """The line's account and dimension values as the booking fields' initial values (reads
+    line.dimensions.all(): prefetch it on a page of lines)."""
+    initial = {"revenue_account": str(line.revenue_account_id or "")}
+    for row in line.dimensions.all():
+        initial[f"dimension_{row.dimension_id}"] = str(row.value_id)
+    return initial
+
+
+class LineAddForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.Form):
     submit_label = "Add Line Item"
 
     part = PickerField(
@@ -164,10 +217,13 @@ class LineAddForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     target_date = forms.DateField(widget=DATE, required=False)
     notes = MultilineField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, tax_rates=None, **kwargs):
+    account_blank = "Part's default"
+
+    def __init__(self, *args, tax_rates=None, accounts=(), dimensions=(), **kwargs):
         super().__init__(*args, **kwargs)
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Part's default")
+        self.add_booking_fields(accounts, dimensions)
 
     def clean(self):
         """A quantity beyond the part's unit (2.5 pcs) is refused at the field, as the service
@@ -194,7 +250,7 @@ def chosen_tax_rate(value: str, rates):
     return next(rate for rate in rates if str(rate.pk) == value)
 
 
-class LineUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
+class LineUpdateForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.Form):
     submit_label = "Save line"
 
     quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0.0001)
@@ -212,10 +268,15 @@ class LineUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     target_date = forms.DateField(widget=DATE, required=False)
     notes = MultilineField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, tax_rates=None, line=None, **kwargs):
+    def __init__(self, *args, tax_rates=None, line=None, accounts=(), dimensions=(), **kwargs):
         super().__init__(*args, **kwargs)
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Keep current")
+        if line is not None and line.revenue_account_id:
+            accounts = list(accounts)
+            if all(account.pk != line.revenue_account_id for account in accounts):
+                accounts.append(line.revenue_account)  # inactive now: still shown as chosen
+        self.add_booking_fields(accounts, dimensions)
         self.line = line
         if line is not None:
             # A browser counts the steps from min: both are the unit's step (1 for pcs).
@@ -232,7 +293,7 @@ class LineUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
         return quantity
 
 
-class ExtraLineForm(CrispyFormMixin, VersionFormMixin, forms.Form):
+class ExtraLineForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.Form):
     submit_label = "Save extra line"
 
     description = forms.CharField(max_length=200, help_text="e.g. Shipping, Handling, Rebate")
@@ -244,10 +305,15 @@ class ExtraLineForm(CrispyFormMixin, VersionFormMixin, forms.Form):
         required=False, help_text="Blank: the standard rate, as the customer's tax rules say."
     )
 
-    def __init__(self, *args, tax_rates=None, **kwargs):
+    def __init__(self, *args, tax_rates=None, accounts=(), extra=None, **kwargs):
         super().__init__(*args, **kwargs)
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Standard rate")
+        if extra is None:
+            self.account_blank = "Default account"
+        elif extra.revenue_account_id and all(a.pk != extra.revenue_account_id for a in accounts):
+            accounts = [*accounts, extra.revenue_account]  # inactive now: still shown
+        self.add_booking_fields(accounts, ())
 
 
 class RateForm(VersionFormMixin, forms.Form):
@@ -268,7 +334,7 @@ class SalesOrderSettingsForm(CrispyFormMixin, forms.ModelForm):
 
     class Meta:
         model = SalesOrderSettings
-        fields = ["reference_pattern"]
+        fields = ["reference_pattern", "default_revenue_account"]
 
 
 def posted_action(request) -> "ReasonForm | None":

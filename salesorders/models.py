@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from accounting.models import RateSource, TaxRule, base_currency
+from accounting.models import Account, Dimension, DimensionValue, RateSource, TaxRule, base_currency
 from accounting.selectors import TaxCharge
 from core.currency import RATE, UNIT_PRICE_STEP, TaxTreatment, country_code_choices
 from core.numbers import (
@@ -64,6 +64,16 @@ class SalesOrderSettings(models.Model):
     # The highest number handed out so far; never goes down, so a deleted order's number
     # is not reused. Locked (select_for_update) while a new order takes its number.
     last_reference_number = models.PositiveIntegerField(default=0, editable=False)
+    # The revenue account of a new line whose part has none of its own (PartRevenueAccount).
+    default_revenue_account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"type": "revenue", "active": True},
+        help_text="For new lines whose part has no revenue account of its own.",
+    )
 
     class Meta:
         verbose_name = "sales order settings"
@@ -947,6 +957,15 @@ class SalesOrderLine(models.Model):
         TaxRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     tax_note = models.CharField(max_length=300, blank=True)
+    # Where the line's amount is booked: the part's default (PartRevenueAccount, else the
+    # settings' default) when the line is added, changeable per line. Invoicing copies it and
+    # the dimension values onto the invoice line.
+    revenue_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dimension_values = models.ManyToManyField(
+        DimensionValue, through="SalesOrderLineDimension", related_name="+", blank=True
+    )
     target_date = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=0)
@@ -1047,6 +1066,7 @@ class SalesOrderLine(models.Model):
         target_date=None,
         notes: str = "",
         sort_order: int = 0,
+        revenue_account: Account | None = None,
     ) -> "SalesOrderLine":
         """The one snapshot constructor: an unsaved line of `part` on `order`.
 
@@ -1057,7 +1077,9 @@ class SalesOrderLine(models.Model):
         (a manual override), grossed up by the tax on an order whose prices include tax;
         stores the rounded amounts. Reads `part.price_breaks.all()` and
         `part.default_tax_rate`: prefetch them to build many lines without a query each.
-        Raises LineError when an amount is too large to store."""
+        `revenue_account` is the account the line books to (the services pass the part's
+        default: selectors.revenue_account_for). Raises LineError when an amount is too large
+        to store."""
         line = cls(
             order=order,
             part=part,
@@ -1070,6 +1092,7 @@ class SalesOrderLine(models.Model):
             target_date=target_date,
             notes=notes,
             sort_order=sort_order,
+            revenue_account=revenue_account,
         )
         if tax_rate is UNSET:
             line.apply_tax(part.default_tax_rate, overridden=False)
@@ -1188,6 +1211,47 @@ class SalesOrderLine(models.Model):
         return self.order.can_cancel_remaining() and self.remaining_quantity > 0
 
 
+class SalesOrderLineDimension(models.Model):
+    """A dimension value of an order line (Department: Sales): at most one per dimension."""
+
+    line = models.ForeignKey(SalesOrderLine, on_delete=models.CASCADE, related_name="dimensions")
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="+")
+    value = models.ForeignKey(DimensionValue, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["dimension__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "dimension"],
+                name="one_value_per_dimension_per_line",
+                violation_error_message="A line takes one value of each dimension.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.value_id}"
+
+
+class PartRevenueAccount(models.Model):
+    """The revenue account a part's order lines book to by default. Kept here, not on the
+    part: inventory and accounting sit on one layer and never reference each other, while
+    sales orders (above both) bring parts and accounts together."""
+
+    part = models.OneToOneField(Part, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"type": "revenue"},
+    )
+
+    class Meta:
+        verbose_name = "part revenue account"
+
+    def __str__(self) -> str:
+        return f"{self.part_id} -> {self.account_id}"
+
+
 class SalesOrderExtraLine(models.Model):
     """A charge or rebate that is not a part: shipping fee, handling, discount."""
 
@@ -1204,6 +1268,11 @@ class SalesOrderExtraLine(models.Model):
         TaxRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     tax_note = models.CharField(max_length=300, blank=True)
+    # Where the charge is booked (4200 Freight): the settings' default revenue account unless
+    # chosen; invoicing copies it.
+    revenue_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     sort_order = models.PositiveIntegerField(default=0)
     subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax_amount = models.DecimalField(**MONEY, default=ZERO, editable=False)

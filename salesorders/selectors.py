@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -27,11 +27,19 @@ from salesorders.models import (
     SalesOrderEvent,
     SalesOrderExtraLine,
     SalesOrderLine,
+    SalesOrderLineDimension,
     Transition,
     delivery_state_of,
 )
 
 HISTORY_LIMIT = 100
+# A page of lines' dimension values, with their dimensions' names: one query.
+LINE_DIMENSIONS = Prefetch(
+    "dimensions",
+    queryset=SalesOrderLineDimension.objects.select_related("dimension", "value").order_by(
+        "dimension__name"
+    ),
+)
 LINES_PER_PAGE = 100
 CUSTOMER_ORDERS_LIMIT = 10
 # Send Order Confirmation: whoever may change the order may email it to its customer.
@@ -100,7 +108,13 @@ def salesorder_page_queryset() -> QuerySet:
         .with_invoicing_state()
         .with_open_lines()
         .with_allocation_status()
-        .prefetch_related("extra_lines", "shipments")
+        .prefetch_related(
+            Prefetch(
+                "extra_lines",
+                queryset=SalesOrderExtraLine.objects.select_related("revenue_account"),
+            ),
+            "shipments",
+        )
     )
 
 
@@ -146,10 +160,14 @@ def salesorder_page(
 ) -> OrderPage:
     """The order page of `order` (from salesorder_page_queryset()) as `user` sees it, showing
     the `lines_page`-th LINES_PER_PAGE lines with their fulfilment state and allocation status
-    (SalesOrderLineQuerySet.with_fulfilment): five queries (line count, lines, history, the
-    tax notes of all its lines, its latest emails)."""
+    (SalesOrderLineQuerySet.with_fulfilment), revenue account and dimension values: six
+    queries (line count, lines, their dimension values, history, the tax notes of all its
+    lines, its latest emails)."""
     paginator = Paginator(
-        order.lines.with_fulfilment().select_related("delivered_by").order_by("sort_order", "pk"),
+        order.lines.with_fulfilment()
+        .select_related("delivered_by", "revenue_account")
+        .prefetch_related(LINE_DIMENSIONS)
+        .order_by("sort_order", "pk"),
         LINES_PER_PAGE,
     )
     page = paginator.get_page(lines_page)

@@ -15,9 +15,9 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounting.models import RateSource, base_currency
+from accounting.models import Account, DimensionValue, RateSource, base_currency
 from accounting.selectors import exchange_rate_for, tax_charge_for
-from accounting.services import exchange_rate_check
+from accounting.services import exchange_rate_check, period_require_open
 from core.attachments import attachment_add, attachment_delete
 from core.currency import in_base, validate_currency_code
 from core.db import add_to_counters
@@ -47,10 +47,12 @@ from salesorders.exceptions import (
 from salesorders.models import (
     STANDARD,
     UNSET,
+    PartRevenueAccount,
     SalesOrder,
     SalesOrderEvent,
     SalesOrderExtraLine,
     SalesOrderLine,
+    SalesOrderLineDimension,
     SalesOrderSettings,
     apply_tax,
     check_amount,
@@ -310,6 +312,18 @@ def _check_dates(order_date, target_date) -> None:
         raise SalesOrderError({"target_date": "The target date cannot be before the order date."})
 
 
+def _require_open_period(order_date: datetime.date) -> None:
+    """The closed-periods rule for orders, in one place: an order may not be created, moved
+    to, issued (or submitted) with a date in a closed or locked accounting period. Other
+    edits of an order dated in a shut period go ahead: an order is not posted to the books
+    (its invoices are, and invoicing applies the rule to their dates).
+
+    Call inside the writing transaction: it holds a KEY SHARE lock on the covering period
+    until commit, so closing the period waits for the order or refuses it (see
+    accounting.services.period_require_open). Raises PeriodClosedError at `order_date`."""
+    period_require_open(day=order_date, what="The order date", field="order_date")
+
+
 def _lock_order(order: SalesOrder, expected_version: int | None) -> SalesOrder:
     """Lock the order row, refuse a stale version. Returns the fresh, locked order."""
     locked = SalesOrder.objects.select_for_update().get(pk=order.pk)
@@ -376,15 +390,34 @@ def _take_reference(*, reference: str, order_date: datetime.date) -> tuple[str, 
     return reference, number
 
 
-def settings_update(*, reference_pattern: str, user: AbstractBaseUser | None) -> SalesOrderSettings:
-    """Change the reference pattern; refuse an invalid one. Locks the settings row."""
+def settings_update(
+    *,
+    reference_pattern: str,
+    user: AbstractBaseUser | None,
+    default_revenue_account=UNSET,
+) -> SalesOrderSettings:
+    """Change the reference pattern (refusing an invalid one) and, when given, the revenue
+    account of new lines whose part has none (an active revenue account, or None). Locks the
+    settings row."""
     from salesorders.numbering import validate_pattern
 
     validate_pattern(reference_pattern)
+    fields = ["reference_pattern"]
     with transaction.atomic():
         settings_row = _lock_settings()
         settings_row.reference_pattern = reference_pattern
-        settings_row.save(update_fields=["reference_pattern"])
+        if default_revenue_account is not UNSET:
+            try:
+                account = _revenue_account(
+                    default_revenue_account, current_id=settings_row.default_revenue_account_id
+                )
+            except LineError as error:
+                raise SalesOrderError(
+                    {"default_revenue_account": error.message_dict["revenue_account"]}
+                ) from None
+            settings_row.default_revenue_account = account
+            fields.append("default_revenue_account")
+        settings_row.save(update_fields=fields)
     return settings_row
 
 
@@ -484,7 +517,8 @@ def salesorder_create(
     Copies the customer's name, currency, default addresses (unless given), tax treatment,
     country, VAT number and payment terms, and freezes the exchange rate of the order date.
     Locks the settings row (numbering). Raises InactiveCustomerError, OrderReferenceError,
-    MissingRateError (no rate for the currency on the order date), SalesOrderError.
+    MissingRateError (no rate for the currency on the order date), PeriodClosedError (the
+    order date is in a closed or locked period), SalesOrderError.
     """
     customer = Customer.objects.get(pk=customer.pk)
     if not customer.active:
@@ -493,6 +527,7 @@ def salesorder_create(
         )
     order_date = order_date or timezone.localdate()
     _check_dates(order_date, target_date)
+    _require_open_period(order_date)
     _check_contact(contact, customer)
     currency = (currency or customer.currency).upper()
     try:
@@ -555,7 +590,8 @@ def salesorder_update(
     treatment and payment terms. While Pending a new currency or order date freezes the rate
     of that date again. Amounts follow in the same transaction. Raises StaleOrderError when
     the order changed since `expected_version`, OrderStateError on a Complete/Cancelled
-    order, MissingRateError, LineError (a discount larger than the lines, a negative total).
+    order, MissingRateError, PeriodClosedError (a new order date in a closed or locked
+    period), LineError (a discount larger than the lines, a negative total).
     """
     unknown = set(changes) - set(HEADER_FIELDS)
     if unknown:
@@ -614,6 +650,8 @@ def salesorder_update(
         raise SalesOrderError(
             {"discount_amount": "Give the order discount as an amount or a percent, not both."}
         )
+    if "order_date" in changed:
+        _require_open_period(order.order_date)
     rate_changed = False
     if order.is_pending() and ({"currency", "order_date"} & set(changed)):
         before = order.currency_rate
@@ -774,6 +812,71 @@ def _describe_line(line: SalesOrderLine) -> str:
     )
 
 
+def revenue_account_for(part: Part | None) -> Account | None:
+    """The revenue account a new line of `part` books to: the part's own (PartRevenueAccount),
+    else the settings' default, else none; for an extra line (no part) the settings' default.
+    One or two queries."""
+    if part is not None:
+        own = PartRevenueAccount.objects.filter(part_id=part.pk).select_related("account")
+        own = own.first()
+        if own is not None:
+            return own.account
+    return Account.objects.filter(
+        pk__in=SalesOrderSettings.objects.filter(pk=1).values("default_revenue_account")
+    ).first()
+
+
+def _revenue_account(account: Account | None, *, current_id: int | None = None):
+    """Refuse an account a line cannot book to: not a revenue account, or inactive (unless
+    the line already has it)."""
+    if account is None:
+        return None
+    account = Account.objects.get(pk=account.pk)
+    if account.type != Account.Type.REVENUE:
+        raise LineError(
+            {"revenue_account": f"{account} is not a revenue account; choose a revenue account."}
+        )
+    if not account.active and account.pk != current_id:
+        raise LineError({"revenue_account": f"{account} is inactive; choose an active account."})
+    return account
+
+
+def _dimension_rows(values, *, keep: set[int] = frozenset()) -> list[DimensionValue]:
+    """The dimension values a line takes: active (or already on the line: `keep`), at most
+    one per dimension. Raises LineError at `dimension_values`. One query."""
+    wanted = {value.pk for value in values if value is not None}
+    rows = list(DimensionValue.objects.filter(pk__in=wanted).select_related("dimension"))
+    seen: dict[int, DimensionValue] = {}
+    for value in sorted(rows, key=lambda v: v.pk):
+        if not value.active and value.pk not in keep:
+            raise LineError({"dimension_values": f"{value} is inactive; choose an active value."})
+        other = seen.get(value.dimension_id)
+        if other is not None:
+            raise LineError(
+                {
+                    "dimension_values": f"A line takes one {value.dimension.name}, not both "
+                    f"{other.name} and {value.name}."
+                }
+            )
+        seen[value.dimension_id] = value
+    return list(seen.values())
+
+
+def _set_dimensions(line: SalesOrderLine, values: list[DimensionValue]) -> bool:
+    """Store the line's dimension values (replacing its own). Returns whether they changed."""
+    before = set(
+        SalesOrderLineDimension.objects.filter(line_id=line.pk).values_list("value_id", flat=True)
+    )
+    if before == {value.pk for value in values}:
+        return False
+    SalesOrderLineDimension.objects.filter(line_id=line.pk).delete()
+    SalesOrderLineDimension.objects.bulk_create(
+        SalesOrderLineDimension(line=line, dimension_id=value.dimension_id, value=value)
+        for value in values
+    )
+    return True
+
+
 @transaction.atomic
 def salesorder_line_add(
     *,
@@ -787,14 +890,21 @@ def salesorder_line_add(
     target_date: datetime.date | None = None,
     notes: str = "",
     expected_version: int | None = None,
+    revenue_account=UNSET,
+    dimension_values=(),
 ) -> SalesOrderLine:
     """Add a part to the order, priced for the quantity in the order's currency (price
     lists, else the base price converted at the order's rate) unless `unit_price` is given,
     taxed by the tax rules for the part's default rate and the customer's treatment and
     country unless `tax_rate` is given (None: untaxed).
 
+    `revenue_account`: UNSET books the line to the part's default (revenue_account_for),
+    None to none, an Account to that one (an active revenue account); `dimension_values`:
+    DimensionValues, at most one per dimension.
+
     Locks the order row; a constant number of queries whatever the order's size.
-    Raises LineError (bad part, quantity, price, discount; a quantity beyond the decimals of
+    Raises LineError (bad part, quantity, price, discount, account or dimension values; a
+    quantity beyond the decimals of
     the part's unit, e.g. 2.5 pcs), DuplicateLineError (the part is
     already on the order; `.line` is that line), StaleOrderError, OrderStateError.
     """
@@ -823,8 +933,15 @@ def salesorder_line_add(
         target_date=target_date,
         notes=notes,
         sort_order=order.line_count + 1,
+        revenue_account=(
+            revenue_account_for(part)
+            if revenue_account is UNSET
+            else _revenue_account(revenue_account)
+        ),
     )
+    dimensions = _dimension_rows(dimension_values or ())
     line.save()
+    _set_dimensions(line, dimensions)
     _refresh_totals(order=order, user=user)
     salesorder_event_record(
         order=order, kind=Kind.LINE_ADDED, message=f"Added {_describe_line(line)}.", user=user
@@ -862,8 +979,13 @@ def salesorder_line_update(
     tax_rate=UNSET,
     target_date=UNSET,
     notes=UNSET,
+    revenue_account=UNSET,
+    dimension_values=UNSET,
 ) -> SalesOrderLine:
     """Change one line. Locks the order, then the line; constant queries.
+
+    `revenue_account` (an Account or None) and `dimension_values` (the line's values, at
+    most one per dimension) replace the line's when given; UNSET keeps them.
 
     `unit_price`: UNSET keeps it (re-suggested for a new quantity unless overridden), None
     goes back to the suggested price, a number is a manual price. On an Issued or On Hold
@@ -924,11 +1046,29 @@ def salesorder_line_update(
         line.target_date = target_date
     if notes is not UNSET:
         line.notes = notes
+    booking = []
+    if revenue_account is not UNSET:
+        account = _revenue_account(revenue_account, current_id=line.revenue_account_id)
+        if (account.pk if account else None) != line.revenue_account_id:
+            line.revenue_account = account
+            booking.append(f"account {account or 'none'}")
+    dimensions = None
+    if dimension_values is not UNSET:
+        keep = set(
+            SalesOrderLineDimension.objects.filter(line_id=line.pk).values_list(
+                "value_id", flat=True
+            )
+        )
+        dimensions = _dimension_rows(dimension_values or (), keep=keep)
     line.apply_amounts()
     line.save()
+    if dimensions is not None and _set_dimensions(line, dimensions):
+        booking.append("dimensions " + (", ".join(str(value) for value in dimensions) or "none"))
     _refresh_totals(order=order, user=user)
     after = _describe_line(line)
     message = f"Changed line {before} to {after}." if before != after else f"Changed {after}."
+    if booking:
+        message = message[:-1] + f"; {'; '.join(booking)}."
     salesorder_event_record(order=order, kind=Kind.LINE_CHANGED, message=message, user=user)
     return line
 
@@ -1006,15 +1146,21 @@ def salesorder_extra_line_add(
     quantity=Decimal("1"),
     tax_rate=STANDARD,
     expected_version: int | None = None,
+    revenue_account=UNSET,
 ) -> SalesOrderExtraLine:
     """Add a charge (shipping, handling) or, with a negative price, a rebate. Locks the order.
 
     `tax_rate`: a TaxRate, None (untaxed) or STANDARD: the standard rate as the tax rules
-    charge the order's customer. Raises LineError (bad input; a rebate that would take the
-    order's total below zero), StaleOrderError, OrderStateError."""
+    charge the order's customer. `revenue_account`: UNSET books it to the settings' default,
+    None to none, an Account to that one. Raises LineError (bad input, an account that is not
+    an active revenue account; a rebate that would take the order's total below zero),
+    StaleOrderError, OrderStateError."""
     order = _lock_order(order, expected_version)
     _require_editable(order)
     extra = SalesOrderExtraLine(order=order)
+    extra.revenue_account = (
+        revenue_account_for(None) if revenue_account is UNSET else _revenue_account(revenue_account)
+    )
     _apply_extra(
         extra, description=description, quantity=quantity, unit_price=unit_price, tax_rate=tax_rate
     )
@@ -1041,10 +1187,16 @@ def salesorder_extra_line_update(
     quantity=UNSET,
     unit_price=UNSET,
     tax_rate=UNSET,
+    revenue_account=UNSET,
 ) -> SalesOrderExtraLine:
-    """Change an extra line. Locks the order, then the extra line."""
+    """Change an extra line (`revenue_account`: an Account or None; UNSET keeps it). Locks the
+    order, then the extra line."""
     order, extra = _lock_extra(extra, expected_version)
     before = _extra_description(extra)
+    if revenue_account is not UNSET:
+        extra.revenue_account = _revenue_account(
+            revenue_account, current_id=extra.revenue_account_id
+        )
     _apply_extra(
         extra, description=description, quantity=quantity, unit_price=unit_price, tax_rate=tax_rate
     )
@@ -1115,9 +1267,11 @@ def salesorder_issue(
 ) -> SalesOrder:
     """Issue a Pending order so stock can be allocated to it. Locks the order row.
 
-    Raises OrderStateError when it is not Pending, has no lines or its customer is inactive.
+    Raises OrderStateError when it is not Pending, has no lines or its customer is inactive;
+    PeriodClosedError when its order date is in a closed or locked accounting period.
     """
     order, target = _transition(order, "issue", user, expected_version)
+    _require_open_period(order.order_date)
     order.status, order.issued_at, order.issued_by = target, timezone.now(), user
     order.save(update_fields=["status", "issued_at", "issued_by"])
     salesorder_change_record(order=order, kind=Kind.ISSUED, message="Order issued.", user=user)
@@ -1161,6 +1315,7 @@ def salesorder_release(
     fields = ["status", "hold_reason"]
     order.status, order.hold_reason = target, ""
     if order.issued_at is None:
+        _require_open_period(order.order_date)  # releasing it issues it
         order.issued_at, order.issued_by = timezone.now(), user
         fields += ["issued_at", "issued_by"]
     order.save(update_fields=fields)

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounting.selectors import dimensions_with_values, revenue_accounts
 from core.attachment_views import AttachmentAddView, AttachmentDeleteView
 from core.attachments import attachment_section
 from core.forms import add_service_error
@@ -33,6 +34,7 @@ from salesorders.forms import (
     SalesOrderCreateForm,
     SalesOrderSettingsForm,
     SalesOrderUpdateForm,
+    booking_initial,
     chosen_tax_rate,
     posted_action,
 )
@@ -173,6 +175,7 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
             initial=line_form_initial(editing, order),
             tax_rates=list(TaxRate.objects.filter(active=True)),
             line=editing,
+            **booking_choices(),
         )
         return {"editing": editing, "close_edit_href": f"?{query.urlencode()}#line-{editing.pk}"}
 
@@ -406,13 +409,18 @@ class OrderChildMixin(PermissionRequiredMixin):
         return super().get_context_data(order=self.order, **kwargs)
 
 
+def booking_choices() -> dict:
+    """The revenue accounts and dimensions a line form offers (three queries)."""
+    return {"accounts": list(revenue_accounts()), "dimensions": dimensions_with_values()}
+
+
 class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
     form_class = LineAddForm
     template_name = "salesorders/line_form.html"
 
     def get_form_kwargs(self):
         self.tax_rates = list(TaxRate.objects.filter(active=True))
-        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
+        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates, **booking_choices()}
 
     def get_initial(self):
         return {"version": self.order.version, "discount_percent": 0}
@@ -430,6 +438,8 @@ class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
                 tax_rate=services.UNSET if tax == "default" else tax,
                 target_date=data["target_date"],
                 notes=data["notes"],
+                revenue_account=form.chosen_account() or services.UNSET,
+                dimension_values=form.chosen_dimension_values(),
                 user=self.request.user,
                 expected_version=data["version"],
             )
@@ -461,6 +471,7 @@ def line_form_initial(line: SalesOrderLine, order: SalesOrder) -> dict:
         "discount_percent": _plain(line.discount_percent),
         "target_date": line.target_date,
         "notes": line.notes,
+        **booking_initial(line),
     }
 
 
@@ -469,7 +480,7 @@ class LineMixin(OrderChildMixin):
         if not self.has_permission():
             return self.handle_no_permission()
         self.line = get_object_or_404(
-            SalesOrderLine.objects.select_related("order", "tax_rate"),
+            SalesOrderLine.objects.select_related("order", "tax_rate", "revenue_account"),
             pk=kwargs["line_pk"],
             order_id=kwargs["pk"],
         )
@@ -482,7 +493,12 @@ class LineUpdateView(LineMixin, FormView):
 
     def get_form_kwargs(self):
         self.tax_rates = list(TaxRate.objects.filter(active=True))
-        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates, "line": self.line}
+        return {
+            **super().get_form_kwargs(),
+            "tax_rates": self.tax_rates,
+            "line": self.line,
+            **booking_choices(),
+        }
 
     def get_initial(self):
         return line_form_initial(self.line, self.order)
@@ -505,6 +521,8 @@ class LineUpdateView(LineMixin, FormView):
                 tax_rate=services.UNSET if tax == "default" else tax,
                 target_date=data["target_date"],
                 notes=data["notes"],
+                revenue_account=form.chosen_account(),
+                dimension_values=form.chosen_dimension_values(),
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -549,7 +567,10 @@ class LineDeleteView(LineMixin, View):
 class ExtraTaxMixin:
     def get_form_kwargs(self):
         self.tax_rates = list(TaxRate.objects.filter(active=True))
-        return {**super().get_form_kwargs(), "tax_rates": self.tax_rates}
+        kwargs = {"tax_rates": self.tax_rates, "accounts": list(revenue_accounts())}
+        if getattr(self, "extra", None) is not None:
+            kwargs["extra"] = self.extra
+        return {**super().get_form_kwargs(), **kwargs}
 
     def chosen_tax(self, form):
         tax = chosen_tax_rate(form.cleaned_data["tax_rate"], self.tax_rates)
@@ -572,6 +593,7 @@ class ExtraLineAddView(SubmitOnceMixin, ExtraTaxMixin, OrderChildMixin, FormView
                 quantity=data["quantity"],
                 unit_price=data["unit_price"],
                 tax_rate=self.chosen_tax(form),
+                revenue_account=form.chosen_account() or services.UNSET,
                 user=self.request.user,
                 expected_version=data["version"],
             )
@@ -590,7 +612,9 @@ class ExtraLineMixin(OrderChildMixin):
         if not self.has_permission():
             return self.handle_no_permission()
         self.extra = get_object_or_404(
-            SalesOrderExtraLine, pk=kwargs["extra_pk"], order_id=kwargs["pk"]
+            SalesOrderExtraLine.objects.select_related("revenue_account"),
+            pk=kwargs["extra_pk"],
+            order_id=kwargs["pk"],
         )
         return super().dispatch(request, *args, **kwargs)
 
@@ -614,6 +638,7 @@ class ExtraLineUpdateView(ExtraTaxMixin, ExtraLineMixin, FormView):
             "quantity": _plain(extra.quantity),
             "unit_price": _plain(extra.unit_price),
             "tax_rate": self.tax_initial(extra),
+            "revenue_account": str(extra.revenue_account_id or ""),
         }
 
     def form_valid(self, form):
@@ -627,6 +652,7 @@ class ExtraLineUpdateView(ExtraTaxMixin, ExtraLineMixin, FormView):
                 quantity=data["quantity"],
                 unit_price=data["unit_price"],
                 tax_rate=self.chosen_tax(form),
+                revenue_account=form.chosen_account(),
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -670,10 +696,15 @@ class SalesOrderSettingsView(PermissionRequiredMixin, UpdateView):
     def form_valid(self, form):
         try:
             services.settings_update(
-                reference_pattern=form.cleaned_data["reference_pattern"], user=self.request.user
+                reference_pattern=form.cleaned_data["reference_pattern"],
+                default_revenue_account=form.cleaned_data["default_revenue_account"],
+                user=self.request.user,
             )
         except ValidationError as error:
-            form.add_error("reference_pattern", error.messages)
+            if hasattr(error, "error_dict"):
+                add_service_error(form, error)
+            else:
+                form.add_error("reference_pattern", error.messages)
             return self.form_invalid(form)
         messages.success(self.request, "Order numbering saved.")
         return HttpResponseRedirect(reverse("salesorders:settings"))

@@ -1,12 +1,17 @@
 """`exchangeRates`: read, and POST a rate (it replaces that currency's rate of that day),
-through accounting.services.exchange_rate_set as the admin does."""
+through accounting.services.exchange_rate_set as the admin does. `accountingPeriods` (read):
+which days documents may be dated on; closing, reopening and locking stay on the Accounts
+pages (a reason, a confirmation)."""
 
 from accounting import services
-from accounting.models import ExchangeRate, RateSource
-from core.api.odata import DATE, DECIMAL, ODataField
+from accounting.api.serializers import (
+    STATUS_FROM_API,
+    AccountingPeriodSerializer,
+    ExchangeRateSerializer,
+)
+from accounting.models import AccountingPeriod, ExchangeRate, RateSource
+from core.api.odata import DATE, DATETIME, DECIMAL, ENUM, ODataField
 from core.api.views import ApiViewSet
-
-from .serializers import ExchangeRateSerializer
 
 
 class ExchangeRateViewSet(ApiViewSet):
@@ -33,3 +38,16 @@ class ExchangeRateViewSet(ApiViewSet):
             source=RateSource.API,
         )
         return self.respond_created(rate)
+
+
+class AccountingPeriodViewSet(ApiViewSet):
+    queryset = AccountingPeriod.objects.all()
+    serializer_class = AccountingPeriodSerializer
+    default_ordering = ("-start",)
+    odata_fields = {
+        "displayName": ODataField("name"),
+        "startDate": ODataField("start", DATE),
+        "endDate": ODataField("end", DATE),
+        "status": ODataField("status", ENUM, values=STATUS_FROM_API),
+        "statusChangedDateTime": ODataField("status_changed_at", DATETIME),
+    }

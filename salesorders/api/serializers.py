@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
+from accounting.models import Account
 from core.api.serializers import ApiModelSerializer
 from core.currency import RATE
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE
@@ -77,6 +78,11 @@ class SalesOrderLineSerializer(OrderVersionMixin, ApiModelSerializer):
     cancelledQuantity = quantity_field("cancelled_quantity", read_only=True)  # noqa: N815
     shipQuantity = quantity_field("remaining_quantity", read_only=True)  # noqa: N815
     notes = serializers.CharField(required=False, allow_blank=True)
+    # The revenue account the line books to (Codat accountRef): the part's default unless
+    # given; null for none.
+    accountId = serializers.PrimaryKeyRelatedField(  # noqa: N815
+        source="revenue_account", queryset=Account.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = SalesOrderLine
@@ -103,6 +109,7 @@ class SalesOrderLineSerializer(OrderVersionMixin, ApiModelSerializer):
             "cancelledQuantity",
             "shipQuantity",
             "notes",
+            "accountId",
         ]
 
     def get_validators(self):

@@ -169,7 +169,7 @@ class SalesOrderViewSet(OrderActionsMixin, ApiViewSet):
 def _line_args(fields: dict) -> dict:
     """salesorder_line_add's arguments from a line's validated body."""
     args = {"part": fields["part"], "quantity": fields["quantity"]}
-    for name in ("unit_price", "discount_percent", "target_date", "notes"):
+    for name in ("unit_price", "discount_percent", "target_date", "notes", "revenue_account"):
         if name in fields:
             args[name] = fields[name]
     return args
@@ -244,7 +244,14 @@ class SalesOrderLineViewSet(OrderChildViewSet):
         fields = self.read_body(partial=True, instance=line)
         changes = {
             name: fields.get(name, UNSET)
-            for name in ("quantity", "unit_price", "discount_percent", "target_date", "notes")
+            for name in (
+                "quantity",
+                "unit_price",
+                "discount_percent",
+                "target_date",
+                "notes",
+                "revenue_account",
+            )
         }
         with stale_order_as_conflict(line.order_id):
             services.salesorder_line_update(

@@ -27,6 +27,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
+from accounting import services as accounting_services
 from core.attachments import attachment_add
 from core.models import JobState
 from order_calendar import selectors, services
@@ -127,6 +128,8 @@ KINDS = {
             "expiry_date",
             "target_after",
             "target_before",
+            "start",
+            "end",
         ],
         ["2026-02-30", "abc", "99999-01-01", "0000-00-00", "\x00"],
     ),
@@ -258,6 +261,9 @@ def world(db, settings):
         )
         for parent in (customer, order, draft)
     )
+    period = accounting_services.period_create(
+        name="Last year", start=today.replace(year=today.year - 1), end=today, user=admin
+    )
     return SimpleNamespace(**locals())
 
 
@@ -293,6 +299,8 @@ def url_kwargs(name: str, world) -> list[dict]:
                 "attachment_pk": w.draft_file.pk,
             },
         ]
+    if app == "accounting":
+        return [{"pk": w.period.pk, "action": action} for action in ("close", "reopen")]
     if app == "shipping":
         shipping = [
             {"order_pk": w.order.pk, "pk": w.pending.pk, "allocation_pk": w.allocation.pk},
@@ -378,6 +386,8 @@ def valid_post(world, order_pk: int) -> dict:
         "batch_code": "B1",
         "received_date": today,
         "reference_pattern": "SO-{ref:04d}",
+        "start": "2040-01-01",
+        "end": "2040-01-31",
         "next": "/",
         "old_password": PASSWORD,
         "new_password1": "another-long-passphrase-42",

@@ -27,7 +27,8 @@ DEMO_USERS = [
     ("demo", "Managers", True, "Dana", "Demo"),
     ("sales", "Sales", False, "Sam", "Seller"),
     ("warehouse", "Warehouse", False, "Wes", "Picker"),
-    ("accounts", "Accounts", False, "Ada", "Ledger"),
+    # Admin access for the chart of accounts and dimensions (the admin's pages).
+    ("accounts", "Accounts", True, "Alex", "Ledger"),
 ]
 
 
@@ -57,8 +58,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"Log in at {settings.SITE_URL}/ as demo / {DEMO_PASSWORD} (manager, admin access); "
-            f"also sales / {DEMO_PASSWORD}, warehouse / {DEMO_PASSWORD} and accounts / "
-            f"{DEMO_PASSWORD}."
+            f"also sales, warehouse and accounts / {DEMO_PASSWORD}."
         )
 
     def _load(self, User, rng: random.Random) -> None:
@@ -86,3 +86,5 @@ class Command(BaseCommand):
             invoicing.demo,
         ):
             module.build(ctx)
+        # Last: no document can be dated in a closed period once it is closed.
+        accounting.demo.close_periods(ctx)
