@@ -17,6 +17,7 @@ from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
 from core.once import SubmitOnceMixin
+from core.pdf import pdf_response
 from core.views import confirm_step, report_refusal
 from inventory.models import TaxRate, format_unit_quantity
 from salesorders import selectors, services
@@ -212,6 +213,21 @@ class SalesOrderPrintView(PermissionRequiredMixin, DetailView):
         context["extra_lines"] = list(self.object.extra_lines.all())
         context["tax_notes"] = selectors.tax_notes_of(context["lines"] + context["extra_lines"])
         return context
+
+
+class SalesOrderPdfView(SalesOrderPrintView):
+    """The order confirmation as a PDF (core.pdf); without WeasyPrint a page naming what to
+    install, pointing at the print view."""
+
+    def render_to_response(self, context, **response_kwargs):
+        order = self.object
+        return pdf_response(
+            self.request,
+            self.template_name,
+            {**context, "pdf": True},
+            filename=f"order-{order.reference}.pdf",
+            print_url=reverse("salesorders:print", args=[order.pk]),
+        )
 
 
 class SalesOrderUpdateView(PermissionRequiredMixin, FormView):
