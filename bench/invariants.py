@@ -130,4 +130,50 @@ def check(limit: int = 5, scope: dict[str, Q] | None = None) -> dict[str, list]:
         "pending allocation on an order that is not open",
         pending.exclude(line__order__status__in=OPEN_STATUSES),
     )
+    _check_invoices(report, all_lines)
     return problems
+
+
+def _check_invoices(report, lines) -> None:
+    """Invoiced quantities equal the billing invoice lines; invoice totals their lines; an
+    invoice's payments what it says is paid; receivables what open invoices owe."""
+    from customers.models import Customer
+    from invoicing.models import Invoice, InvoiceLine, Payment
+
+    billing = InvoiceLine.objects.filter(invoice__in=Invoice.objects.billing())
+    invoiced = lines.annotate(
+        billed=_sum(billing.filter(order_line=OuterRef("pk")), "quantity", "order_line")
+    )
+    report(
+        "line invoiced_quantity != its billing invoice lines",
+        _differ(invoiced, F("invoiced_quantity"), F("billed")),
+    )
+    report(
+        "line invoiced beyond what it shipped (on shipment)",
+        lines.filter(invoiced_quantity__gt=F("quantity")),
+    )
+    invoices = Invoice.objects.annotate(
+        line_total=_sum(InvoiceLine.objects.filter(invoice=OuterRef("pk")), "total", "invoice"),
+        paid=_sum(Payment.objects.active().filter(invoice=OuterRef("pk")), "amount", "invoice"),
+    )
+    report("invoice total != sum of its lines", _differ(invoices, F("total"), F("line_total")))
+    report("invoice amount_paid != its payments", _differ(invoices, F("amount_paid"), F("paid")))
+    open_invoices = Invoice.objects.open()
+    customers = Customer.objects.annotate(
+        owed=Coalesce(
+            Subquery(
+                open_invoices.filter(customer=OuterRef("pk"))
+                .order_by()
+                .values("customer")
+                .annotate(s=Sum(F("base_total") - F("base_amount_paid")))
+                .values("s"),
+                output_field=QTY,
+            ),
+            Value(ZERO),
+            output_field=QTY,
+        )
+    )
+    report(
+        "customer receivable_base != what its open invoices owe",
+        _differ(customers, F("receivable_base"), F("owed")),
+    )

@@ -442,6 +442,89 @@ def complete_shipment_300(b: Bench) -> Plan:
     return Plan(timed=timed, setup=setup, check=check, expect_status=302 if view else None)
 
 
+# -- invoicing ---------------------------------------------------------------------------------
+
+
+@scenario("order-list-invoicing", "Order list, invoicing state Partially invoiced")
+def order_list_invoicing(b: Bench) -> Plan:
+    return get_plan(b, url("salesorders:list"), {"invoicing": "partially_invoiced"})
+
+
+@scenario("order-list-to-invoice", "Order list, the 'shipped, not invoiced' work queue")
+def order_list_to_invoice(b: Bench) -> Plan:
+    return get_plan(b, url("salesorders:list"), {"invoicing": "shipped_not_invoiced"})
+
+
+@scenario("invoice-list", "Invoice list, first page, default sort")
+def invoice_list(b: Bench) -> Plan:
+    """The page once invoicing's list view exists; until then the read it makes: the first
+    25 rows and the capped count."""
+    try:
+        return get_plan(b, reverse("invoicing:invoice-list"))
+    except NoReverseMatch:
+        pass
+    from core.lists import COUNT_LIMIT
+    from invoicing.models import Invoice
+
+    def timed(_state):
+        rows = Invoice.objects.for_list().order_by("-invoice_date", "-pk")
+        page = list(rows[:25])
+        count = rows.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+        b.notes["invoice-list"] = f"{count:,} invoices (capped at {COUNT_LIMIT:,}), selector only"
+        return page
+
+    return Plan(timed=timed, expect_status=None)
+
+
+@scenario(
+    "invoice-create-post-1000",
+    "Create and post an invoice for a 1,000-line order",
+    target_ms=300.0,
+    group="actions",
+)
+def invoice_create_post_1000(b: Bench) -> Plan:
+    """G-LARGE-2 (issued, 1,000 lines, half shipped) billed in full under the "on order"
+    policy (set in the rolled-back setup), so every line is on the invoice."""
+    order = b.marked("G-LARGE-2")
+    create = service("invoicing.services", "invoice_create_from_order")
+    post = service("invoicing.services", "invoice_post")
+
+    def setup():
+        from invoicing.models import InvoiceSettings, InvoicingPolicy
+
+        InvoiceSettings.load()
+        InvoiceSettings.objects.filter(pk=1).update(policy=InvoicingPolicy.ON_ORDER)
+
+    def timed(_state):
+        return post(invoice=create(order=order, user=b.user), user=b.user)
+
+    def check(_state, invoice):
+        b.notes["invoice-create-post-1000"] = f"{invoice.line_count} invoice lines"
+        if invoice.number == "" or invoice.line_count < order.line_count:
+            raise CheckFailed(f"{invoice} has {invoice.line_count} lines, posted: {invoice.number}")
+
+    return Plan(timed=timed, setup=setup, check=check, expect_status=None)
+
+
+@scenario("ship-and-invoice-300", "Ship and Invoice, 300 lines", target_ms=500.0, group="actions")
+def ship_and_invoice_300(b: Bench) -> Plan:
+    order = b.marked("G-SHIP-300")
+    ship_and_invoice = service("invoicing.services", "salesorder_ship_and_invoice")
+
+    def setup():
+        b.receive_for_uncovered_lines(order)
+
+    def timed(_state):
+        return ship_and_invoice(order=order, user=b.user)
+
+    def check(_state, invoice):
+        b.notes["ship-and-invoice-300"] = f"{invoice.line_count} invoice lines"
+        if not invoice.number:
+            raise CheckFailed("the invoice was not posted")
+
+    return Plan(timed=timed, setup=setup, check=check, expect_status=None)
+
+
 # -- growth: an order built line by line, the streaming export, the bare framework -------------
 
 BUILT_MARK = "G-BUILT-3000"

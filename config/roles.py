@@ -9,7 +9,21 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS
 
-DOMAIN_APPS = ["customers", "inventory", "accounting", "salesorders", "shipping", "order_calendar"]
+DOMAIN_APPS = [
+    "customers",
+    "inventory",
+    "accounting",
+    "salesorders",
+    "shipping",
+    "order_calendar",
+    "invoicing",
+]
+INVOICES_VIEW = {
+    "invoice": ["view"],
+    "invoiceline": ["view"],
+    "payment": ["view"],
+    "invoicesettings": ["view"],
+}
 CRUD = ["add", "change", "delete", "view"]
 ALL = "__all__"
 
@@ -35,6 +49,7 @@ ROLES: dict[str, dict] = {
         },
         "accounting": {"exchangerate": ["view"], "taxrule": ["view"]},
         "shipping": {"shipment": ["view"], "allocation": ["view"]},
+        "invoicing": INVOICES_VIEW,
     },
     # Warehouse staff: stock, shipments and allocations; they read orders and customers.
     "Warehouse": {
@@ -48,6 +63,7 @@ ROLES: dict[str, dict] = {
         },
         "inventory": ALL,
         "shipping": ALL,
+        "invoicing": {"invoice": ["view"], "invoiceline": ["view"]},
     },
     # Credit controllers: credit limits and credit decisions; they read orders and customers.
     "Credit Control": {
@@ -59,6 +75,7 @@ ROLES: dict[str, dict] = {
             "salesorderevent": ["view"],
         },
         "accounting": {"exchangerate": ["view"], "taxrule": ["view"], "accountingperiod": ["view"]},
+        "invoicing": INVOICES_VIEW,
     },
     # Accounts: accounting periods, the chart of accounts and dimensions (and invoices and
     # payments); they read orders and customers.
@@ -72,6 +89,7 @@ ROLES: dict[str, dict] = {
         },
         "accounting": ALL,
         "shipping": {"shipment": ["view"], "allocation": ["view"]},
+        "invoicing": ALL,
     },
     # Managers: everything, including cancelling and completing orders and the settings.
     # They unlock a login locked by too many wrong passwords (Axes' access attempts, admin).

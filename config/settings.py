@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "salesorders",
     "shipping",
     "order_calendar",
+    "invoicing",
     "config",
 ]
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, vDuration
 
 from order_calendar.models import OrderCalendarEvent
-from salesorders.models import DeliveryState, SalesOrder
+from salesorders.models import DeliveryState, InvoicingState, SalesOrder
 
 # Bump when the text of an event or of the calendar changes shape: old cache entries and
 # ETags then stop matching.
@@ -51,9 +51,11 @@ EVENT_FIELDS = (
     "created_at",
     "updated_at",
     "delivery_state",
+    "invoicing_state",
 )
 STATUS_LABELS = dict(SalesOrder.Status.choices)
 DELIVERY_LABELS = dict(DeliveryState.choices)
+INVOICING_LABELS = dict(InvoicingState.choices)
 # RFC 5545 STATUS of a VEVENT: drafts and held orders are tentative, the rest confirmed.
 EVENT_STATUS = {
     SalesOrder.Status.PENDING: "TENTATIVE",
@@ -123,10 +125,12 @@ def order_event(row: dict, *, detail_url: str, host: str) -> Event:
     """One all-day VEVENT for an order (a dict with EVENT_FIELDS)."""
     status = row["status"]
     delivery = row.get("delivery_state") or DeliveryState.NOT_SHIPPED
+    invoicing = row.get("invoicing_state") or InvoicingState.NOT_INVOICED
     description = "\n".join(
         [
             f"Status: {STATUS_LABELS.get(status, status)}",
             f"Delivery: {DELIVERY_LABELS.get(delivery, delivery)}",
+            f"Invoicing: {INVOICING_LABELS.get(invoicing, invoicing)}",
             f"Customer PO: {row['customer_reference'] or '-'}",
             f"Lines: {row['line_count']}",
             f"Total: {_money(row['total'], row['currency'])}",
@@ -256,7 +260,10 @@ def serialized_events(orders: QuerySet) -> list[str]:
         built = build_events(
             (
                 row
-                for row in source_rows.with_delivery_state().order_by().values(*EVENT_FIELDS)
+                for row in source_rows.with_delivery_state()
+                .with_invoicing_state()
+                .order_by()
+                .values(*EVENT_FIELDS)
                 if row["pk"] in wanted
             ),
             source=source,

@@ -36,6 +36,7 @@ def calendar_events_refresh(order_pks: list[int], *, batch_size: int | None = No
     rows = (
         SalesOrder.objects.filter(pk__in=order_pks, target_date__isnull=False)
         .with_delivery_state()
+        .with_invoicing_state()
         .order_by()
         .values(*EVENT_FIELDS)
     )

@@ -8,12 +8,19 @@ from django.utils import timezone
 from accounting.models import base_currency
 from core.lists import MatchFilter
 from customers.models import Customer
-from salesorders.models import SalesOrder
+from salesorders.models import InvoicingState, SalesOrder
+
+SHIPPED_NOT_INVOICED = "shipped_not_invoiced"
+INVOICING_CHOICES = [
+    *InvoicingState.choices,
+    (SHIPPED_NOT_INVOICED, "Shipped, not invoiced"),
+]
 
 
 class SalesOrderFilter(django_filters.FilterSet):
     """Query params: status (repeatable), customer, order_date_after/_before,
-    target_date_after/_before, total_min/_max (in the base currency), overdue, q."""
+    target_date_after/_before, total_min/_max (in the base currency), invoicing (an
+    InvoicingState or shipped_not_invoiced), overdue, q."""
 
     q = django_filters.CharFilter(
         method="search", label="Search", help_text="Reference, customer or customer PO"
@@ -31,6 +38,12 @@ class SalesOrderFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     total = django_filters.RangeFilter(field_name="base_total", label=f"Total ({base_currency()})")
+    invoicing = django_filters.ChoiceFilter(
+        choices=INVOICING_CHOICES,
+        method="filter_invoicing",
+        label="Invoicing",
+        empty_label="Any",
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
         label="Overdue only",
@@ -39,7 +52,16 @@ class SalesOrderFilter(django_filters.FilterSet):
 
     class Meta:
         model = SalesOrder
-        fields = ["q", "status", "customer", "order_date", "target_date", "total", "overdue"]
+        fields = [
+            "q",
+            "status",
+            "customer",
+            "order_date",
+            "target_date",
+            "total",
+            "invoicing",
+            "overdue",
+        ]
 
     def search(self, queryset, name, value):
         """Reference, customer name or customer PO contains the text.
@@ -55,6 +77,14 @@ class SalesOrderFilter(django_filters.FilterSet):
             | Q(customer_name__icontains=value)
             | Q(customer_reference__icontains=value)
         )
+
+    def filter_invoicing(self, queryset, name, value):
+        """An invoicing state, or Accounts' work queue: shipped beyond what is invoiced."""
+        if value == SHIPPED_NOT_INVOICED:
+            return queryset.shipped_not_invoiced()
+        if value:
+            return queryset.invoicing_state(value)
+        return queryset
 
     def filter_overdue(self, queryset, name, value):
         if value:

@@ -108,6 +108,10 @@ UNALLOCATED_LINE = Q(
 )
 # A line of a service part: delivered (Mark Delivered), never allocated, shipped or backordered.
 SERVICE_LINE = Q(part_kind=PartKind.SERVICE)
+# A line not invoiced in full: less invoiced than ordered and not cancelled.
+UNINVOICED_LINE = Q(quantity__gt=F("invoiced_quantity") + F("cancelled_quantity"))
+# A line shipped (or, a service, delivered) beyond what invoices bill of it.
+SHIPPED_NOT_INVOICED_LINE = Q(shipped_quantity__gt=F("invoiced_quantity"))
 
 
 class SalesOrderQuerySet(models.QuerySet):
@@ -203,9 +207,67 @@ class SalesOrderQuerySet(models.QuerySet):
             )
         )
 
+    def with_invoicing_state(self) -> "SalesOrderQuerySet":
+        """Annotate `invoicing_state` (an InvoicingState value) from line quantities, never
+        from amounts: one correlated subquery per order over its lines (indexed by order):
+        - not_invoiced: nothing invoiced on any line (also: no lines at all);
+        - invoiced: something invoiced and every line's invoiced quantity reaches what is
+          left of it after cancelling (ordered - cancelled);
+        - partially_invoiced: something invoiced, some line not yet in full.
+        Draft and posted invoices count; a voided invoice (its credit note) gives its
+        quantities back, so an order whose invoice was voided is "not invoiced" again."""
+        per_order = (
+            SalesOrderLine.objects.filter(order=OuterRef("pk"))
+            .order_by()
+            .values("order")
+            .annotate(
+                invoiced_sum=Sum("invoiced_quantity"),
+                uninvoiced=Count("pk", filter=UNINVOICED_LINE),
+            )
+            .annotate(
+                state=Case(
+                    When(invoiced_sum__lte=0, then=Value(InvoicingState.NOT_INVOICED.value)),
+                    When(uninvoiced=0, then=Value(InvoicingState.INVOICED.value)),
+                    default=Value(InvoicingState.PARTIALLY_INVOICED.value),
+                    output_field=models.CharField(),
+                )
+            )
+            .values("state")
+        )
+        return self.annotate(
+            invoicing_state=Coalesce(
+                Subquery(per_order, output_field=models.CharField()),
+                Value(InvoicingState.NOT_INVOICED.value),
+            )
+        )
+
+    def invoicing_state(self, state: str) -> "SalesOrderQuerySet":
+        """Orders in one InvoicingState (the list filter), as EXISTS tests over the lines."""
+        invoiced = Exists(
+            SalesOrderLine.objects.filter(order=OuterRef("pk"), invoiced_quantity__gt=0)
+        )
+        uninvoiced = Exists(SalesOrderLine.objects.filter(UNINVOICED_LINE, order=OuterRef("pk")))
+        if state == InvoicingState.NOT_INVOICED:
+            return self.filter(~invoiced)
+        if state == InvoicingState.INVOICED:
+            return self.filter(invoiced & ~uninvoiced)
+        return self.filter(invoiced & uninvoiced)
+
+    def shipped_not_invoiced(self) -> "SalesOrderQuerySet":
+        """Accounts' work queue: orders (not cancelled) with a line shipped (or delivered)
+        beyond what is invoiced."""
+        return self.exclude(status=OrderStatus.CANCELLED).filter(
+            Exists(SalesOrderLine.objects.filter(SHIPPED_NOT_INVOICED_LINE, order=OuterRef("pk")))
+        )
+
     def for_list(self) -> "SalesOrderQuerySet":
         """What the order list shows, in one query: customer, delivery state, overdue."""
-        return self.select_related("customer").with_delivery_state().with_open_lines()
+        return (
+            self.select_related("customer")
+            .with_delivery_state()
+            .with_invoicing_state()
+            .with_open_lines()
+        )
 
 
 def has_open_lines() -> Exists:
@@ -220,6 +282,25 @@ class DeliveryState(models.TextChoices):
     NOT_SHIPPED = "not_shipped", "Not shipped"
     PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
     SHIPPED = "shipped", "Shipped"
+
+
+class InvoicingState(models.TextChoices):
+    """Derived from line quantities (invoiced against ordered less cancelled), never from
+    amounts and never stored (see with_invoicing_state)."""
+
+    NOT_INVOICED = "not_invoiced", "Not invoiced"
+    PARTIALLY_INVOICED = "partially_invoiced", "Partially invoiced"
+    INVOICED = "invoiced", "Invoiced"
+
+
+def invoicing_state_of(lines) -> str:
+    """The same rule as SalesOrderQuerySet.with_invoicing_state, over loaded lines."""
+    lines = list(lines)
+    if sum((line.invoiced_quantity for line in lines), ZERO) <= 0:
+        return InvoicingState.NOT_INVOICED
+    if all(line.invoiced_quantity + line.cancelled_quantity >= line.quantity for line in lines):
+        return InvoicingState.INVOICED
+    return InvoicingState.PARTIALLY_INVOICED
 
 
 class FulfilmentState(models.TextChoices):
@@ -302,6 +383,7 @@ def _transitions(*transitions: Transition) -> dict[str, Transition]:
 class SalesOrder(models.Model):
     Status = OrderStatus
     DeliveryState = DeliveryState
+    InvoicingState = InvoicingState
     Facts = OrderFacts
     Transition = Transition
 
@@ -716,6 +798,11 @@ class SalesOrder(models.Model):
         state = getattr(self, "delivery_state", None) or DeliveryState.NOT_SHIPPED
         return DeliveryState(state).label
 
+    def get_invoicing_state_display(self) -> str:
+        """Label of the annotated invoicing state (see with_invoicing_state)."""
+        state = getattr(self, "invoicing_state", None) or InvoicingState.NOT_INVOICED
+        return InvoicingState(state).label
+
 
 def apply_tax(line, tax_rate: "TaxRate | TaxCharge | None", *, overridden: bool) -> None:
     """Snapshot onto a line or extra line the tax it is charged: a TaxCharge (what the tax
@@ -1059,8 +1146,19 @@ class SalesOrderLine(models.Model):
         return unit_rule(self.unit).step
 
     def can_remove(self) -> bool:
-        """Nothing has been shipped, cancelled or allocated from it (else Cancel Remaining)."""
-        return not (self.shipped_quantity or self.cancelled_quantity or self.allocated_quantity)
+        """Nothing has been shipped, cancelled, allocated or invoiced from it (else Cancel
+        Remaining)."""
+        return not (
+            self.shipped_quantity
+            or self.cancelled_quantity
+            or self.allocated_quantity
+            or self.invoiced_quantity
+        )
+
+    @property
+    def uninvoiced_quantity(self) -> Decimal:
+        """What is ordered, not cancelled and not yet on an invoice (draft or posted)."""
+        return max(self.quantity - self.cancelled_quantity - self.invoiced_quantity, ZERO)
 
     def can_cancel_remaining(self) -> bool:
         """Its order is Issued or On Hold and something is left to ship. Reads `self.order`:
@@ -1131,6 +1229,13 @@ class SalesOrderEvent(models.Model):
         ALLOCATION_REMOVED = "allocation_removed", "Allocation removed"
         AUTO_ALLOCATED = "auto_allocated", "Auto allocated"
         SERVICE_DELIVERED = "service_delivered", "Service delivered"
+        INVOICE_CREATED = "invoice_created", "Invoice created"
+        INVOICE_CHANGED = "invoice_changed", "Invoice changed"
+        INVOICE_DELETED = "invoice_deleted", "Invoice deleted"
+        INVOICE_POSTED = "invoice_posted", "Invoice posted"
+        INVOICE_VOIDED = "invoice_voided", "Invoice voided"
+        PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
+        PAYMENT_REVERSED = "payment_reversed", "Payment reversed"
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

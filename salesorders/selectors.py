@@ -94,6 +94,7 @@ def salesorder_page_queryset() -> QuerySet:
             "customer", "contact", "salesperson", "created_by", "updated_by", "issued_by"
         )
         .with_delivery_state()
+        .with_invoicing_state()
         .with_open_lines()
         .with_allocation_status()
         .prefetch_related("extra_lines", "shipments")
@@ -264,6 +265,7 @@ def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT)
     orders = list(
         SalesOrder.objects.filter(customer=customer)
         .with_delivery_state()
+        .with_invoicing_state()
         .with_open_lines()
         .order_by("-order_date", "-reference_number")[:limit]
     )

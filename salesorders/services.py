@@ -895,6 +895,11 @@ def salesorder_line_delete(
         )
     if line.allocations.exists():
         raise LineError(f"{line.part_sku} has allocations; remove them first.")
+    if line.invoiced_quantity:
+        raise LineError(
+            f"{line.part_sku} is on an invoice, so it cannot be removed; delete the draft "
+            "invoice or void the posted one first."
+        )
     description = _describe_line(line)
     line.delete()
     _refresh_totals(order=order, user=user)
@@ -1355,6 +1360,75 @@ def salesorder_lines_adjust(
         SalesOrderLine,
         {"allocated_quantity": allocated or {}, "shipped_quantity": shipped or {}},
     )
+
+
+def salesorder_lines_lock(
+    *, order: SalesOrder, line_ids: list[int] | None = None, expected_version: int | None = None
+) -> tuple[SalesOrder, list[SalesOrderLine]]:
+    """Lock the order, then its lines (all, or those of `line_ids` that are the order's), in
+    pk order, for an operation of a higher app (invoicing). Returns the locked order and the
+    lines in the order's display order, each with `.order` set. Two queries.
+
+    Raises StaleOrderError for a stale `expected_version`. Call inside a transaction."""
+    order = _lock_order(order, expected_version)
+    rows = SalesOrderLine.objects.select_for_update().filter(order_id=order.pk)
+    if line_ids is not None:
+        rows = rows.filter(pk__in=list(line_ids))
+    lines = list(rows.order_by("pk"))
+    for line in lines:
+        line.order = order
+    lines.sort(key=lambda line: (line.sort_order, line.pk))
+    return order, lines
+
+
+def salesorder_lines_invoice(
+    *,
+    order: SalesOrder,
+    quantities: dict[int, Decimal],
+    base_amount: Decimal,
+    user: AbstractBaseUser | None,
+    note: str,
+    kind: str = Kind.INVOICE_CREATED,
+) -> None:
+    """Add `quantities` ({line pk: quantity}, negative to give back: a deleted draft, a
+    voided invoice, a smaller draft line) to the lines' invoiced quantities and `base_amount`
+    (base currency, negative to give back) to the order's invoiced base total, bump the
+    order's version and write `note` to its history (`kind`, an invoicing event kind).
+
+    For invoicing, which holds the order and line locks (salesorder_lines_lock) and has
+    checked its own rules under them. Re-checks here the rules the CHECK constraints hold
+    (never below zero, never beyond the ordered quantity) and raises LineError naming the
+    line rather than letting the database refuse. A constant number of queries."""
+    quantities = {pk: quantity for pk, quantity in quantities.items() if quantity}
+    if quantities:
+        lines = SalesOrderLine.objects.filter(pk__in=list(quantities), order_id=order.pk).only(
+            "pk", "part_sku", "unit", "quantity", "invoiced_quantity"
+        )
+        found = {line.pk: line for line in lines}
+        for pk, delta in quantities.items():
+            line = found.get(pk)
+            if line is None:
+                raise LineError(f"Line #{pk} is not a line of {order.reference}.")
+            after = line.invoiced_quantity + delta
+            if after < 0:
+                had = format_unit_quantity(line.invoiced_quantity, line.unit)
+                raise LineError(
+                    f"{line.part_sku} has only {had} invoiced; "
+                    f"{format_unit_quantity(-delta, line.unit)} cannot be taken off."
+                )
+            if after > line.quantity:
+                raise LineError(
+                    f"{line.part_sku}: {format_unit_quantity(after, line.unit)} would be "
+                    f"invoiced of {format_unit_quantity(line.quantity, line.unit)} ordered; "
+                    "more cannot be invoiced than was ordered."
+                )
+        add_to_counters(SalesOrderLine, {"invoiced_quantity": quantities})
+    if base_amount:
+        SalesOrder.objects.filter(pk=order.pk).update(
+            invoiced_base_total=F("invoiced_base_total") + base_amount
+        )
+        order.invoiced_base_total += base_amount
+    salesorder_change_record(order=order, kind=kind, message=note, user=user)
 
 
 # The service of each lifecycle action (SalesOrder.TRANSITIONS), for callers that hold an

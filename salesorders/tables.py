@@ -8,12 +8,21 @@ from accounting.models import base_currency
 from core.badges import Badges
 from core.columns import BadgeColumn, IsoDateColumn, iso_date
 from core.numbers import format_amount
-from salesorders.models import AllocationStatus, DeliveryState, FulfilmentState, SalesOrder
+from salesorders.models import (
+    AllocationStatus,
+    DeliveryState,
+    FulfilmentState,
+    InvoicingState,
+    SalesOrder,
+)
 
 STATUS_BADGES = Badges(SalesOrder.Status, css="badge-status-")
 DELIVERY_BADGES = Badges(DeliveryState, css="badge-delivery-", default=DeliveryState.NOT_SHIPPED)
 FULFILMENT_BADGES = Badges(FulfilmentState, css="badge-fulfilment-")
 ALLOCATION_BADGES = Badges(AllocationStatus, css="badge-allocation-")
+INVOICING_BADGES = Badges(
+    InvoicingState, css="badge-invoicing-", default=InvoicingState.NOT_INVOICED
+)
 
 
 class TargetDateColumn(IsoDateColumn):
@@ -53,6 +62,7 @@ class SalesOrderTable(tables.Table):
     customer_reference = tables.Column(verbose_name="Customer PO")
     status = BadgeColumn(STATUS_BADGES)
     delivery_state = BadgeColumn(DELIVERY_BADGES, verbose_name="Delivery")
+    invoicing_state = BadgeColumn(INVOICING_BADGES, verbose_name="Invoicing")
     order_date = IsoDateColumn()
     target_date = TargetDateColumn(verbose_name="Target date")
     line_count = tables.Column(verbose_name="Lines", attrs={"td": {"class": "text-end"}})
@@ -72,6 +82,7 @@ class SalesOrderTable(tables.Table):
             "customer_reference",
             "status",
             "delivery_state",
+            "invoicing_state",
             "order_date",
             "target_date",
             "line_count",
@@ -90,6 +101,7 @@ class SalesOrderTable(tables.Table):
         "customer_reference": "customer_reference",
         "status": ("status", STATUS_BADGES.label),
         "delivery_state": ("delivery_state", DELIVERY_BADGES.label),
+        "invoicing_state": ("invoicing_state", INVOICING_BADGES.label),
         "order_date": ("order_date", iso_date),
         "target_date": ("target_date", iso_date),
         "line_count": "line_count",

@@ -29,14 +29,15 @@ run is one transaction (foreign keys are checked at commit), and the sequences a
 new ids at the end. Modules: `customers`, `stock` (tax rates, locations, parts, price breaks,
 stock items and their ledger), `rates` (the ECB rates of the orders' currencies, each order's
 rate of its date), `orders` (salespeople, orders, lines, extra lines, events),
-`shipping` (shipments and allocations), `writer` (the bulk writer), `words`.
+`shipping` (shipments and allocations), `invoices` (posted invoices and payments for shipped
+orders), `writer` (the bulk writer), `words`.
 """
 
 from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from bench.generate import customers, orders, rates, stock
+from bench.generate import customers, invoices, orders, rates, stock
 from bench.generate.run import CUSTOMER_PREFIX, PART_PREFIX, Run
 from bench.generate.writer import explicit_timestamps
 from customers.models import Customer
@@ -53,9 +54,11 @@ def generate(**options) -> Run:
         stock.build_taxes_and_locations(run)
         customers.build_customers(run)
         stock.build_parts(run)
+        invoices.start(run)
         orders.build_orders(run)
         stock.build_stock(run)
     run.writer.reset_sequences()
+    invoices.finish(run)
     return run
 
 

@@ -11,7 +11,7 @@ from django.db import models
 
 from accounting.models import base_currency
 from accounting.selectors import TREATMENT_DEFAULTS, TaxCharge
-from bench.generate import shipping
+from bench.generate import invoices, shipping
 from bench.generate.run import USER_PREFIX, Run
 from bench.generate.words import FIRST_NAMES, HOLD_REASONS, LAST_NAMES, QUANTITIES
 from core.currency import from_base_unit_price, in_base
@@ -242,8 +242,10 @@ def build_order(run: Run, plan: dict, number: int, pattern: str) -> None:
     lines = build_lines(run, order, plan["size"])
     amounts = [(line.subtotal, line.tax_amount) for line in lines]
     order.lines_subtotal = sum((subtotal for subtotal, _tax in amounts), ZERO)
+    extras = []
     if rng.random() < 0.15 and not mark:
         extra = build_extra_line(run, order)
+        extras.append(extra)
         order.extras_subtotal = extra.subtotal
         amounts.append((extra.subtotal, extra.tax_amount))
     order.subtotal = sum((subtotal for subtotal, _tax in amounts), ZERO)
@@ -270,6 +272,8 @@ def build_order(run: Run, plan: dict, number: int, pattern: str) -> None:
             shipment, when = shipping.new_shipment(run, order, k, shipped, ship_day, address)
             shipping.ship(run, order, shipment, part_lines, when)
             events.append((when, Kind.SHIPMENT_SHIPPED, f"Shipment {k} shipped."))
+        invoices.build_invoice(run, order, lines, extras, ship_day, when)
+        events.append((when, Kind.INVOICE_POSTED, "Invoice posted."))
         for line in lines:  # what stock could not cover was cancelled
             line.cancelled_quantity = line.remaining_quantity
         order.completed_at = run.at(min(run.today, ship_day + dt.timedelta(days=1)))
@@ -291,6 +295,9 @@ def build_order(run: Run, plan: dict, number: int, pattern: str) -> None:
             )
             shipping.ship(run, order, shipment, lines[: max(1, len(lines) // 2)], when)
             events.append((when, Kind.SHIPMENT_SHIPPED, "Shipment 1 shipped."))
+            if rng.random() < 0.5:
+                invoices.build_invoice(run, order, lines, extras, ship_day, when)
+                events.append((when, Kind.INVOICE_POSTED, "Invoice posted."))
             number = 2
         if status == S.ISSUED and (0.4 <= roll < 0.6 or roll >= 0.85):
             shipment, when = shipping.new_shipment(

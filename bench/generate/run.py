@@ -12,6 +12,7 @@ from tqdm import tqdm
 from bench.generate.writer import Writer
 from customers.models import Address, Contact, Customer
 from inventory.models import Part, PriceBreak, StockItem, StockLocation, StockMovement, TaxRate
+from invoicing.models import Invoice, InvoiceLine, Payment
 from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderExtraLine, SalesOrderLine
 from shipping.models import Allocation, Shipment
 
@@ -33,6 +34,9 @@ MODELS = [
     SalesOrderLine,
     SalesOrderExtraLine,
     SalesOrderEvent,
+    Invoice,
+    InvoiceLine,
+    Payment,
     Shipment,
     Allocation,
     StockMovement,

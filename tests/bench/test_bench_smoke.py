@@ -133,3 +133,19 @@ def test_every_scenario_runs_once_on_small_data():
             failures[sc.key] = f"{result.status}: {result.note}"
     assert failures == {}
     assert check() == {}  # every repetition was rolled back
+
+
+def test_generated_data_includes_posted_invoices_and_payments_for_shipped_orders():
+    """Complete orders are invoiced (and mostly paid); receivables are what stays open."""
+    from invoicing.models import Invoice, InvoiceSettings, Payment
+
+    generate()
+    assert Invoice.objects.filter(status__in=["posted", "paid"]).exists()
+    assert Payment.objects.exists()
+    complete = SalesOrder.objects.filter(status=SalesOrder.Status.COMPLETE)
+    shipped = complete.filter(lines__shipped_quantity__gt=0).distinct()
+    assert set(Invoice.objects.values_list("order", flat=True)) >= set(
+        shipped.values_list("pk", flat=True)
+    )
+    assert InvoiceSettings.load().last_invoice_number == Invoice.objects.count()
+    assert check() == {}

@@ -540,6 +540,7 @@ def test_feed_text_from_the_store_is_what_icalendar_makes(client, sales_user, se
     rows = (
         SalesOrder.objects.open()
         .with_delivery_state()
+        .with_invoicing_state()
         .order_by("target_date", "reference_number", "pk")
         .values(*feeds.EVENT_FIELDS)
     )
@@ -618,7 +619,9 @@ def test_refresh_drops_the_event_of_an_order_without_target_date():
 def test_storing_the_same_events_twice_does_not_fail(client, sales_user):
     """Two requests filling the same rows: the upsert takes the second write."""
     _orders(3)
-    rows = SalesOrder.objects.with_delivery_state().values(*feeds.EVENT_FIELDS)
+    rows = (
+        SalesOrder.objects.with_delivery_state().with_invoicing_state().values(*feeds.EVENT_FIELDS)
+    )
     events = list(feeds.build_events(rows, source=feeds.event_source_key()).values())
     feeds.store_events(events)
     feeds.store_events(events)
