@@ -54,11 +54,21 @@ class SalesOrderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableV
     template_name = "salesorders/order_list.html"
     export_name = "sales-orders"
 
+    # The bulk actions of the list (checkbox column) and the permission each needs.
+    bulk_permission = "invoicing.add_invoice"
+
     def get_queryset(self):
         return SalesOrder.objects.for_list()
 
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if not self.request.user.has_perm(self.bulk_permission):
+            kwargs["exclude"] = ("select",)
+        return kwargs
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["bulk_actions"] = self.request.user.has_perm(self.bulk_permission)
         keep = [(k, v) for k in ("status", "customer") for v in self.request.GET.getlist(k) if v]
         context["calendar_query"] = urlencode(keep)
         return context
