@@ -844,6 +844,16 @@ def salesorder_line_update(
                     )
                 }
             )
+        if new_quantity < line.invoiced_quantity:
+            raise LineError(
+                {
+                    "quantity": (
+                        f"The quantity cannot go below {line.invoiced_quantity.normalize():f}, "
+                        "what invoices bill of it; delete the draft invoice or void the posted "
+                        "one first."
+                    )
+                }
+            )
         quantity_changed = new_quantity != line.quantity
         line.quantity = new_quantity
     if discount_percent is not UNSET:

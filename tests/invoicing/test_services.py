@@ -388,3 +388,16 @@ def test_invoice_all_shipped_posts_one_invoice_per_order_and_reports_the_rest(cl
     assert [invoice.order_id for invoice in batch.invoices] == [shipped.pk]
     assert batch.invoices[0].status == Invoice.Status.POSTED
     assert batch.refused[0][0] == unshipped and "Nothing is left" in batch.refused[0][1]
+
+
+def test_order_lines_on_an_invoice_cannot_shrink_below_it_or_be_removed(clerk):
+    from salesorders.exceptions import LineError
+
+    InvoiceSettings.objects.update_or_create(pk=1, defaults={"policy": InvoicingPolicy.ON_ORDER})
+    order = make_order(clerk, [("10", "1.0000")])
+    (line,) = lines_of(order)
+    services.invoice_create_from_order(order=order, user=clerk, quantities={line.pk: 6})
+    with pytest.raises(LineError, match="cannot go below 6"):
+        order_services.salesorder_line_update(line=line, quantity=D("5"), user=clerk)
+    with pytest.raises(LineError, match="is on an invoice"):
+        order_services.salesorder_line_delete(line=line, user=clerk)

@@ -16,6 +16,7 @@ from django.db import transaction
 import accounting.demo
 import customers.demo
 import inventory.demo
+import invoicing.demo
 import salesorders.demo
 import shipping.demo
 from config.roles import sync_role_groups
@@ -26,11 +27,12 @@ DEMO_USERS = [
     ("demo", "Managers", True, "Dana", "Demo"),
     ("sales", "Sales", False, "Sam", "Seller"),
     ("warehouse", "Warehouse", False, "Wes", "Picker"),
+    ("accounts", "Accounts", False, "Ada", "Ledger"),
 ]
 
 
 class Command(BaseCommand):
-    help = "Load demo data (customers, parts, stock, orders, shipments) into an empty database."
+    help = "Load demo data (customers, parts, stock, orders, shipments, invoices) into an empty DB."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -55,7 +57,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"Log in at {settings.SITE_URL}/ as demo / {DEMO_PASSWORD} (manager, admin access); "
-            f"also sales / {DEMO_PASSWORD} and warehouse / {DEMO_PASSWORD}."
+            f"also sales / {DEMO_PASSWORD}, warehouse / {DEMO_PASSWORD} and accounts / "
+            f"{DEMO_PASSWORD}."
         )
 
     def _load(self, User, rng: random.Random) -> None:
@@ -80,5 +83,6 @@ class Command(BaseCommand):
             accounting.demo,
             salesorders.demo,
             shipping.demo,
+            invoicing.demo,
         ):
             module.build(ctx)
