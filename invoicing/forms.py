@@ -133,3 +133,9 @@ class PaymentForm(CrispyFormMixin, forms.Form):
         self.fields["amount"].initial = invoice.balance
         self.fields["version"].initial = invoice.version
         self.fields["amount"].help_text = f"In {invoice.currency}; open: {invoice.balance}."
+
+
+class ReasonForm(forms.Form):
+    """The reason a confirmation step asks (Void Invoice, Reverse Payment)."""
+
+    reason = forms.CharField(max_length=250, required=False, strip=True)

@@ -28,6 +28,7 @@ from invoicing.forms import (
     InvoiceLineUpdateForm,
     InvoiceUpdateForm,
     PaymentForm,
+    ReasonForm,
 )
 from invoicing.models import Invoice, InvoiceLine, InvoiceSettings, Payment
 from invoicing.tables import InvoiceTable
@@ -43,7 +44,7 @@ def back_to_invoice(invoice: Invoice):
 def form_errors(form) -> str:
     """A bound form's errors as one sentence per field, for a message at the top."""
     return " ".join(
-        " ".join(errors) if name == "__all__" else f"{form.fields[name].label}: {' '.join(errors)}"
+        " ".join(errors) if name == "__all__" else f"{form[name].label}: {' '.join(errors)}"
         for name, errors in form.errors.items()
     )
 
@@ -163,6 +164,8 @@ class InvoiceCreateView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
     template_name = "invoicing/invoice_create.html"
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated or not self.has_permission():
+            return self.handle_no_permission()  # before the order: no 404 telling it exists
         self.order = get_object_or_404(SalesOrder, pk=kwargs["order_pk"])
         return super().dispatch(request, *args, **kwargs)
 
@@ -239,7 +242,11 @@ class InvoiceAllShippedView(SubmitOnceMixin, PermissionRequiredMixin, View):
     permission_required = ["invoicing.add_invoice", "invoicing.post_invoice"]
 
     def post(self, request):
-        pks = [pk for pk in request.POST.getlist("select") if pk.isascii() and pk.isdecimal()]
+        pks = [
+            int(pk)
+            for pk in request.POST.getlist("select")
+            if pk.isascii() and pk.isdecimal() and len(pk) < 19  # a row id, not an overflow
+        ]
         back = request.POST.get("next", "")
         back = back if back.startswith("/") and not back.startswith("//") else ""
         back = back or reverse("salesorders:list")
@@ -415,8 +422,12 @@ class InvoiceActionView(InvoiceMixin, View):
         return [Invoice.ACTIONS[self.action].permission]
 
     def post(self, request, *args, **kwargs):
+        reason = ReasonForm(request.POST)
+        if not reason.is_valid():
+            messages.error(request, form_errors(reason))
+            return back_to_invoice(self.invoice)
         try:
-            result = self.run(self.invoice, reason=request.POST.get("reason", "").strip())
+            result = self.run(self.invoice, reason=reason.cleaned_data["reason"])
         except ValidationError as error:
             report_refusal(request, error)
             return back_to_invoice(self.invoice)
@@ -539,9 +550,13 @@ class PaymentReverseView(InvoiceMixin, View):
 
     def post(self, request, *args, **kwargs):
         payment = self.get_payment()
+        reason = ReasonForm(request.POST)
+        if not reason.is_valid():
+            messages.error(request, form_errors(reason))
+            return back_to_invoice(self.invoice)
         try:
             services.payment_reverse(
-                payment=payment, reason=request.POST.get("reason", "").strip(), user=request.user
+                payment=payment, reason=reason.cleaned_data["reason"], user=request.user
             )
         except ValidationError as error:
             report_refusal(request, error)
