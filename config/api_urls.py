@@ -15,6 +15,7 @@ v2 = [
     # Before salesorders: salesOrders(<id>)/cancel and /autoAllocate are shipping's actions.
     path("", include("shipping.api.urls")),
     path("", include("salesorders.api.urls")),
+    path("", include("invoicing.api.urls")),
 ]
 
 urlpatterns = [

@@ -361,12 +361,8 @@ LINE_COLUMNS = [
 
 def _insert_lines(lines: list[InvoiceLine]) -> None:
     """Insert invoice lines in one statement (core.db.insert_rows), whatever their number."""
-    rows = []
-    for line in lines:
-        rows.append(
-            [getattr(line, InvoiceLine._meta.get_field(name).attname) for name in LINE_COLUMNS]
-        )
-    insert_rows(InvoiceLine, LINE_COLUMNS, rows)
+    names = [InvoiceLine._meta.get_field(name).attname for name in LINE_COLUMNS]
+    insert_rows(InvoiceLine, LINE_COLUMNS, [[getattr(x, n) for n in names] for x in lines])
 
 
 def _describe_quantities(lines: list[SalesOrderLine], quantities: dict[int, Decimal]) -> str:
@@ -662,6 +658,13 @@ def invoice_line_update(
         elif line.quantity_refusal(new):
             raise InvoiceQuantityError({"quantity": line.quantity_refusal(new)})
         line.quantity = new
+    if line.extra_line_id and (unit_price is not UNSET or discount_percent is not UNSET):
+        raise InvoicingError(
+            {
+                "unit_price": f"{line.description} is billed as the order charges it; change "
+                "it on the order, or delete it from the draft and add a free line."
+            }
+        )
     if unit_price is not UNSET:
         price = _decimal(unit_price, field="unit_price", label="The unit price")
         if price != price.quantize(Decimal("0.0001")):
@@ -1095,8 +1098,11 @@ def salesorder_ship_and_invoice(
     service lines, then make and post one invoice for everything shipped and not invoiced.
 
     If any line cannot be covered, nothing happens: ShipAndInvoiceError names the short
-    lines and quantities. Locks as shipping's and this module's services do, order first.
+    lines and quantities. Locks the customer, then the order, then as shipping's and this
+    module's services do.
     Raises also what they raise (OrderNotIssuedError, PeriodClosedError, ...)."""
+    # The customer first (the global lock order): posting adjusts its receivable.
+    _lock_customer(SalesOrder.objects.values_list("customer_id", flat=True).get(pk=order.pk))
     order = salesorder_lock(order=order, expected_version=expected_version)
     if not order.can_ship():
         raise InvoiceStateError(
@@ -1161,6 +1167,7 @@ def invoices_create_for_shipped(*, orders, user: User | None) -> InvoiceBatch:
     for order in rows.order_by("reference_number", "pk"):
         try:
             with transaction.atomic():
+                _lock_customer(order.customer_id)  # before the order: posting writes it
                 invoice = invoice_create_from_order(order=order, user=user)
                 batch.invoices.append(invoice_post(invoice=invoice, user=user))
         except DomainError as error:

@@ -969,7 +969,19 @@ class SalesOrderLine(models.Model):
 
     class Meta:
         ordering = ["order", "sort_order", "pk"]
-        indexes = [models.Index(fields=["order"], condition=OPEN_LINE, name="salesorderline_open")]
+        indexes = [
+            models.Index(fields=["order"], condition=OPEN_LINE, name="salesorderline_open"),
+            # The invoicing-state filters: few lines are not yet invoiced in full, or shipped
+            # beyond their invoices, whatever the number of invoiced orders.
+            models.Index(
+                fields=["order"], condition=UNINVOICED_LINE, name="salesorderline_uninvoiced"
+            ),
+            models.Index(
+                fields=["order"],
+                condition=SHIPPED_NOT_INVOICED_LINE,
+                name="salesorderline_to_invoice",
+            ),
+        ]
         permissions = [("deliver_salesorderline", "Can mark service lines delivered")]
         constraints = [
             models.UniqueConstraint(

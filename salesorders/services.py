@@ -1411,26 +1411,26 @@ def salesorder_lines_invoice(
     line rather than letting the database refuse. A constant number of queries."""
     quantities = {pk: quantity for pk, quantity in quantities.items() if quantity}
     if quantities:
-        lines = SalesOrderLine.objects.filter(pk__in=list(quantities), order_id=order.pk).only(
-            "pk", "part_sku", "unit", "quantity", "invoiced_quantity"
-        )
-        found = {line.pk: line for line in lines}
+        rows = SalesOrderLine.objects.filter(
+            pk__in=list(quantities), order_id=order.pk
+        ).values_list("pk", "part_sku", "unit", "quantity", "invoiced_quantity")
+        found = {row[0]: row[1:] for row in rows}
         for pk, delta in quantities.items():
-            line = found.get(pk)
-            if line is None:
+            if pk not in found:
                 raise LineError(f"Line #{pk} is not a line of {order.reference}.")
-            after = line.invoiced_quantity + delta
+            sku, unit, ordered, invoiced = found[pk]
+            after = invoiced + delta
             if after < 0:
-                had = format_unit_quantity(line.invoiced_quantity, line.unit)
+                had = format_unit_quantity(invoiced, unit)
                 raise LineError(
-                    f"{line.part_sku} has only {had} invoiced; "
-                    f"{format_unit_quantity(-delta, line.unit)} cannot be taken off."
+                    f"{sku} has only {had} invoiced; "
+                    f"{format_unit_quantity(-delta, unit)} cannot be taken off."
                 )
-            if after > line.quantity:
+            if after > ordered:
                 raise LineError(
-                    f"{line.part_sku}: {format_unit_quantity(after, line.unit)} would be "
-                    f"invoiced of {format_unit_quantity(line.quantity, line.unit)} ordered; "
-                    "more cannot be invoiced than was ordered."
+                    f"{sku}: {format_unit_quantity(after, unit)} would be invoiced of "
+                    f"{format_unit_quantity(ordered, unit)} ordered; more cannot be invoiced "
+                    "than was ordered."
                 )
         add_to_counters(SalesOrderLine, {"invoiced_quantity": quantities})
     if base_amount:

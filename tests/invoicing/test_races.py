@@ -90,3 +90,27 @@ def test_posting_and_closing_the_period_race_one_wins():
     else:
         assert isinstance(results[1], Invoice), results
         assert draft.status == Invoice.Status.POSTED
+
+
+def test_ship_and_invoice_and_a_payment_of_the_same_customer_at_once_do_not_deadlock():
+    """Both take the customer's lock before the order's: one waits for the other."""
+    clerk = UserFactory(username="clerk")
+    order = make_order(clerk, [("2", "10.0000")])
+    ship(order, clerk, {order.lines.get(): "1"})
+    first = services.invoice_post(
+        invoice=services.invoice_create_from_order(order=order, user=clerk), user=clerk
+    )
+
+    results = run_together(
+        [
+            lambda: services.salesorder_ship_and_invoice(order=order, user=clerk),
+            lambda: services.payment_record(
+                invoice=first, amount="5.00", payment_date=None, user=clerk
+            ),
+        ]
+    )
+
+    assert isinstance(results[0], Invoice) and results[0].number == "INV-00002", results
+    assert not isinstance(results[1], Exception), results
+    customer = Customer.objects.get(pk=order.customer_id)
+    assert customer.receivable_base == D("23.80") - D("5.00")
