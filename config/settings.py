@@ -74,6 +74,15 @@ COMPANY_COUNTRY = os.environ.get("COMPANY_COUNTRY", "DE").upper()
 # How old the latest exchange rate on or before an order date may be (ECB: business days).
 EXCHANGE_RATE_MAX_AGE_DAYS = env_int("EXCHANGE_RATE_MAX_AGE_DAYS", 7)
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "Northwind Supply")
+# What invoices and credit notes print about the company (demo values unless set); "\n" in
+# the environment value starts a new line.
+COMPANY_ADDRESS = os.environ.get(
+    "COMPANY_ADDRESS", "Hafenstrasse 12\n20457 Hamburg\nGermany"
+).replace("\\n", "\n")
+COMPANY_VAT_NUMBER = os.environ.get("COMPANY_VAT_NUMBER", "DE123456789")
+PAYMENT_DETAILS = os.environ.get(
+    "PAYMENT_DETAILS", "Bank transfer to IBAN DE89 3704 0044 0532 0130 00, BIC COBADEFFXXX"
+).replace("\\n", "\n")
 APP_NAME = "Sales Orders"
 
 INSTALLED_APPS = [
@@ -418,5 +427,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # failed logins and lockouts, not every login
         # The pool's "discarding closed connection" after a restart: the 503's line says it.
         "psycopg.pool": {"level": "ERROR"},
+        # WeasyPrint reports every CSS rule it does not support, and fontTools each subset.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -32,6 +32,7 @@ urlpatterns = [
     path("calendar/", include("order_calendar.urls")),
     path("jobs/", include("core.urls")),
     path("accounting/", include("accounting.urls")),
+    path("invoices/", include("invoicing.urls")),
     path("accounts/api-tokens/", views.ApiTokenListView.as_view(), name="api-tokens"),
     path(
         "accounts/api-tokens/<str:token_key>/revoke/",

@@ -55,6 +55,16 @@ class TotalColumn(tables.Column):
 
 
 class SalesOrderTable(tables.Table):
+    # The order list's bulk actions (Invoice All Shipped) post the checked rows' pks from the
+    # form the template names; the list shows it only to users who may use one.
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        exclude_from_export=True,
+        attrs={
+            "input": {"form": "bulk-actions", "aria-label": "Select"},
+            "th__input": {"hidden": True},
+        },
+    )
     reference = tables.Column(linkify=True, order_by=("reference_number",))
     customer_name = tables.Column(
         verbose_name="Customer", linkify=lambda record: record.customer.get_absolute_url()
@@ -77,6 +87,7 @@ class SalesOrderTable(tables.Table):
     class Meta:
         model = SalesOrder
         fields = (
+            "select",
             "reference",
             "customer_name",
             "customer_reference",

@@ -21,6 +21,7 @@ from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
 from core.once import SubmitOnceMixin
+from core.pdf import pdf_response
 from core.views import confirm_step, report_refusal
 from inventory.models import TaxRate, format_unit_quantity
 from salesorders import selectors, services
@@ -58,11 +59,21 @@ class SalesOrderListView(PermissionRequiredMixin, CsvExportMixin, FilteredTableV
     template_name = "salesorders/order_list.html"
     export_name = "sales-orders"
 
+    # The bulk actions of the list (checkbox column) and the permission each needs.
+    bulk_permission = "invoicing.add_invoice"
+
     def get_queryset(self):
         return SalesOrder.objects.for_list()
 
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if not self.request.user.has_perm(self.bulk_permission):
+            kwargs["exclude"] = ("select",)
+        return kwargs
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["bulk_actions"] = self.request.user.has_perm(self.bulk_permission)
         keep = [(k, v) for k in ("status", "customer") for v in self.request.GET.getlist(k) if v]
         context["calendar_query"] = urlencode(keep)
         return context
@@ -223,6 +234,21 @@ class SalesOrderPrintView(PermissionRequiredMixin, DetailView):
         context["extra_lines"] = list(self.object.extra_lines.all())
         context["tax_notes"] = selectors.tax_notes_of(context["lines"] + context["extra_lines"])
         return context
+
+
+class SalesOrderPdfView(SalesOrderPrintView):
+    """The order confirmation as a PDF (core.pdf); without WeasyPrint a page naming what to
+    install, pointing at the print view."""
+
+    def render_to_response(self, context, **response_kwargs):
+        order = self.object
+        return pdf_response(
+            self.request,
+            self.template_name,
+            {**context, "pdf": True},
+            filename=f"order-{order.reference}.pdf",
+            print_url=reverse("salesorders:print", args=[order.pk]),
+        )
 
 
 class SalesOrderUpdateView(PermissionRequiredMixin, FormView):

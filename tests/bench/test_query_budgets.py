@@ -68,18 +68,20 @@ def test_order_page_with_many_lines_and_shipments(bench, django_assert_max_num_q
     """The largest order (issued, half shipped, allocations pending) costs what a small one does."""
     large = bench.marked("G-LARGE-2")
     assert large.line_count >= 70
-    # 17: the attachments section, the order's latest emails (core.emails.document_emails)
-    # and the dimension values of the page's lines are one query each, whatever their number.
-    with django_assert_max_num_queries(17) as captured:
+    # 19: the attachments section, the order's latest emails (core.emails.document_emails),
+    # the dimension values of the page's lines (one each) and the Invoices section (the
+    # invoicing state and the order's invoices: two), whatever their number.
+    with django_assert_max_num_queries(19) as captured:
         get(bench, reverse("salesorders:detail", args=[large.pk]))
     large_count = len(captured)
-    with django_assert_max_num_queries(17) as captured:
+    with django_assert_max_num_queries(19) as captured:
         get(bench, reverse("salesorders:detail", args=[bench.ten_line_order.pk]))
     assert large_count <= len(captured) + 2
 
 
 def test_customer_page_of_the_busiest_customer(bench, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):  # one more: the attachments section
+    # 14: one more for the attachments section, two for the invoices and the open balance.
+    with django_assert_max_num_queries(14):
         get(bench, reverse("customers:customer-detail", args=[bench.busiest_customer.pk]))
 
 

@@ -30,6 +30,7 @@ from django.utils.datastructures import MultiValueDict
 from accounting import services as accounting_services
 from core.attachments import attachment_add
 from core.models import JobState
+from invoicing import services as invoice_services
 from order_calendar import selectors, services
 from salesorders import services as order_services
 from salesorders.models import SalesOrder
@@ -130,6 +131,8 @@ KINDS = {
             "target_before",
             "start",
             "end",
+            "payment_date",
+            "invoice_date",
         ],
         ["2026-02-30", "abc", "99999-01-01", "0000-00-00", "\x00"],
     ),
@@ -149,8 +152,10 @@ KINDS = {
         ["999999", "abc", "", BIG, "²", "-1", "none", "\x00"],
     ),
     "whole number": (["priority", "payment_terms_days"], ["abc", BIG, "-99999", "1e3"]),
+    "money": (["amount"], [*NUMBER_GARBAGE, "0", "-0.01"]),
+    "selected rows": (["select"], ["abc", "", BIG, "²", "\x00"]),
     "choice": (
-        ["status", "unit", "currency", "country", "fillable", "salable", "active"],
+        ["status", "unit", "currency", "country", "fillable", "salable", "active", "method"],
         ["bogus", "", "\x00"],
     ),
     "text": (
@@ -254,6 +259,25 @@ def world(db, settings):
     draft_extra = order_services.salesorder_extra_line_add(
         order=draft, description="Handling", unit_price=Decimal("5"), user=admin
     )
+    # Invoices of the shipped goods: a posted one with a payment, its part-shipped rest...
+    posted = invoice_services.invoice_post(
+        invoice=invoice_services.invoice_create_from_order(
+            order=order, quantities={line.pk: Decimal("2")}, user=admin
+        ),
+        user=admin,
+    )
+    payment = invoice_services.payment_record(
+        invoice=posted, amount=Decimal("1"), payment_date=None, user=admin
+    )
+    # ... and a draft of the rest, with a free line.
+    invoice_draft = invoice_services.invoice_create_from_order(order=order, user=admin)
+    invoice_line = invoice_services.invoice_line_add(
+        invoice=invoice_draft,
+        description="Handling",
+        quantity=Decimal("1"),
+        unit_price=Decimal("4"),
+        user=admin,
+    )
     services.feed_token_regenerate(user=admin)
     customer_file, order_file, draft_file = (
         attachment_add(
@@ -301,6 +325,14 @@ def url_kwargs(name: str, world) -> list[dict]:
         ]
     if app == "accounting":
         return [{"pk": w.period.pk, "action": action} for action in ("close", "reopen")]
+    if app == "invoicing":
+        invoicing = [
+            {"pk": w.posted.pk, "line_pk": w.posted.lines.first().pk, "action": "void"},
+            {"pk": w.invoice_draft.pk, "line_pk": w.invoice_line.pk, "action": "delete"},
+        ]
+        return [
+            {**kwargs, "order_pk": w.order.pk, "payment_pk": w.payment.pk} for kwargs in invoicing
+        ]
     if app == "shipping":
         shipping = [
             {"order_pk": w.order.pk, "pk": w.pending.pk, "allocation_pk": w.allocation.pk},
@@ -388,6 +420,12 @@ def valid_post(world, order_pk: int) -> dict:
         "reference_pattern": "SO-{ref:04d}",
         "start": "2040-01-01",
         "end": "2040-01-31",
+        "amount": "1.00",
+        "payment_date": today,
+        "invoice_date": today,
+        "method": "bank_transfer",
+        "select": w.order.pk,
+        f"quantity_{w.line.pk}": "1",
         "next": "/",
         "old_password": PASSWORD,
         "new_password1": "another-long-passphrase-42",
