@@ -1,6 +1,8 @@
 from django.urls import path
 
+from core.attachment_views import attachment_urls
 from invoicing import views
+from invoicing.models import Invoice
 
 app_name = "invoicing"
 
@@ -9,6 +11,7 @@ app_name = "invoicing"
 urlpatterns = [
     path("", views.InvoiceListView.as_view(), name="invoice-list"),
     path("<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice-detail"),
+    *attachment_urls(Invoice),
     path("<int:pk>/print/", views.InvoicePrintView.as_view(), name="invoice-print"),
     path("<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("<int:pk>/edit/", views.InvoiceUpdateView.as_view(), name="invoice-update"),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView
 
+from core.attachments import attachment_section
 from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.once import SubmitOnceMixin
@@ -97,6 +98,9 @@ class InvoiceDetailView(PermissionRequiredMixin, DetailView):
         ]
         if invoice.can_edit() and user.has_perm("invoicing.change_invoice"):
             context["add_line_form"] = InvoiceLineAddForm()
+        context["attachments"] = attachment_section(
+            parent=invoice, user=user, namespace="invoicing"
+        )
         return context
 
 
