@@ -83,6 +83,9 @@ COMPANY_VAT_NUMBER = os.environ.get("COMPANY_VAT_NUMBER", "DE123456789")
 PAYMENT_DETAILS = os.environ.get(
     "PAYMENT_DETAILS", "Bank transfer to IBAN DE89 3704 0044 0532 0130 00, BIC COBADEFFXXX"
 ).replace("\\n", "\n")
+# Posting an invoice also queues it by email (with its PDF) to the order's contact or the
+# customer, as Send Invoice does (README "Email to customers").
+INVOICE_EMAIL_ON_POST = env_bool("INVOICE_EMAIL_ON_POST", False)
 APP_NAME = "Sales Orders"
 
 INSTALLED_APPS = [

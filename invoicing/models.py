@@ -357,6 +357,15 @@ class Invoice(models.Model):
     def is_draft(self) -> bool:
         return self.status == InvoiceStatus.DRAFT
 
+    def can_email(self) -> bool:
+        """Only a posted document (invoice or credit note) goes to the customer."""
+        return self.is_posted
+
+    @property
+    def email_recipient(self) -> str:
+        """Where it is emailed: the order's contact's address, else the customer's."""
+        return self.order.confirmation_recipient
+
     @property
     def is_posted(self) -> bool:
         """Posted, paid or void: it has a number and is never edited or deleted again."""

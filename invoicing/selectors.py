@@ -123,3 +123,33 @@ def customer_invoices(customer: Customer, *, limit: int = 50) -> CustomerInvoice
 def order_invoices(order: SalesOrder) -> list[Invoice]:
     """The order's invoices and credit notes, oldest first (the order page's section)."""
     return list(order.invoices.order_by("created_at", "pk"))
+
+
+def invoice_print_context(invoice) -> dict:
+    """What the printed invoice (print view, PDF, the emailed PDF) shows besides the page's
+    document context: the company and the payment details."""
+    from django.conf import settings
+
+    from invoicing.models import InvoiceSettings
+
+    return {
+        "payment_details": InvoiceSettings.load().payment_details or settings.PAYMENT_DETAILS,
+        "company": {
+            "name": settings.COMPANY_NAME,
+            "address": settings.COMPANY_ADDRESS,
+            "vat_number": settings.COMPANY_VAT_NUMBER,
+        },
+    }
+
+
+def invoice_document_context(invoice) -> dict:
+    """What the invoice page, its print view and its PDF show, from invoice_detail."""
+    detail = invoice_detail(invoice)
+    return {
+        "lines": detail.lines,
+        "tax_breakdown": detail.taxes,
+        "payments": detail.payments,
+        "credit_note": detail.credit_note,
+        "tax_notes": list(dict.fromkeys(row.note for row in detail.taxes if row.note)),
+        "is_overdue": invoice.is_overdue(),
+    }

@@ -21,6 +21,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
@@ -31,7 +32,9 @@ from accounting.selectors import exchange_rate_for
 from accounting.services import period_require_open
 from core.currency import in_base
 from core.db import insert_rows
+from core.emails import document_email_enqueue
 from core.exceptions import DomainError
+from core.models import EmailMessageLog
 from core.numbers import MAX_AMOUNT, ZERO, format_amount, gross_line_amounts, money
 from customers.models import Customer, due_date
 from customers.services import customer_receivable_adjust
@@ -63,6 +66,7 @@ from salesorders.models import (
 from salesorders.numbering import format_reference
 from salesorders.services import (
     salesorder_change_record,
+    salesorder_event_record,
     salesorder_lines_invoice,
     salesorder_lines_lock,
     salesorder_lock,
@@ -910,6 +914,8 @@ def invoice_post(
         ),
         user=user,
     )
+    if settings.INVOICE_EMAIL_ON_POST and invoice.email_recipient:
+        _email_enqueue(invoice, request_token=f"posted-{invoice.pk}", user=user)
     return invoice
 
 
@@ -1199,3 +1205,51 @@ def invoices_create_for_shipped(*, orders, user: User | None) -> InvoiceBatch:
         except DomainError as error:
             batch.refused.append((order, str(error)))
     return batch
+
+
+# --- email ------------------------------------------------------------------------------------
+
+
+def _email_enqueue(invoice: Invoice, *, request_token: str, user) -> tuple[EmailMessageLog, bool]:
+    from invoicing.emails import RENDERER
+
+    log, created = document_email_enqueue(
+        document=invoice,
+        renderer=RENDERER,
+        kind="credit_note" if invoice.is_credit_note else "invoice",
+        recipient=invoice.email_recipient,
+        request_token=request_token,
+        user=user,
+    )
+    if created:
+        salesorder_event_record(
+            order=invoice.order,
+            kind=Kind.NOTE,
+            message=f"{invoice} queued by email to {log.recipient}.",
+            user=user,
+        )
+    return log, created
+
+
+@transaction.atomic
+def invoice_email_send(*, invoice: Invoice, request_token: str, user) -> EmailMessageLog:
+    """Send Invoice: queue the posted invoice (or credit note) with its PDF to the order's
+    contact or the customer: one EmailMessageLog and one job, in this transaction. The same
+    `request_token` again (a double click) returns the first request's log and queues nothing.
+    Locks the invoice row.
+
+    Raises InvoiceStateError for a draft and when there is no address to send to."""
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("order__contact", "order__customer")
+        .get(pk=invoice.pk)
+    )
+    if not invoice.can_email():
+        raise InvoiceStateError(f"{invoice} is a draft: post it before sending it.")
+    if not invoice.email_recipient:
+        raise InvoiceStateError(
+            f"{invoice} has no email address to send to: give the order's contact or the "
+            "customer one."
+        )
+    log, _created = _email_enqueue(invoice, request_token=request_token, user=user)
+    return log

@@ -20,6 +20,7 @@ urlpatterns = [
         views.InvoiceConfirmView.as_view(),
         name="invoice-confirm",
     ),
+    path("<int:pk>/email/", views.InvoiceEmailSendView.as_view(), name="invoice-email"),
     path("<int:pk>/post/", views.InvoicePostView.as_view(), name="invoice-post"),
     path("<int:pk>/void/", views.InvoiceVoidView.as_view(), name="invoice-void"),
     path("<int:pk>/delete/", views.InvoiceDeleteView.as_view(), name="invoice-delete"),

@@ -5,7 +5,8 @@ each one's permission; the ones that cannot be undone (Void Invoice, Delete Draf
 Payment, Ship and Invoice) have a GET-only confirmation step that changes nothing.
 """
 
-from django.conf import settings
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from core.attachments import attachment_section
+from core.emails import document_emails
 from core.forms import add_service_error
 from core.lists import CsvExportMixin, FilteredTableView
 from core.once import SubmitOnceMixin
@@ -31,9 +33,12 @@ from invoicing.forms import (
     PaymentForm,
     ReasonForm,
 )
-from invoicing.models import Invoice, InvoiceLine, InvoiceSettings, Payment
+from invoicing.models import Invoice, InvoiceLine, Payment
 from invoicing.tables import InvoiceTable
 from salesorders.models import SalesOrder
+
+# Send Invoice: who may change invoices (Accounts, Managers) may email them.
+EMAIL_PERMISSION = "invoicing.change_invoice"
 
 MAX_BULK = 500  # orders one Invoice All Shipped may name
 
@@ -91,7 +96,7 @@ class InvoiceDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         invoice = self.object
-        context.update(document_context(invoice))
+        context.update(selectors.invoice_document_context(invoice))
         user = self.request.user
         context["actions"] = [
             action for action in invoice.allowed_actions() if user.has_perm(action.permission)
@@ -101,20 +106,10 @@ class InvoiceDetailView(PermissionRequiredMixin, DetailView):
         context["attachments"] = attachment_section(
             parent=invoice, user=user, namespace="invoicing"
         )
+        context["emails"] = document_emails(invoice)
+        if invoice.can_email() and user.has_perm(EMAIL_PERMISSION):
+            context["email_request_token"] = uuid.uuid4().hex
         return context
-
-
-def document_context(invoice: Invoice) -> dict:
-    """What the invoice page and its print view show, from invoicing.selectors."""
-    detail = selectors.invoice_detail(invoice)
-    return {
-        "lines": detail.lines,
-        "tax_breakdown": detail.taxes,
-        "payments": detail.payments,
-        "credit_note": detail.credit_note,
-        "tax_notes": list(dict.fromkeys(row.note for row in detail.taxes if row.note)),
-        "is_overdue": invoice.is_overdue(),
-    }
 
 
 def posted_version(request) -> int | None:
@@ -130,15 +125,8 @@ class InvoicePrintView(InvoiceDetailView):
 
     def get_context_data(self, **kwargs):
         context = super(InvoiceDetailView, self).get_context_data(**kwargs)
-        context.update(document_context(self.object))
-        context["payment_details"] = (
-            InvoiceSettings.load().payment_details or settings.PAYMENT_DETAILS
-        )
-        context["company"] = {
-            "name": settings.COMPANY_NAME,
-            "address": settings.COMPANY_ADDRESS,
-            "vat_number": settings.COMPANY_VAT_NUMBER,
-        }
+        context.update(selectors.invoice_document_context(self.object))
+        context.update(selectors.invoice_print_context(self.object))
         return context
 
 
@@ -567,3 +555,25 @@ class PaymentReverseView(InvoiceMixin, View):
         else:
             messages.success(request, f"Payment of {payment.amount} reversed.")
         return back_to_invoice(self.invoice)
+
+
+class InvoiceEmailSendView(PermissionRequiredMixin, View):
+    """POST-only Send Invoice: queues the invoice's email with its PDF (a background job) to
+    the order's contact or the customer. The form's `request_token` (new each time the page is
+    shown) makes a double click queue one email, not two."""
+
+    http_method_names = ["post"]
+    permission_required = EMAIL_PERMISSION
+
+    def post(self, request, pk):
+        invoice = get_object_or_404(Invoice, pk=pk)
+        token = request.POST.get("request_token", "").strip()[:64] or uuid.uuid4().hex
+        try:
+            log = services.invoice_email_send(
+                invoice=invoice, request_token=token, user=request.user
+            )
+        except ValidationError as error:
+            report_refusal(request, error)
+        else:
+            messages.success(request, f"{invoice} queued to {log.recipient}.")
+        return redirect(invoice)

@@ -1,0 +1,46 @@
+"""The emails of an invoice or credit note, rendered for core.emails' send job: the text and
+HTML from templates/invoicing/email/ and the document as a PDF (core.pdf) when WeasyPrint is
+installed."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from core.emails import RenderedEmail, document_renderer
+from core.pdf import PdfUnavailableError, render_pdf
+from invoicing import selectors
+from invoicing.models import Invoice
+
+RENDERER = "invoicing.emails.invoice_email"
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The printed document as PDF bytes; raises PdfUnavailableError without WeasyPrint."""
+    context = {
+        "invoice": invoice,
+        "pdf": True,
+        **selectors.invoice_document_context(invoice),
+        **selectors.invoice_print_context(invoice),
+    }
+    return render_pdf("invoicing/invoice_print.html", context)
+
+
+@document_renderer
+def invoice_email(invoice: Invoice) -> RenderedEmail:
+    noun = "Credit note" if invoice.is_credit_note else "Invoice"
+    context = {
+        "invoice": invoice,
+        "noun": noun,
+        "COMPANY_NAME": settings.COMPANY_NAME,
+        "payment_details": selectors.invoice_print_context(invoice)["payment_details"],
+    }
+    try:
+        attachments = [(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")]
+    except PdfUnavailableError:
+        attachments = []  # the text says where to read it; the print view always works
+    context["has_pdf"] = bool(attachments)
+    return RenderedEmail(
+        subject=f"{noun} {invoice.number} · {settings.COMPANY_NAME}",
+        text=render_to_string("invoicing/email/invoice.txt", context),
+        html=render_to_string("invoicing/email/invoice.html", context),
+        attachments=attachments,
+    )
