@@ -9,7 +9,15 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS
 
-DOMAIN_APPS = ["customers", "inventory", "accounting", "salesorders", "shipping", "order_calendar"]
+DOMAIN_APPS = [
+    "customers",
+    "inventory",
+    "accounting",
+    "approvals",
+    "salesorders",
+    "shipping",
+    "order_calendar",
+]
 CRUD = ["add", "change", "delete", "view"]
 ALL = "__all__"
 
@@ -22,6 +30,14 @@ ROLES: dict[str, dict] = {
             "salesorderline": CRUD,
             "salesorderextraline": CRUD,
             "salesorderevent": ["view"],
+            "creditwarning": ["view"],
+        },
+        # Submit and resubmit are changes of the order (change_salesorder); they read rounds.
+        "approvals": {
+            "approvalrule": ["view"],
+            "approvalrequest": ["view"],
+            "approvalstep": ["view"],
+            "approvaldecision": ["view"],
         },
         "inventory": {
             "part": ["view"],
@@ -54,11 +70,21 @@ ROLES: dict[str, dict] = {
         "customers": {"customer": ["view", "change"], "address": ["view"], "contact": ["view"]},
         "salesorders": {
             "salesorder": ["view"],
+            # The credit policy (warn, require approval, block): a field of the settings row.
+            "salesordersettings": ["credit"],
+            "creditwarning": ["view"],
             "salesorderline": ["view"],
             "salesorderextraline": ["view"],
             "salesorderevent": ["view"],
         },
         "accounting": {"exchangerate": ["view"], "taxrule": ["view"], "accountingperiod": ["view"]},
+        # They decide the approval steps given to them (the credit rule's).
+        "approvals": {
+            "approvalrule": ["view"],
+            "approvalrequest": ["view"],
+            "approvalstep": ["view"],
+            "approvaldecision": ["add", "view"],
+        },
     },
     # Accounts: accounting periods, the chart of accounts and dimensions (and invoices and
     # payments); they read orders and customers.

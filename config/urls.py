@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("shipping.urls")),
     path("orders/", include("salesorders.urls")),
     path("calendar/", include("order_calendar.urls")),
+    path("approvals/", include("approvals.urls")),
     path("accounts/api-tokens/", views.ApiTokenListView.as_view(), name="api-tokens"),
     path(
         "accounts/api-tokens/<str:token_key>/revoke/",

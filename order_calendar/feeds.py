@@ -57,6 +57,7 @@ DELIVERY_LABELS = dict(DeliveryState.choices)
 # RFC 5545 STATUS of a VEVENT: drafts and held orders are tentative, the rest confirmed.
 EVENT_STATUS = {
     SalesOrder.Status.PENDING: "TENTATIVE",
+    SalesOrder.Status.PENDING_APPROVAL: "TENTATIVE",
     SalesOrder.Status.ON_HOLD: "TENTATIVE",
     SalesOrder.Status.ISSUED: "CONFIRMED",
     SalesOrder.Status.COMPLETE: "CONFIRMED",

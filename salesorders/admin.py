@@ -147,7 +147,12 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
     # Addresses and notes keep LF line ends: an unchanged textarea is not a change.
     formfield_overrides = MULTILINE_OVERRIDES
     inlines = (SalesOrderLineInline, SalesOrderExtraLineInline, SalesOrderEventInline)
-    actions = tuple(transition_action(action) for action in SalesOrder.TRANSITIONS)
+    # Approve / Reject decide one step of a round: on the order page and the Approvals page.
+    actions = tuple(
+        transition_action(action)
+        for action, transition in SalesOrder.TRANSITIONS.items()
+        if not transition.decision
+    )
     readonly_fields = (
         "reference",
         "status",

@@ -37,3 +37,17 @@ class DuplicateLineError(LineError):
 
 class InactiveCustomerError(SalesOrderError):
     """The customer cannot take a new order (inactive)."""
+
+
+class CreditLimitError(SalesOrderError):
+    """The order would take its customer over the credit limit and the policy blocks it."""
+
+
+class CreditWarningError(SalesOrderError):
+    """The order would take its customer over the credit limit: the user must see the warning
+    (limit, exposure, excess) and acknowledge it first. `position` holds the figures."""
+
+    def __init__(self, message, *, position=None, action: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.position = position
+        self.action = action
