@@ -155,7 +155,9 @@ def test_a_note_on_a_line_does_not_send_the_order_back(big_order, seller):
     assert SalesOrder.objects.get(pk=big_order.pk).status == S.PENDING_APPROVAL
 
 
-def test_a_change_after_approval_sends_the_issued_order_back(big_order, seller, manager, controller):
+def test_a_change_after_approval_sends_the_issued_order_back(
+    big_order, seller, manager, controller
+):
     submit(big_order, seller)
     decide(big_order, manager)
     decide(big_order, controller)
