@@ -226,9 +226,7 @@ def test_exposure_counts_open_uninvoiced_orders_and_receivables(customer, seller
     assert position.available == Decimal("5000") - position.exposure
 
 
-def test_credit_position_costs_one_query_for_2000_orders(
-    customer, django_assert_max_num_queries
-):
+def test_credit_position_costs_one_query_for_2000_orders(customer, django_assert_max_num_queries):
     SalesOrder.objects.bulk_create(
         SalesOrder(
             reference=f"X-{n}",
