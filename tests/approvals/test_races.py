@@ -51,7 +51,7 @@ def test_two_approvers_at_once_give_exactly_one_outcome(
         step = first_step(order)
         outcomes = at_once(
             *(
-                lambda who=who: services.salesorder_approval_decide(
+                lambda who=who, order=order, step=step: services.salesorder_approval_decide(
                     order=order, step_id=step.pk, approve=True, user=who
                 )
                 for who in (manager, manager2)
@@ -71,10 +71,10 @@ def test_approve_against_reject_gives_exactly_one_outcome(
         services.salesorder_submit(order=order, user=seller, credit_acknowledged=True)
         step = first_step(order)
         outcomes = at_once(
-            lambda: services.salesorder_approval_decide(
+            lambda order=order, step=step: services.salesorder_approval_decide(
                 order=order, step_id=step.pk, approve=True, user=manager
             ),
-            lambda: services.salesorder_approval_decide(
+            lambda order=order, step=step: services.salesorder_approval_decide(
                 order=order, step_id=step.pk, approve=False, user=manager2, comment="No"
             ),
         )
