@@ -299,7 +299,8 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
     def done_url(self, order: SalesOrder) -> str:
         """Back where the button was: the order, or a page of ours it names (`next`)."""
         back = self.request.POST.get("next", "")
-        if back and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        local = back.startswith("/") and not back.startswith("//") and "\x00" not in back
+        if local and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
             return back
         return order.get_absolute_url()
 
@@ -307,7 +308,7 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
         order = get_object_or_404(SalesOrder, pk=kwargs[self.pk_url_kwarg])
         form = posted_action(request)
         if form is None:
-            return redirect(self.done_url(order))
+            return HttpResponseRedirect(self.done_url(order))
         try:
             done = self.run(
                 order, version=form.cleaned_data["version"], reason=form.cleaned_data["reason"]
@@ -319,7 +320,7 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
             report_refusal(request, error)
         else:
             messages.success(request, self.success_text(done or order))
-        return redirect(self.done_url(order))
+        return HttpResponseRedirect(self.done_url(order))
 
     def success_text(self, order: SalesOrder) -> str:
         if self.transition.decision and order.is_pending_approval():

@@ -26,6 +26,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
+from approvals.models import ApprovalRule
 from order_calendar import selectors, services
 from salesorders import services as order_services
 from salesorders.models import SalesOrder
@@ -248,6 +249,9 @@ def world(db, settings):
         order=draft, description="Handling", unit_price=Decimal("5"), user=admin
     )
     services.feed_token_regenerate(user=admin)
+    rule = ApprovalRule.objects.create(
+        name="Large", condition="total_at_least", threshold=Decimal("1"), approver_user=admin
+    )
     return SimpleNamespace(**locals())
 
 
@@ -260,6 +264,8 @@ def url_kwargs(name: str, world) -> list[dict]:
         return [{"customer_pk": w.customer.pk, "pk": pk or w.customer.pk}]
     if app == "inventory":
         return [{"pk": w.part.pk if page.startswith("part") else w.item.pk}]
+    if app == "approvals":
+        return [{"pk": w.rule.pk}]
     if app == "salesorders":
         return [
             {"pk": w.order.pk, "line_pk": w.line.pk, "extra_pk": w.extra.pk, "action": "cancel"},

@@ -26,6 +26,7 @@ DEMO_USERS = [
     ("demo", "Managers", True, "Dana", "Demo"),
     ("sales", "Sales", False, "Sam", "Seller"),
     ("warehouse", "Warehouse", False, "Wes", "Picker"),
+    ("credit", "Credit Control", False, "Cora", "Credit"),
 ]
 
 
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"Log in at {settings.SITE_URL}/ as demo / {DEMO_PASSWORD} (manager, admin access); "
-            f"also sales / {DEMO_PASSWORD} and warehouse / {DEMO_PASSWORD}."
+            f"also sales, warehouse and credit (Credit Control) / {DEMO_PASSWORD}."
         )
 
     def _load(self, User, rng: random.Random) -> None:
@@ -82,3 +83,4 @@ class Command(BaseCommand):
             shipping.demo,
         ):
             module.build(ctx)
+        salesorders.demo.build_approvals(ctx)
