@@ -322,7 +322,8 @@ class SalesOrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(SalesOrderSettings)
 class SalesOrderSettingsAdmin(RefusedEditMixin, admin.ModelAdmin):
     list_display = ("__str__", "reference_pattern", "last_reference_number")
-    readonly_fields = ("last_reference_number",)
+    # The credit policy is Credit Control's, on its own page (salesorders:credit-settings).
+    readonly_fields = ("last_reference_number", "credit_policy")
 
     def save_model(self, request, obj, form, change):
         """Through settings_update, which checks the pattern under the settings row's lock (a
