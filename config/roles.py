@@ -13,6 +13,7 @@ DOMAIN_APPS = [
     "customers",
     "inventory",
     "accounting",
+    "approvals",
     "salesorders",
     "shipping",
     "order_calendar",
@@ -36,6 +37,14 @@ ROLES: dict[str, dict] = {
             "salesorderline": CRUD,
             "salesorderextraline": CRUD,
             "salesorderevent": ["view"],
+            "creditwarning": ["view"],
+        },
+        # Submit and resubmit are changes of the order (change_salesorder); they read rounds.
+        "approvals": {
+            "approvalrule": ["view"],
+            "approvalrequest": ["view"],
+            "approvalstep": ["view"],
+            "approvaldecision": ["view"],
         },
         "inventory": {
             "part": ["view"],
@@ -78,12 +87,22 @@ ROLES: dict[str, dict] = {
         "customers": {"customer": ["view", "change"], "address": ["view"], "contact": ["view"]},
         "salesorders": {
             "salesorder": ["view"],
+            # The credit policy (warn, require approval, block): a field of the settings row.
+            "salesordersettings": ["credit"],
+            "creditwarning": ["view"],
             "salesorderline": ["view"],
             "salesorderextraline": ["view"],
             "salesorderevent": ["view"],
         },
         "accounting": {"exchangerate": ["view"], "taxrule": ["view"], "accountingperiod": ["view"]},
         "invoicing": INVOICES_VIEW,
+        # They decide the approval steps given to them (the credit rule's).
+        "approvals": {
+            "approvalrule": ["view"],
+            "approvalrequest": ["view"],
+            "approvalstep": ["view"],
+            "approvaldecision": ["add", "view"],
+        },
     },
     # Accounts: accounting periods, the chart of accounts and dimensions (and invoices and
     # payments); they read orders and customers.

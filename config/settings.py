@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "customers",
     "inventory",
     "accounting",
+    "approvals",
     "salesorders",
     "shipping",
     "order_calendar",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("jobs/", include("core.urls")),
     path("accounting/", include("accounting.urls")),
     path("invoices/", include("invoicing.urls")),
+    path("approvals/", include("approvals.urls")),
     path("accounts/api-tokens/", views.ApiTokenListView.as_view(), name="api-tokens"),
     path(
         "accounts/api-tokens/<str:token_key>/revoke/",

@@ -59,6 +59,7 @@ INVOICING_LABELS = dict(InvoicingState.choices)
 # RFC 5545 STATUS of a VEVENT: drafts and held orders are tentative, the rest confirmed.
 EVENT_STATUS = {
     SalesOrder.Status.PENDING: "TENTATIVE",
+    SalesOrder.Status.PENDING_APPROVAL: "TENTATIVE",
     SalesOrder.Status.ON_HOLD: "TENTATIVE",
     SalesOrder.Status.ISSUED: "CONFIRMED",
     SalesOrder.Status.COMPLETE: "CONFIRMED",

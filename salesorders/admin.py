@@ -150,7 +150,12 @@ class SalesOrderAdmin(RefusedEditMixin, admin.ModelAdmin):
     # Addresses and notes keep LF line ends: an unchanged textarea is not a change.
     formfield_overrides = MULTILINE_OVERRIDES
     inlines = (SalesOrderLineInline, SalesOrderExtraLineInline, SalesOrderEventInline)
-    actions = tuple(transition_action(action) for action in SalesOrder.TRANSITIONS)
+    # Approve / Reject decide one step of a round: on the order page and the Approvals page.
+    actions = tuple(
+        transition_action(action)
+        for action, transition in SalesOrder.TRANSITIONS.items()
+        if not transition.decision
+    )
     readonly_fields = (
         "reference",
         "status",
@@ -347,7 +352,8 @@ class SalesOrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(SalesOrderSettings)
 class SalesOrderSettingsAdmin(RefusedEditMixin, admin.ModelAdmin):
     list_display = ("__str__", "reference_pattern", "last_reference_number")
-    readonly_fields = ("last_reference_number",)
+    # The credit policy is Credit Control's, on its own page (salesorders:credit-settings).
+    readonly_fields = ("last_reference_number", "credit_policy")
 
     def save_model(self, request, obj, form, change):
         """Through settings_update, which checks the pattern under the settings row's lock (a

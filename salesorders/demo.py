@@ -1,17 +1,21 @@
 """This app's part of `manage.py demo_data`: orders in every state, made through the services."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+import approvals.demo
 from core.models import Attachment
+from customers import services as customers_services
 from customers.models import Customer
 from inventory.models import Part
 from salesorders import services
 from salesorders.exceptions import SalesOrderError
-from salesorders.models import PartRevenueAccount, SalesOrderSettings
+from salesorders.models import CreditPolicy, PartRevenueAccount, SalesOrder, SalesOrderSettings
 
 ORDER_COUNT = 60
 PO_PREFIXES = ["PO", "4500", "ORD", "REQ"]
@@ -24,6 +28,9 @@ def build(ctx: dict) -> None:
     Pending, On Hold and Cancelled, with target dates around today. Puts ctx["orders"]."""
     rng, users = ctx["rng"], ctx["users"]
     seller, manager = users.get("sales"), users.get("demo")
+    # The history of orders before approvals existed: over a limit they were warned, not
+    # stopped (build_approvals sets the default policy and the rules afterwards).
+    services.settings_credit_policy_set(policy=CreditPolicy.WARN, user=manager)
     customers = [c for c in ctx.get("customers") or Customer.objects.all() if c.active]
     parts = [p for p in ctx.get("parts") or Part.objects.all() if p.active and p.salable]
     if not customers or not parts:
@@ -182,6 +189,34 @@ def _set_state(order, index: int, rng, seller, manager) -> None:
         if slot == 2:
             services.salesorder_cancel(order=order, reason=rng.choice(CANCEL_REASONS), user=manager)
             return
-        services.salesorder_issue(order=order, user=seller)
+        services.salesorder_issue(order=order, user=seller, credit_acknowledged=True)
     except SalesOrderError:
         return  # leave it as it is: a demo order in another state is still a demo order
+
+
+def build_approvals(ctx: dict) -> None:
+    """After the orders and shipments: a customer close to its credit limit (an issued order
+    takes 90% of it), the credit policy Credit Control starts with (require approval), the
+    approval rules, and an order of that customer waiting for approval (new customer, over
+    the limit). Puts ctx["pending_approval"]."""
+    users = ctx["users"]
+    seller = users.get("sales")
+    parts = list(Part.objects.filter(active=True, salable=True, kind="stock")[:2])
+    if not parts:
+        return
+    customer = customers_services.customer_create(
+        name="Brightline Installations", currency="EUR", user=seller
+    )
+    first = services.salesorder_create(customer=customer, user=seller, salesperson=seller)
+    services.salesorder_line_add(order=first, part=parts[0], quantity=20, user=seller)
+    services.salesorder_issue(order=first, user=seller)
+    first.refresh_from_db()
+    limit = (first.base_total / Decimal("0.9")).quantize(Decimal("1"))
+    customers_services.customer_update(customer=customer, credit_limit=limit, user=seller)
+    services.settings_credit_policy_set(policy=CreditPolicy.REQUIRE_APPROVAL, user=users["demo"])
+    approvals.demo.build(ctx, document=ContentType.objects.get_for_model(SalesOrder))
+    waiting = services.salesorder_create(customer=customer, user=seller, salesperson=seller)
+    services.salesorder_line_add(order=waiting, part=parts[-1], quantity=10, user=seller)
+    with contextlib.suppress(SalesOrderError):  # a demo order left Pending is still one
+        services.salesorder_submit(order=waiting, user=seller, credit_acknowledged=True)
+    ctx["pending_approval"] = waiting

@@ -41,3 +41,17 @@ class InactiveCustomerError(SalesOrderError):
 
 class ConfirmationEmailError(SalesOrderError):
     """The order's confirmation cannot be emailed (cancelled, or nobody to send it to)."""
+
+
+class CreditLimitError(SalesOrderError):
+    """The order would take its customer over the credit limit and the policy blocks it."""
+
+
+class CreditWarningError(SalesOrderError):
+    """The order would take its customer over the credit limit: the user must see the warning
+    (limit, exposure, excess) and acknowledge it first. `position` holds the figures."""
+
+    def __init__(self, message, *, position=None, action: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.position = position
+        self.action = action

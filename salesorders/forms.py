@@ -337,6 +337,14 @@ class SalesOrderSettingsForm(CrispyFormMixin, forms.ModelForm):
         fields = ["reference_pattern", "default_revenue_account"]
 
 
+class CreditPolicyForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Save credit policy"
+
+    class Meta:
+        model = SalesOrderSettings
+        fields = ["credit_policy"]
+
+
 def posted_action(request) -> "ReasonForm | None":
     """The version (and reason) a POST-only order action carries, or None after saying what is
     wrong: an action without the version it was shown at could undo someone else's change."""

@@ -53,8 +53,18 @@ UNSET = _Unset()  # "leave as it is" / "the default" for optional arguments
 STANDARD = _Unset("STANDARD")  # an extra line's tax: the standard rate, through the tax rules
 
 
+class CreditPolicy(models.TextChoices):
+    """What happens when an order would take its customer's exposure over the credit limit
+    (SalesOrderSettings.credit_policy; Credit Control sets it)."""
+
+    WARN = "warn", "Warn only"
+    REQUIRE_APPROVAL = "approval", "Require Credit Control approval"
+    BLOCK = "block", "Block"
+
+
 class SalesOrderSettings(models.Model):
-    """One row (pk=1): how order references are numbered. Editable by managers."""
+    """One row (pk=1): how order references are numbered (Managers) and the credit policy
+    (Credit Control: `credit_salesordersettings`)."""
 
     reference_pattern = models.CharField(
         max_length=100,
@@ -74,10 +84,17 @@ class SalesOrderSettings(models.Model):
         limit_choices_to={"type": "revenue", "active": True},
         help_text="For new lines whose part has no revenue account of its own.",
     )
+    credit_policy = models.CharField(
+        max_length=10,
+        choices=CreditPolicy.choices,
+        default=CreditPolicy.REQUIRE_APPROVAL,
+        help_text="When an order would exceed its customer's credit limit.",
+    )
 
     class Meta:
         verbose_name = "sales order settings"
         verbose_name_plural = "sales order settings"
+        permissions = [("credit_salesordersettings", "Can set the credit policy")]
 
     def __str__(self) -> str:
         return "Sales order settings"
@@ -100,13 +117,22 @@ class OrderStatus(models.TextChoices):
     """The stored lifecycle status of a sales order (SalesOrder.Status)."""
 
     PENDING = "pending", "Pending"
+    PENDING_APPROVAL = "pending_approval", "Pending Approval"
     ISSUED = "issued", "Issued"
     ON_HOLD = "on_hold", "On Hold"
     COMPLETE = "complete", "Complete"
     CANCELLED = "cancelled", "Cancelled"
 
 
-OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.ISSUED, OrderStatus.ON_HOLD)
+OPEN_STATUSES = (
+    OrderStatus.PENDING,
+    OrderStatus.PENDING_APPROVAL,
+    OrderStatus.ISSUED,
+    OrderStatus.ON_HOLD,
+)
+# Orders whose uninvoiced value counts in their customer's credit exposure (the index
+# `salesorder_customer_status` serves the sum).
+CREDIT_STATUSES = (OrderStatus.PENDING_APPROVAL, OrderStatus.ISSUED, OrderStatus.ON_HOLD)
 # Orders whose open lines wait for stock (the Backorders page and the allocation queue).
 BACKORDER_STATUSES = (OrderStatus.ISSUED, OrderStatus.ON_HOLD)
 # A line with something still to ship or cancel; the partial index `salesorderline_open`
@@ -126,7 +152,7 @@ SHIPPED_NOT_INVOICED_LINE = Q(shipped_quantity__gt=F("invoiced_quantity"))
 
 class SalesOrderQuerySet(models.QuerySet):
     def open(self) -> "SalesOrderQuerySet":
-        """Orders still in play: Pending, Issued or On Hold."""
+        """Orders still in play: Pending, Pending Approval, Issued or On Hold."""
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, today=None) -> "SalesOrderQuerySet":
@@ -368,6 +394,12 @@ class Transition:
     confirm: bool = False  # asks "are you sure" (and the reason) on a step of its own
     confirm_text: str = ""  # what the confirmation step says happens
     in_menu: bool = False  # under the toolbar's More menu, not a button of its own
+    # An approval decision: shown only to whoever may decide the current step (with the
+    # step), on the order's approval card and the Approvals page, not in the toolbar.
+    decision: bool = False
+    # Runs the credit check (under the customer's lock): over the limit, the user sees the
+    # warning first and acknowledges it (the confirmation step), or is refused.
+    credit_checked: bool = False
 
     def __str__(self) -> str:
         return self.label
@@ -384,6 +416,10 @@ class OrderFacts:
     customer_active: bool
     # SKUs of service lines not yet delivered in full (what Complete Order waits for).
     undelivered_services: tuple[str, ...] = ()
+    # Some approval rule matches (or the credit policy asks Credit Control): Submit for
+    # Approval instead of Issue Order. Only known for orders not issued yet.
+    needs_approval: bool = False
+    approval_reasons: tuple[str, ...] = ()
 
 
 def _transitions(*transitions: Transition) -> dict[str, Transition]:
@@ -402,6 +438,17 @@ class SalesOrder(models.Model):
     # and deletes its pending shipments before the order's status changes.
     TRANSITIONS = _transitions(
         Transition(
+            action="submit",
+            # From On Hold only when it was held before it was ever issued.
+            sources=frozenset({Status.PENDING, Status.ON_HOLD}),
+            target=Status.PENDING_APPROVAL,
+            verb="submitted for approval",
+            label="Submit for Approval",
+            permission="salesorders.change_salesorder",
+            url_name="salesorders:submit",
+            credit_checked=True,
+        ),
+        Transition(
             action="issue",
             sources=frozenset({Status.PENDING}),
             target=Status.ISSUED,
@@ -409,6 +456,34 @@ class SalesOrder(models.Model):
             label="Issue Order",
             permission="salesorders.change_salesorder",
             url_name="salesorders:issue",
+            credit_checked=True,
+        ),
+        Transition(
+            action="approve",
+            sources=frozenset({Status.PENDING_APPROVAL}),
+            # Where the last step's approval leads; an earlier step's keeps it waiting.
+            target=Status.ISSUED,
+            verb="approved",
+            label="Approve",
+            permission="approvals.add_approvaldecision",
+            url_name="salesorders:approve",
+            button_style="success",
+            decision=True,
+        ),
+        Transition(
+            action="reject",
+            sources=frozenset({Status.PENDING_APPROVAL}),
+            target=Status.PENDING,
+            verb="rejected",
+            label="Reject",
+            permission="approvals.add_approvaldecision",
+            url_name="salesorders:reject",
+            asks_reason=True,
+            reason_required=True,
+            reason_label="Why it is rejected",
+            reason_placeholder="Reason (required)",
+            button_style="outline-danger",
+            decision=True,
         ),
         Transition(
             action="hold",
@@ -435,6 +510,7 @@ class SalesOrder(models.Model):
             label="Release",
             permission="salesorders.change_salesorder",
             url_name="salesorders:release",
+            credit_checked=True,
             asks_reason=True,
             reason_label="Note on the release",
             reason_placeholder="Note (optional)",
@@ -452,7 +528,9 @@ class SalesOrder(models.Model):
         ),
         Transition(
             action="cancel",
-            sources=frozenset({Status.PENDING, Status.ISSUED, Status.ON_HOLD}),
+            sources=frozenset(
+                {Status.PENDING, Status.PENDING_APPROVAL, Status.ISSUED, Status.ON_HOLD}
+            ),
             target=Status.CANCELLED,
             verb="cancelled",
             label="Cancel Order",
@@ -477,7 +555,7 @@ class SalesOrder(models.Model):
     customer_name = models.CharField(max_length=200, editable=False)
     customer_reference = models.CharField("customer PO number", max_length=100, blank=True)
     description = models.CharField(max_length=250, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     order_date = models.DateField(default=timezone.localdate)
     target_date = models.DateField("target (ship-by) date", null=True, blank=True)
     requested_delivery_date = models.DateField(null=True, blank=True)
@@ -561,6 +639,10 @@ class SalesOrder(models.Model):
     # salesorders' services. The credit exposure of an open order is base_total minus this.
     invoiced_base_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
     line_count = models.PositiveIntegerField(default=0, editable=False)
+    # The latest approval round (0: never submitted), so the page asks for rounds only then;
+    # approved_at: when the last one passed (cleared when a change sends the order back).
+    approval_round = models.PositiveSmallIntegerField(default=0, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -597,6 +679,8 @@ class SalesOrder(models.Model):
         indexes = [
             models.Index(fields=["status", "target_date"], name="salesorder_status_target"),
             models.Index(fields=["customer", "-order_date"], name="salesorder_customer_date"),
+            # The credit exposure: one sum over a customer's orders in CREDIT_STATUSES.
+            models.Index(fields=["customer", "status"], name="salesorder_customer_status"),
             models.Index(fields=["target_date"], name="salesorder_target_date"),
             models.Index(fields=["total"], name="salesorder_total"),
             # Overdue (SalesOrderQuerySet.overdue): the few open orders by target date, read
@@ -681,6 +765,21 @@ class SalesOrder(models.Model):
     def is_on_hold(self) -> bool:
         return self.status == self.Status.ON_HOLD
 
+    def is_pending_approval(self) -> bool:
+        return self.status == self.Status.PENDING_APPROVAL
+
+    def is_unissued(self) -> bool:
+        """Never issued yet: Pending, Pending Approval, or held before it was issued (where
+        the approval gate decides between Submit for Approval and Issue Order)."""
+        return self.status in (self.Status.PENDING, self.Status.PENDING_APPROVAL) or (
+            self.status == self.Status.ON_HOLD and self.issued_at is None
+        )
+
+    @property
+    def counts_in_exposure(self) -> bool:
+        """Its uninvoiced value is in its customer's credit exposure already."""
+        return self.status in CREDIT_STATUSES
+
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
@@ -738,7 +837,14 @@ class SalesOrder(models.Model):
                 f"{self.reference} is {self.get_status_display()}, so it cannot be {verb}; "
                 f"only {allowed} orders can."
             )
-        needs_issue_rules = action == "issue" or (action == "release" and not self.issued_at)
+        if action == "submit" and self.status == self.Status.ON_HOLD and self.issued_at:
+            return (
+                f"{self.reference} was issued before it was put on hold; release it instead "
+                "of submitting it."
+            )
+        needs_issue_rules = action in ("issue", "submit") or (
+            action == "release" and not self.issued_at
+        )
         if needs_issue_rules:
             if facts.line_count == 0:
                 return f"{self.reference} has no lines; add a line item before issuing it."
@@ -746,6 +852,17 @@ class SalesOrder(models.Model):
                 return (
                     f"{self.customer_name} is inactive, so {self.reference} cannot be {verb}; "
                     "reactivate the customer first."
+                )
+            if action == "submit" and not facts.needs_approval:
+                return (
+                    f"{self.reference} matches no approval rule, so it needs no approval; "
+                    "issue it instead."
+                )
+            if action != "submit" and facts.needs_approval:
+                why = " ".join(facts.approval_reasons)
+                return (
+                    f"{self.reference} needs approval before it is {verb}"
+                    f"{f' ({why})' if why else ''}; use Submit for Approval."
                 )
         if action == "complete":
             if facts.undelivered_services:
@@ -788,6 +905,8 @@ class SalesOrder(models.Model):
             return None
         if self.status in transition.sources:
             return None
+        if action in ("approve", "reject", "submit"):
+            return None  # the approval round, not the status, says whether it was decided
         when = {
             "issue": self.issued_at,
             "complete": self.completed_at,
@@ -1329,6 +1448,11 @@ class SalesOrderEvent(models.Model):
         INVOICE_VOIDED = "invoice_voided", "Invoice voided"
         PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
         PAYMENT_REVERSED = "payment_reversed", "Payment reversed"
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SENT_BACK = "sent_back", "Sent back to Pending"
+        CREDIT_WARNING = "credit_warning", "Credit warning acknowledged"
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -1344,3 +1468,25 @@ class SalesOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}: {self.message[:50]}"
+
+
+class CreditWarning(models.Model):
+    """A credit-limit warning someone saw and went on past: who, when, on which action, and
+    the figures they were shown (base currency). Written by the services only."""
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="credit_warnings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20)  # a key of SalesOrder.TRANSITIONS, or "edit"
+    policy = models.CharField(max_length=10, choices=CreditPolicy.choices)
+    credit_limit = models.DecimalField(**MONEY)
+    exposure = models.DecimalField(**MONEY)
+    excess = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.excess} over the limit"

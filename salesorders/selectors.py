@@ -5,29 +5,47 @@ The decisions they carry are the models' predicates and the lifecycle table
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from accounting.models import base_currency
+from approvals.models import ConditionKind, DocumentFacts, StepSpec
+from approvals.selectors import RoundView, document_round, matching_rules
 from core.emails import document_emails
 from core.numbers import ZERO, money
 from salesorders.models import (
+    CREDIT_STATUSES,
     OPEN_STATUSES,
+    CreditPolicy,
     DeliveryState,
     OrderFacts,
+    OrderStatus,
     SalesOrder,
     SalesOrderEvent,
     SalesOrderExtraLine,
     SalesOrderLine,
     SalesOrderLineDimension,
+    SalesOrderSettings,
     Transition,
     delivery_state_of,
 )
@@ -40,6 +58,8 @@ LINE_DIMENSIONS = Prefetch(
         "dimension__name"
     ),
 )
+# The lifecycle actions whose refusal depends on the approval gate.
+APPROVAL_GATED = ("submit", "issue", "release")
 LINES_PER_PAGE = 100
 CUSTOMER_ORDERS_LIMIT = 10
 # Send Order Confirmation: whoever may change the order may email it to its customer.
@@ -55,6 +75,8 @@ def salesorder_facts(
     line_count: int | None = None,
     delivery_state: str | None = None,
     shipments=None,
+    approval: "ApprovalCheck | None" = None,
+    for_action: str | None = None,
 ) -> OrderFacts:
     """What the lifecycle rules need to know about `order` besides its status.
 
@@ -62,9 +84,14 @@ def salesorder_facts(
     the annotated delivery state and the prefetched shipments, and reads nothing more than the
     customer it selected with the order (no queries). A service passes nothing: one query over
     the lines (which also names the service lines not yet delivered), one for a pending
-    shipment, one for the customer.
+    shipment, one for the customer. An order not issued yet also asks the approval gate
+    (salesorder_approval_check, five queries) unless `approval` gives its answer or
+    `for_action` is an action the gate does not decide.
     """
     undelivered_services: tuple[str, ...] = ()
+    gated = for_action is None or for_action in APPROVAL_GATED
+    if gated and approval is None and order.is_unissued() and not order.is_pending_approval():
+        approval = salesorder_approval_check(order)
     if line_count is None or delivery_state is None:
         lines = list(
             SalesOrderLine.objects.filter(order_id=order.pk).only(
@@ -87,6 +114,8 @@ def salesorder_facts(
         has_pending_shipment=has_pending_shipment,
         customer_active=order.customer.active,
         undelivered_services=undelivered_services,
+        needs_approval=approval.needed if approval else False,
+        approval_reasons=approval.reasons if approval else (),
     )
 
 
@@ -150,6 +179,13 @@ class OrderPage:
     # its confirmation now (Send Order Confirmation).
     emails: list = field(default_factory=list)
     may_send_confirmation: bool = False
+    # The latest approval round (None: never submitted), with the step this user may decide.
+    approval: "RoundView | None" = None
+    # What the approval gate says of an order not issued yet (why it needs approval).
+    approval_check: "ApprovalCheck | None" = None
+    # The customer's credit, for an order not issued yet or waiting for approval: over the
+    # limit, everyone reads the warning before submitting or issuing.
+    credit: "CreditPosition | None" = None
 
     def as_context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -171,13 +207,24 @@ def salesorder_page(
         LINES_PER_PAGE,
     )
     page = paginator.get_page(lines_page)
+    check = None
+    if order.is_unissued() and not order.is_pending_approval():
+        check = salesorder_approval_check(order)
     facts = salesorder_facts(
         order,
         line_count=paginator.count,
         delivery_state=order.delivery_state,
         shipments=order.shipments.all(),
+        approval=check,
     )
-    transitions = [t for t in order.allowed_transitions(facts) if user.has_perm(t.permission)]
+    transitions = [
+        t
+        for t in order.allowed_transitions(facts)
+        if user.has_perm(t.permission) and not t.decision
+    ]
+    credit = check.credit if check else None
+    if order.is_pending_approval():
+        credit = credit_position(order.customer, order=order)
     can_edit = order.can_edit() and user.has_perm("salesorders.change_salesorder")
     lines = list(page.object_list)
     return OrderPage(
@@ -208,6 +255,9 @@ def salesorder_page(
             .values_list("tax_note", flat=True)
             .distinct(),
         ),
+        approval=document_round(order, user=user) if order.approval_round else None,
+        approval_check=check,
+        credit=credit,
     )
 
 
@@ -316,3 +366,183 @@ def order_url_at(line: SalesOrderLine, *, anchor: bool = True) -> str:
     if page > 1:
         url += "?" + urlencode({"lines_page": page})
     return f"{url}#line-{line.pk}" if anchor else url
+
+
+# --- credit and the approval gate --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreditPosition:
+    """A customer's credit in the base currency: `limit` (None: no limit); `exposure`: the
+    uninvoiced value of its orders in CREDIT_STATUSES, its posted unpaid invoices and the
+    order at hand when it is not counted yet; `open_value`: the orders' share of it."""
+
+    currency: str
+    limit: Decimal | None
+    exposure: Decimal
+    open_value: Decimal
+    receivable: Decimal
+    order_count: int
+    order_added: Decimal = ZERO  # the order at hand, when not counted in open_value
+
+    @property
+    def excess(self) -> Decimal:
+        if self.limit is None:
+            return ZERO
+        return max(self.exposure - self.limit, ZERO)
+
+    @property
+    def exceeded(self) -> bool:
+        return self.limit is not None and self.exposure > self.limit
+
+    @property
+    def available(self) -> Decimal | None:
+        return None if self.limit is None else self.limit - self.exposure
+
+    def sentence(self, name: str) -> str:
+        """The warning every user reads before going on: limit, exposure and the excess."""
+        c = self.currency
+        return (
+            f"{name}'s credit limit is {self.limit:,.2f} {c}; with this order its exposure "
+            f"would be {self.exposure:,.2f} {c}, {self.excess:,.2f} {c} over the limit."
+        )
+
+
+def exposure_orders(customer) -> QuerySet:
+    """The orders that make up `customer`'s credit exposure (served by the index
+    `salesorder_customer_status`)."""
+    return SalesOrder.objects.filter(customer=customer, status__in=CREDIT_STATUSES)
+
+
+def credit_position(customer, *, order: SalesOrder | None = None) -> CreditPosition:
+    """`customer`'s CreditPosition, with `order` added when it is not counted yet (a Pending
+    order being submitted or issued): one aggregate query, whatever its order count."""
+    figures = exposure_orders(customer).aggregate(
+        value=Coalesce(Sum(F("base_total") - F("invoiced_base_total")), ZERO),
+        count=Count("pk"),
+    )
+    added = ZERO
+    if order is not None and not order.counts_in_exposure:
+        added = order.base_total - order.invoiced_base_total
+    receivable = customer.receivable_base or ZERO
+    return CreditPosition(
+        currency=base_currency(),
+        limit=customer.credit_limit,
+        exposure=money(figures["value"] + receivable + added),
+        open_value=money(figures["value"]),
+        receivable=receivable,
+        order_count=figures["count"],
+        order_added=added,
+    )
+
+
+CREDIT_PANEL_ORDERS = 20
+
+
+def customer_credit_panel(customer, *, limit: int = CREDIT_PANEL_ORDERS) -> dict:
+    """The customer page's credit panel: its CreditPosition and the orders that make up the
+    exposure (the `limit` largest, with how many there are): two queries."""
+    position = credit_position(customer)
+    orders = list(
+        exposure_orders(customer)
+        .annotate(uninvoiced=F("base_total") - F("invoiced_base_total"))
+        .only("pk", "reference", "status", "order_date", "base_total", "invoiced_base_total")
+        .order_by("-uninvoiced", "-pk")[:limit]
+    )
+    return {"position": position, "orders": orders}
+
+
+@dataclass(frozen=True)
+class ApprovalCheck:
+    """What the approval gate decided for an order: the facts its rules read, the steps a
+    round would have (in stage order) and the credit position it was decided with."""
+
+    facts: DocumentFacts
+    steps: tuple[StepSpec, ...]
+    credit: CreditPosition
+    policy: str
+
+    @property
+    def needed(self) -> bool:
+        return bool(self.steps)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(step.sentence for step in self.steps)
+
+
+def _line_figures(order: SalesOrder) -> dict:
+    """The largest line discount and how far below its list price (in the order's currency
+    at its rate) a hand-priced line goes, in percent: one aggregate over the lines."""
+    below = ExpressionWrapper(
+        (F("list_unit_price") - F("unit_price") * Value(order.currency_rate))
+        * Value(Decimal("100"))
+        / F("list_unit_price"),
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
+    return SalesOrderLine.objects.filter(order_id=order.pk).aggregate(
+        discount=Coalesce(Max("discount_percent"), ZERO),
+        below=Coalesce(
+            Max(
+                below,
+                filter=Q(price_source=SalesOrderLine.PriceSource.MANUAL, list_unit_price__gt=0),
+            ),
+            ZERO,
+            output_field=DecimalField(max_digits=20, decimal_places=4),
+        ),
+    )
+
+
+def salesorder_approval_check(order: SalesOrder, *, customer=None) -> ApprovalCheck:
+    """Which approvals `order` needs now: the facts (total in base, customer new, over the
+    credit limit, largest discount, price below its suggestion), the active rules they
+    match, and under the REQUIRE_APPROVAL credit policy a Credit Control step when no rule
+    asks for the credit already. `customer`: the locked row a service holds.
+
+    Five queries (settings, rules, credit sum, completed orders, lines) whatever the order's
+    size; the caller decides when it is worth asking (orders not issued yet)."""
+    customer = customer or order.customer
+    policy = SalesOrderSettings.load().credit_policy
+    credit = credit_position(customer, order=order)
+    lines = _line_figures(order)
+    facts = DocumentFacts(
+        total_base=order.base_total,
+        currency=credit.currency,
+        customer_has_completed=SalesOrder.objects.filter(
+            customer=customer, status=OrderStatus.COMPLETE
+        ).exists(),
+        customer_age_days=(timezone.now() - customer.created_at).days,
+        exceeds_credit=credit.exceeded and policy != CreditPolicy.WARN,
+        max_discount_percent=lines["discount"],
+        max_below_suggested_percent=lines["below"],
+    )
+    content_type = ContentType.objects.get_for_model(SalesOrder)
+    rules = matching_rules(content_type=content_type, facts=facts)
+    steps = []
+    for rule in rules:
+        step = rule.as_step(facts)
+        if rule.condition == ConditionKind.EXCEEDS_CREDIT:
+            step = replace(step, sentence=f"{rule.name}: {credit.sentence(customer.name)}")
+        steps.append(step)
+    asks_credit = any(rule.condition == ConditionKind.EXCEEDS_CREDIT for rule in rules)
+    if credit.exceeded and policy == CreditPolicy.REQUIRE_APPROVAL and not asks_credit:
+        group = Group.objects.filter(name=CREDIT_CONTROL_GROUP).only("pk").first()
+        if group is not None:
+            stage = max((step.stage for step in steps), default=0) + 1
+            steps.append(
+                StepSpec(
+                    sentence=f"Credit limit: {credit.sentence(customer.name)}",
+                    stage=stage,
+                    approver_group_id=group.pk,
+                    approver_user_id=None,
+                )
+            )
+    return ApprovalCheck(
+        facts=facts,
+        steps=tuple(sorted(steps, key=lambda step: step.stage)),
+        credit=credit,
+        policy=policy,
+    )
+
+
+CREDIT_CONTROL_GROUP = "Credit Control"

@@ -1,6 +1,9 @@
 """Every write to sales orders that has a rule. See DESIGN.md for the lock order.
 
-Lock order everywhere: SalesOrder -> SalesOrderLine -> StockItem (by pk) -> Shipment.
+Lock order everywhere: Customer -> SalesOrder -> ApprovalRequest -> SalesOrderLine ->
+StockItem (by pk) -> Shipment. The customer row is locked by the transitions that run the
+credit check (submit, issue, release, decisions) and by edits of orders already counted in
+its exposure, so two orders of one customer cannot both slip under its limit.
 Every public function is atomic, raises a SalesOrderError subclass (a ValidationError) with a
 sentence a person can act on, and writes nothing when it raises.
 """
@@ -18,6 +21,7 @@ from django.utils import timezone
 from accounting.models import Account, DimensionValue, RateSource, base_currency
 from accounting.selectors import exchange_rate_for, tax_charge_for
 from accounting.services import exchange_rate_check, period_require_open
+from approvals import services as approvals
 from core.attachments import attachment_add, attachment_delete
 from core.currency import in_base, validate_currency_code
 from core.db import add_to_counters
@@ -36,6 +40,8 @@ from inventory.models import Part, TaxRate, format_per_unit, format_unit_quantit
 from inventory.pricing import suggest_price_in
 from salesorders.exceptions import (
     ConfirmationEmailError,
+    CreditLimitError,
+    CreditWarningError,
     DuplicateLineError,
     InactiveCustomerError,
     LineError,
@@ -45,8 +51,11 @@ from salesorders.exceptions import (
     StaleOrderError,
 )
 from salesorders.models import (
+    CREDIT_STATUSES,
     STANDARD,
     UNSET,
+    CreditPolicy,
+    CreditWarning,
     PartRevenueAccount,
     SalesOrder,
     SalesOrderEvent,
@@ -58,7 +67,13 @@ from salesorders.models import (
     check_amount,
 )
 from salesorders.numbering import format_reference, parse_reference
-from salesorders.selectors import salesorder_facts
+from salesorders.selectors import (
+    ApprovalCheck,
+    CreditPosition,
+    credit_position,
+    salesorder_approval_check,
+    salesorder_facts,
+)
 from salesorders.signals import order_changed_notifier
 
 Status = SalesOrder.Status
@@ -188,7 +203,9 @@ def _spread_order_discount(order: SalesOrder) -> None:
     )
 
 
-def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None:
+def _refresh_totals(
+    *, order: SalesOrder, user: AbstractBaseUser | None, matters: bool = True
+) -> None:
     """Store the order's totals, in its currency and in the base currency at its frozen
     rate, from its stored line amounts, and bump its version. Call with the order locked.
 
@@ -196,7 +213,14 @@ def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None
     order with an order discount (_spread_order_discount). Raises LineError when the total
     would go below zero or beyond what a money column holds: the caller's transaction rolls
     the change back with it.
+
+    `matters`: the change is one approvals care about (lines, quantities, prices, discounts,
+    customer, currency): an order waiting for approval, or approved and issued with nothing
+    shipped or allocated, goes back to Pending (_after_change_that_matters); a raised total
+    of an Issued or On Hold order is checked against the credit limit. Every line and
+    extra-line change passes here, so this is the one place; O(1) queries.
     """
+    before_base = order.base_total
     if order.has_order_discount or order.discount_total:
         _spread_order_discount(order)
     lines = SalesOrderLine.objects.filter(order_id=order.pk).aggregate(
@@ -246,6 +270,8 @@ def _refresh_totals(*, order: SalesOrder, user: AbstractBaseUser | None) -> None
     )
     order.version += 1
     order.updated_at, order.updated_by = now, user
+    if matters:
+        _after_change_that_matters(order, user, raised=order.base_total > before_base)
 
 
 TOTAL_FIELDS = (
@@ -418,6 +444,18 @@ def settings_update(
             settings_row.default_revenue_account = account
             fields.append("default_revenue_account")
         settings_row.save(update_fields=fields)
+    return settings_row
+
+
+def settings_credit_policy_set(*, policy: str, user: AbstractBaseUser | None) -> SalesOrderSettings:
+    """Set what happens over a credit limit (CreditPolicy). Locks the settings row. Raises
+    SalesOrderError for a value that is not a policy."""
+    if policy not in CreditPolicy.values:
+        raise SalesOrderError({"credit_policy": f"{policy!r} is not a credit policy."})
+    with transaction.atomic():
+        settings_row = _lock_settings()
+        settings_row.credit_policy = policy
+        settings_row.save(update_fields=["credit_policy"])
     return settings_row
 
 
@@ -596,6 +634,7 @@ def salesorder_update(
     unknown = set(changes) - set(HEADER_FIELDS)
     if unknown:
         raise TypeError(f"salesorder_update() cannot change {sorted(unknown)}")
+    _lock_customer_for_edit(order.pk)
     order = _lock_order(order, expected_version)
     _require_editable(order)
     changed = []
@@ -609,6 +648,8 @@ def salesorder_update(
             value = int(value or 0)
         if current == value:
             continue
+        if field in PENDING_ONLY_FIELDS and order.is_pending_approval():
+            _send_back(order, user, "its customer, currency or tax basis changed.")
         if field in PENDING_ONLY_FIELDS and not order.is_pending():
             label = SalesOrder._meta.get_field(field).verbose_name
             raise OrderStateError(
@@ -669,7 +710,8 @@ def salesorder_update(
     elif rate_changed:
         _reprice_lines(order)
     if rate_changed or set(AMOUNT_FIELDS) & set(changed):
-        _refresh_totals(order=order, user=user)
+        matters = rate_changed or bool(set(AMOUNT_FIELDS) - {"order_date"} & set(changed))
+        _refresh_totals(order=order, user=user, matters=matters)
     shown = [f for f in changed if SalesOrder._meta.get_field(f).editable or f == "currency_rate"]
     labels = ", ".join(str(SalesOrder._meta.get_field(f).verbose_name) for f in shown)
     salesorder_change_record(
@@ -911,6 +953,7 @@ def salesorder_line_add(
     quantity = _quantity(quantity)
     unit_price = None if unit_price in (None, "") else _unit_price(unit_price)
     discount = _discount(discount_percent if discount_percent not in (None, "") else ZERO)
+    _lock_customer_for_edit(order.pk)
     order = _lock_order(order, expected_version)
     _require_editable(order)
     part = _fresh_part(part)
@@ -952,6 +995,7 @@ def salesorder_line_add(
 def _lock_order_and_row(row, expected_version: int | None, noun: str):
     """Lock a line's (or extra line's) order, refuse a stale or read-only order, then lock the
     row itself: the global lock order is order first, then its lines."""
+    _lock_customer_for_edit(row.order_id)
     order = _lock_order(SalesOrder(pk=row.order_id), expected_version)
     _require_editable(order)
     model = type(row)
@@ -994,6 +1038,7 @@ def salesorder_line_update(
     """
     order, line = _lock_line(line, expected_version)
     before = _describe_line(line)
+    before_amounts = (line.quantity, line.unit_price, line.discount_percent, line.tax_percent)
     quantity_changed = False
     if quantity is not UNSET:
         new_quantity = _quantity(quantity)
@@ -1064,7 +1109,8 @@ def salesorder_line_update(
     line.save()
     if dimensions is not None and _set_dimensions(line, dimensions):
         booking.append("dimensions " + (", ".join(str(value) for value in dimensions) or "none"))
-    _refresh_totals(order=order, user=user)
+    after_amounts = (line.quantity, line.unit_price, line.discount_percent, line.tax_percent)
+    _refresh_totals(order=order, user=user, matters=after_amounts != before_amounts)
     after = _describe_line(line)
     message = f"Changed line {before} to {after}." if before != after else f"Changed {after}."
     if booking:
@@ -1155,6 +1201,7 @@ def salesorder_extra_line_add(
     None to none, an Account to that one. Raises LineError (bad input, an account that is not
     an active revenue account; a rebate that would take the order's total below zero),
     StaleOrderError, OrderStateError."""
+    _lock_customer_for_edit(order.pk)
     order = _lock_order(order, expected_version)
     _require_editable(order)
     extra = SalesOrderExtraLine(order=order)
@@ -1256,22 +1303,41 @@ def _transition(order, action, user, expected_version):
     version the first one changed, and is told the order already is there
     (OrderAlreadyDoneError), not that someone else changed it."""
     order = _lock_order(order, None)
-    transition = order.require_transition(action, salesorder_facts(order))
+    transition = order.require_transition(action, salesorder_facts(order, for_action=action))
     _refuse_stale(order, expected_version)
     return order, transition.target
 
 
 @transaction.atomic
 def salesorder_issue(
-    *, order: SalesOrder, user: AbstractBaseUser | None, expected_version: int | None = None
+    *,
+    order: SalesOrder,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    credit_acknowledged: bool = False,
 ) -> SalesOrder:
-    """Issue a Pending order so stock can be allocated to it. Locks the order row.
+    """Issue a Pending order that needs no approval so stock can be allocated to it.
 
-    Raises OrderStateError when it is not Pending, has no lines or its customer is inactive;
-    PeriodClosedError when its order date is in a closed or locked accounting period.
-    """
-    order, target = _transition(order, "issue", user, expected_version)
+    Locks the customer (the credit check), then the order. Raises OrderStateError when it is
+    not Pending, has no lines, its customer is inactive or an approval rule matches (Submit
+    for Approval instead); CreditLimitError / CreditWarningError over the credit limit;
+    PeriodClosedError when its order date is in a closed or locked accounting period."""
+    customer = _lock_customer(order)
+    order = _lock_order(order, None)
+    _require_same_customer(order, customer)
+    check = _gate(order, customer)
+    target = order.require_transition("issue", salesorder_facts(order, approval=check)).target
+    _refuse_stale(order, expected_version)
     _require_open_period(order.order_date)
+    _credit_gate(
+        order,
+        customer,
+        action="issue",
+        policy=check.policy,
+        position=check.credit,
+        acknowledged=credit_acknowledged,
+        user=user,
+    )
     order.status, order.issued_at, order.issued_by = target, timezone.now(), user
     order.save(update_fields=["status", "issued_at", "issued_by"])
     salesorder_change_record(order=order, kind=Kind.ISSUED, message="Order issued.", user=user)
@@ -1306,12 +1372,37 @@ def salesorder_release(
     user: AbstractBaseUser | None,
     reason: str = "",
     expected_version: int | None = None,
+    credit_acknowledged: bool = False,
 ) -> SalesOrder:
     """Release an order from hold: it becomes Issued (issued now if it never was).
 
-    Locks the order row. An order held while Pending must meet the rules of Issue Order.
-    """
+    Locks the customer, then the order. An order held while Pending must meet the rules of
+    Issue Order (one that needs approval is submitted instead). The credit check runs again:
+    over the limit, Block refuses, Warn asks for the acknowledgement, Require approval lets
+    only a user who may set the credit policy (Credit Control) release it, acknowledged."""
+    customer = _lock_customer(order)
+    order = _lock_order(order, None)
+    _require_same_customer(order, customer)
     order, target = _transition(order, "release", user, expected_version)
+    position = credit_position(customer, order=order)
+    policy = SalesOrderSettings.load().credit_policy if position.exceeded else ""
+    if (
+        policy == CreditPolicy.REQUIRE_APPROVAL
+        and user is not None
+        and not user.has_perm("salesorders.credit_salesordersettings")
+    ):
+        raise CreditLimitError(
+            f"{position.sentence(customer.name)} Credit Control must release it."
+        )
+    _credit_gate(
+        order,
+        customer,
+        action="release",
+        policy=policy,
+        position=position,
+        acknowledged=credit_acknowledged,
+        user=user,
+    )
     fields = ["status", "hold_reason"]
     order.status, order.hold_reason = target, ""
     if order.issued_at is None:
@@ -1369,6 +1460,8 @@ def salesorder_cancel(
         raise OrderStateError(
             f"{order.reference} has a pending shipment; delete it before cancelling the order."
         )
+    if order.is_pending_approval():
+        approvals.approval_request_withdraw(document=order)
     order.status, order.cancelled_at, order.cancelled_by = target, timezone.now(), user
     order.save(update_fields=["status", "cancelled_at", "cancelled_by"])
     SalesOrderLine.objects.filter(order_id=order.pk).open().update(
@@ -1640,11 +1733,302 @@ def salesorder_lines_invoice(
     salesorder_change_record(order=order, kind=kind, message=note, user=user)
 
 
+# --- approvals and credit ----------------------------------------------------------------------
+
+
+def _lock_customer(order: SalesOrder) -> Customer:
+    """Lock the order's customer row (first, in the global lock order) for the credit check.
+    The caller locks the order next and checks it still belongs to this customer."""
+    customer_id = order.customer_id
+    if customer_id is None:
+        customer_id = SalesOrder.objects.values_list("customer_id", flat=True).get(pk=order.pk)
+    return Customer.objects.select_for_update().get(pk=customer_id)
+
+
+def _require_same_customer(order: SalesOrder, customer: Customer) -> None:
+    if order.customer_id != customer.pk:
+        raise StaleOrderError(
+            f"{order.reference}'s customer was changed since you opened it; reload the page."
+        )
+
+
+def _lock_customer_for_edit(order_pk: int) -> None:
+    """Before an edit locks the order: lock its customer when the order counts in the
+    customer's exposure (a raised total is checked against the limit), so the lock order
+    Customer -> SalesOrder holds. One query."""
+    list(
+        Customer.objects.select_for_update(of=("self",))
+        .filter(sales_orders__pk=order_pk, sales_orders__status__in=CREDIT_STATUSES)
+        .values_list("pk", flat=True)
+    )
+
+
+def _record_credit_warning(
+    order: SalesOrder, position: CreditPosition, *, action: str, policy: str, user
+) -> None:
+    CreditWarning.objects.create(
+        order=order,
+        user=user,
+        action=action,
+        policy=policy,
+        credit_limit=position.limit,
+        exposure=position.exposure,
+        excess=position.excess,
+    )
+    c = position.currency
+    salesorder_event_record(
+        order=order,
+        kind=Kind.CREDIT_WARNING,
+        message=(
+            f"Credit warning acknowledged ({SalesOrder.TRANSITIONS[action].label}"
+            if action in SalesOrder.TRANSITIONS
+            else "Credit warning (edit"
+        )
+        + f"): limit {position.limit:,.2f} {c}, exposure {position.exposure:,.2f} {c}, "
+        f"{position.excess:,.2f} {c} over.",
+        user=user,
+    )
+
+
+def _credit_gate(
+    order: SalesOrder,
+    customer: Customer,
+    *,
+    action: str,
+    policy: str,
+    position: CreditPosition,
+    acknowledged: bool,
+    user,
+) -> None:
+    """The credit check of a transition, under the customer's lock: nothing happens within
+    the limit. Over it: Block refuses (CreditLimitError); otherwise the user must have seen
+    and acknowledged the warning (CreditWarningError until then), which is recorded."""
+    if not position.exceeded:
+        return
+    warning = position.sentence(customer.name)
+    if policy == CreditPolicy.BLOCK:
+        raise CreditLimitError(
+            f"{warning} The credit policy blocks it: lower the order, or ask Credit Control "
+            "to raise the limit."
+        )
+    if not acknowledged:
+        raise CreditWarningError(warning, position=position, action=action)
+    _record_credit_warning(order, position, action=action, policy=policy, user=user)
+
+
+def _gate(order: SalesOrder, customer: Customer) -> ApprovalCheck:
+    return salesorder_approval_check(order, customer=customer)
+
+
+@transaction.atomic
+def salesorder_submit(
+    *,
+    order: SalesOrder,
+    user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    credit_acknowledged: bool = False,
+) -> SalesOrder:
+    """Submit a Pending order that matches an approval rule (or, under the Require approval
+    credit policy, exceeds its credit) for approval: a new round opens with the matching
+    rules copied into steps, and the order is Pending Approval. A resubmission after a
+    reject is the same call and opens the next round.
+
+    Locks the customer, then the order, then the round. Raises OrderStateError (not Pending,
+    no lines, no rule matches), CreditLimitError (over the limit under Block),
+    CreditWarningError (over the limit, warning not acknowledged), StaleOrderError."""
+    customer = _lock_customer(order)
+    order = _lock_order(order, None)
+    _require_same_customer(order, customer)
+    check = _gate(order, customer)
+    order.require_transition("submit", salesorder_facts(order, approval=check))
+    _refuse_stale(order, expected_version)
+    _require_open_period(order.order_date)
+    _credit_gate(
+        order,
+        customer,
+        action="submit",
+        policy=check.policy,
+        position=check.credit,
+        acknowledged=credit_acknowledged,
+        user=user,
+    )
+    request = approvals.approval_request_open(
+        document=order, steps=list(check.steps), user=user, owner_id=order.created_by_id
+    )
+    order.status, order.approval_round, order.hold_reason = (
+        SalesOrder.Status.PENDING_APPROVAL,
+        request.round,
+        "",
+    )
+    order.save(update_fields=["status", "approval_round", "hold_reason"])
+    again = " again" if request.round > 1 else ""
+    salesorder_change_record(
+        order=order,
+        kind=Kind.SUBMITTED,
+        message=f"Submitted for approval{again} (round {request.round}): "
+        + " ".join(check.reasons),
+        user=user,
+    )
+    return order
+
+
+@transaction.atomic
+def salesorder_approval_decide(
+    *,
+    order: SalesOrder,
+    step_id: int,
+    approve: bool,
+    user: AbstractBaseUser,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Approve or reject step `step_id` of the order's running round (approvals.services
+    .approval_decide checks who may, which step and round, the comment). The last step
+    passing issues the order; a reject sends it back to Pending with the comment.
+
+    Locks the customer, the order, then its round, so two approvers at once (or approve
+    against reject) have exactly one outcome. The version is not checked: a change that
+    matters withdraws the round, and a decision on a withdrawn round is refused. Raises
+    OrderStateError (not Pending Approval), approvals' DecisionRefusedError."""
+    action = "approve" if approve else "reject"
+    customer = _lock_customer(order)
+    order = _lock_order(order, None)
+    _require_same_customer(order, customer)
+    order.require_transition(action, salesorder_facts(order, for_action=action))
+    outcome = approvals.approval_decide(
+        document=order, step_id=step_id, user=user, approve=approve, comment=comment
+    )
+    step, round_number = outcome.step, outcome.request.round
+    if approve:
+        message = f"Approved step {step.sentence} (round {round_number}, stage {step.stage})"
+        if not outcome.step_passed:
+            message += f": {step.approvals} of {step.needed} approvals"
+        message += f". {outcome.decision.comment}" if outcome.decision.comment else "."
+        salesorder_event_record(order=order, kind=Kind.APPROVED, message=message, user=user)
+    else:
+        salesorder_event_record(
+            order=order,
+            kind=Kind.REJECTED,
+            message=f"Rejected (round {round_number}, stage {step.stage}, {step.sentence}): "
+            f"{outcome.decision.comment}",
+            user=user,
+        )
+    fields = []
+    if outcome.approved:
+        now = timezone.now()
+        order.status, order.issued_at, order.issued_by, order.approved_at = (
+            SalesOrder.Status.ISSUED,
+            now,
+            user,
+            now,
+        )
+        fields = ["status", "issued_at", "issued_by", "approved_at"]
+    elif outcome.rejected:
+        order.status = SalesOrder.Status.PENDING
+        fields = ["status"]
+    if fields:
+        order.save(update_fields=fields)
+    if outcome.approved:
+        salesorder_change_record(
+            order=order,
+            kind=Kind.ISSUED,
+            message=f"Order issued: every approval of round {round_number} given.",
+            user=user,
+        )
+    else:
+        salesorder_touch(order=order, user=user)
+    return order
+
+
+def salesorder_approve(
+    *,
+    order: SalesOrder,
+    step_id: int,
+    user: AbstractBaseUser,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Approve (see salesorder_approval_decide)."""
+    return salesorder_approval_decide(
+        order=order, step_id=step_id, approve=True, user=user, comment=reason
+    )
+
+
+def salesorder_reject(
+    *,
+    order: SalesOrder,
+    step_id: int,
+    user: AbstractBaseUser,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Reject with a comment (see salesorder_approval_decide)."""
+    return salesorder_approval_decide(
+        order=order, step_id=step_id, approve=False, user=user, comment=reason
+    )
+
+
+def _nothing_moved(order: SalesOrder) -> bool:
+    """Nothing of the order is shipped, delivered or allocated (one aggregate)."""
+    moved = SalesOrderLine.objects.filter(order_id=order.pk).aggregate(
+        n=Coalesce(Sum(F("shipped_quantity") + F("allocated_quantity")), ZERO)
+    )["n"]
+    return not moved
+
+
+def _send_back(order: SalesOrder, user, why: str) -> None:
+    """Back to Pending: the running round is withdrawn, the approval no longer counts."""
+    approvals.approval_request_withdraw(document=order)
+    order.status, order.approved_at, order.hold_reason = SalesOrder.Status.PENDING, None, ""
+    order.issued_at = order.issued_by = None
+    order.save(update_fields=["status", "approved_at", "hold_reason", "issued_at", "issued_by"])
+    salesorder_change_record(
+        order=order,
+        kind=Kind.SENT_BACK,
+        message=f"Sent back to Pending: {why} It must be approved again if a rule matches.",
+        user=user,
+    )
+
+
+def _after_change_that_matters(order: SalesOrder, user, *, raised: bool) -> None:
+    """After lines, prices, discounts, customer or currency changed (from _refresh_totals):
+    an order waiting for approval, or approved and issued (or held) with nothing shipped or
+    allocated, goes back to Pending; an Issued or On Hold order whose total rose is checked
+    against its customer's credit (Block refuses the change; Require approval sends it back
+    when it can go, else refuses; Warn records the warning)."""
+    if order.is_pending_approval():
+        _send_back(order, user, "it changed while waiting for approval.")
+        return
+    if order.status not in (SalesOrder.Status.ISSUED, SalesOrder.Status.ON_HOLD):
+        return
+    if order.approved_at and _nothing_moved(order):
+        _send_back(order, user, "it changed after it was approved.")
+        return
+    if not raised:
+        return
+    customer = Customer.objects.select_for_update().get(pk=order.customer_id)
+    position = credit_position(customer, order=order)
+    if not position.exceeded:
+        return
+    policy = SalesOrderSettings.load().credit_policy
+    warning = position.sentence(customer.name)
+    if policy == CreditPolicy.WARN:
+        _record_credit_warning(order, position, action="edit", policy=policy, user=user)
+        return
+    if policy == CreditPolicy.REQUIRE_APPROVAL and _nothing_moved(order):
+        _send_back(order, user, f"{warning} Credit Control must approve it.")
+        return
+    raise CreditLimitError(f"{warning} The change is refused: lower it, or ask Credit Control.")
+
+
 # The service of each lifecycle action (SalesOrder.TRANSITIONS), for callers that hold an
 # action's name: the order pages and the admin. Cancel through a page goes to shipping's
 # service, which releases the order's reservations first.
 TRANSITION_SERVICES = {
+    "submit": salesorder_submit,
     "issue": salesorder_issue,
+    "approve": salesorder_approve,
+    "reject": salesorder_reject,
     "hold": salesorder_hold,
     "release": salesorder_release,
     "complete": salesorder_complete,
@@ -1659,16 +2043,25 @@ def salesorder_transition(
     user: AbstractBaseUser | None,
     expected_version: int | None = None,
     reason: str = "",
+    credit_acknowledged: bool = False,
+    step_id: int | None = None,
 ) -> SalesOrder:
     """Run the lifecycle action `action` (a key of SalesOrder.TRANSITIONS) through its service,
-    passing `reason` to the actions whose table entry asks for one. Locks and raises what that
-    service does; OrderStateError for an action the table does not know."""
+    passing `reason` to the actions whose table entry asks for one, `credit_acknowledged` to
+    those that run the credit check and `step_id` to approval decisions. Locks and raises
+    what that service does; OrderStateError for an action the table does not know."""
     transition = SalesOrder.TRANSITIONS.get(action)
     if transition is None:
         raise OrderStateError(f"There is no action {action!r} for a sales order.")
     kwargs = {"order": order, "user": user, "expected_version": expected_version}
-    if transition.asks_reason:
+    if transition.asks_reason or transition.decision:
         kwargs["reason"] = reason
+    if transition.credit_checked:
+        kwargs["credit_acknowledged"] = credit_acknowledged
+    if transition.decision:
+        if step_id is None:
+            raise OrderStateError(f"Say which approval step of {order} you decide.")
+        kwargs["step_id"] = step_id
     return TRANSITION_SERVICES[action](**kwargs)
 
 

@@ -28,7 +28,19 @@ urlpatterns = [
         name="confirmation-send",
     ),
     path("<int:pk>/rate/", views.SalesOrderRateView.as_view(), name="rate-set"),
+    path(
+        "<int:pk>/submit/", views.SalesOrderTransitionView.as_view(action="submit"), name="submit"
+    ),
     path("<int:pk>/issue/", views.SalesOrderTransitionView.as_view(action="issue"), name="issue"),
+    path(
+        "<int:pk>/approve/",
+        views.SalesOrderTransitionView.as_view(action="approve"),
+        name="approve",
+    ),
+    path(
+        "<int:pk>/reject/", views.SalesOrderTransitionView.as_view(action="reject"), name="reject"
+    ),
+    path("credit-settings/", views.CreditSettingsView.as_view(), name="credit-settings"),
     path("<int:pk>/hold/", views.SalesOrderTransitionView.as_view(action="hold"), name="hold"),
     path(
         "<int:pk>/release/",

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
 from django_htmx.http import HttpResponseClientRedirect
@@ -25,9 +26,10 @@ from core.pdf import pdf_response
 from core.views import confirm_step, report_refusal
 from inventory.models import TaxRate, format_unit_quantity
 from salesorders import selectors, services
-from salesorders.exceptions import DuplicateLineError
+from salesorders.exceptions import CreditWarningError, DuplicateLineError
 from salesorders.filters import SalesOrderFilter
 from salesorders.forms import (
+    CreditPolicyForm,
     ExtraLineForm,
     LineAddForm,
     LineUpdateForm,
@@ -320,29 +322,49 @@ class SalesOrderTransitionView(PermissionRequiredMixin, View):
     def get_permission_required(self):
         return [self.transition.permission]
 
-    def run(self, order: SalesOrder, *, version: int, reason: str) -> None:
-        services.salesorder_transition(
+    def run(self, order: SalesOrder, *, version: int, reason: str) -> SalesOrder | None:
+        return services.salesorder_transition(
             order=order,
             action=self.action,
             user=self.request.user,
             expected_version=version,
             reason=reason,
+            credit_acknowledged=self.request.POST.get("credit_acknowledged") == "1",
+            step_id=posted_step(self.request),
         )
+
+    def done_url(self, order: SalesOrder) -> str:
+        """Back where the button was: the order, or a page of ours it names (`next`)."""
+        back = self.request.POST.get("next", "")
+        local = back.startswith("/") and not back.startswith("//") and "\x00" not in back
+        if local and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+            return back
+        return order.get_absolute_url()
 
     def post(self, request, **kwargs):
         order = get_object_or_404(SalesOrder, pk=kwargs[self.pk_url_kwarg])
         form = posted_action(request)
         if form is None:
-            return redirect(order)
+            return HttpResponseRedirect(self.done_url(order))
         try:
-            self.run(
+            done = self.run(
                 order, version=form.cleaned_data["version"], reason=form.cleaned_data["reason"]
             )
+        except CreditWarningError:
+            # Over the credit limit: the confirmation step shows the warning first.
+            return redirect("salesorders:confirm", pk=order.pk, action=self.action)
         except ValidationError as error:
             report_refusal(request, error)
         else:
-            messages.success(request, f"{order.reference} {self.transition.verb}.")
-        return redirect(order)
+            messages.success(request, self.success_text(done or order))
+        return HttpResponseRedirect(self.done_url(order))
+
+    def success_text(self, order: SalesOrder) -> str:
+        if self.transition.decision and order.is_pending_approval():
+            return f"{order.reference}: your approval is recorded; it waits for the next step."
+        if self.transition.decision and order.status == SalesOrder.Status.ISSUED:
+            return f"{order.reference} approved and issued."
+        return f"{order.reference} {self.transition.verb}."
 
 
 class SalesOrderConfirmationSendView(PermissionRequiredMixin, View):
@@ -386,20 +408,29 @@ class SalesOrderConfirmView(PermissionRequiredMixin, View):
         if transition is None:
             raise Http404("There is no such action for a sales order.")
         order = get_object_or_404(SalesOrder.objects.select_related("customer"), pk=pk)
-        refusal = order.transition_refusal(action, selectors.salesorder_facts(order))
-        if refusal:
-            messages.error(request, refusal)
+        facts = selectors.salesorder_facts(order, for_action=action)
+        refusal = order.transition_refusal(action, facts)
+        if refusal or transition.decision:
+            if refusal:
+                messages.error(request, refusal)
             if request.htmx:
                 return HttpResponseClientRedirect(order.get_absolute_url())
             return redirect(order)
+        text, hidden = transition.confirm_text, {"version": order.version}
+        if transition.credit_checked:
+            position = selectors.credit_position(order.customer, order=order)
+            if position.exceeded:
+                # Every user sees it before going on; posting it back records the warning.
+                text = f"{position.sentence(order.customer.name)} {text}".strip()
+                hidden["credit_acknowledged"] = "1"
         return confirm_step(
             request,
             title=f"{transition.label} {order.reference}?",
-            text=transition.confirm_text,
+            text=text,
             action_url=reverse(transition.url_name, args=[order.pk]),
             button_label=transition.label,
             button_style=transition.button_style.removeprefix("outline-"),
-            hidden={"version": order.version},
+            hidden=hidden,
             reason_label=transition.reason_label if transition.asks_reason else "",
             reason_required=transition.reason_required,
             back_url=order.get_absolute_url(),
@@ -409,6 +440,14 @@ class SalesOrderConfirmView(PermissionRequiredMixin, View):
                 (order.get_absolute_url(), order.reference),
             ],
         )
+
+
+def posted_step(request) -> int | None:
+    """The approval step an Approve / Reject button posts (`step`), or None."""
+    try:
+        return int(request.POST.get("step", ""))
+    except ValueError:
+        return None
 
 
 # --- lines ---------------------------------------------------------------------------------
@@ -734,6 +773,25 @@ class SalesOrderSettingsView(PermissionRequiredMixin, UpdateView):
             return self.form_invalid(form)
         messages.success(self.request, "Order numbering saved.")
         return HttpResponseRedirect(reverse("salesorders:settings"))
+
+
+class CreditSettingsView(PermissionRequiredMixin, UpdateView):
+    """The credit policy (warn only / require Credit Control approval / block): Credit
+    Control's, through its own permission."""
+
+    permission_required = "salesorders.credit_salesordersettings"
+    form_class = CreditPolicyForm
+    template_name = "salesorders/credit_settings.html"
+
+    def get_object(self, queryset=None):
+        return SalesOrderSettings.load()
+
+    def form_valid(self, form):
+        services.settings_credit_policy_set(
+            policy=form.cleaned_data["credit_policy"], user=self.request.user
+        )
+        messages.success(self.request, "Credit policy saved.")
+        return HttpResponseRedirect(reverse("salesorders:credit-settings"))
 
 
 # --- service lines: Mark Delivered ------------------------------------------------------------

@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 
 from salesorders.models import OPEN_STATUSES
-from salesorders.selectors import salesorder_customer_summary
+from salesorders.selectors import customer_credit_panel, salesorder_customer_summary
 
 register = template.Library()
 
@@ -23,3 +23,10 @@ def customer_orders(context, customer) -> dict:
         "open_url": list_url + "".join(f"&status={s}" for s in OPEN_STATUSES),
         "new_url": reverse("salesorders:create") + f"?customer={customer.pk}",
     }
+
+
+@register.inclusion_tag("salesorders/partials/customer_credit_card.html")
+def customer_credit(customer) -> dict:
+    """The customer page's credit panel: limit, exposure, available credit and the orders
+    that make it up (selectors.customer_credit_panel: two queries)."""
+    return customer_credit_panel(customer)

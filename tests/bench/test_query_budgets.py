@@ -80,8 +80,9 @@ def test_order_page_with_many_lines_and_shipments(bench, django_assert_max_num_q
 
 
 def test_customer_page_of_the_busiest_customer(bench, django_assert_max_num_queries):
-    # 14: one more for the attachments section, two for the invoices and the open balance.
-    with django_assert_max_num_queries(14):
+    # 16: one more for the attachments section, two for the invoices and the open balance,
+    # two for the credit panel (the sum, its orders).
+    with django_assert_max_num_queries(16):
         get(bench, reverse("customers:customer-detail", args=[bench.busiest_customer.pk]))
 
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from accounting import services as accounting_services
+from approvals.models import ApprovalRule
 from core.attachments import attachment_add
 from core.models import JobState
 from invoicing import services as invoice_services
@@ -288,6 +289,9 @@ def world(db, settings):
     period = accounting_services.period_create(
         name="Last year", start=today.replace(year=today.year - 1), end=today, user=admin
     )
+    rule = ApprovalRule.objects.create(
+        name="Large", condition="total_at_least", threshold=Decimal("1"), approver_user=admin
+    )
     return SimpleNamespace(**locals())
 
 
@@ -306,6 +310,8 @@ def url_kwargs(name: str, world) -> list[dict]:
         ]
     if app == "inventory":
         return [{"pk": w.part.pk if page.startswith("part") else w.item.pk}]
+    if app == "approvals":
+        return [{"pk": w.rule.pk}]
     if app == "salesorders":
         return [
             {

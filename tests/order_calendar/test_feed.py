@@ -160,7 +160,7 @@ def test_feed_leaves_out_completed_and_cancelled_by_default(
     client, sales_user, orders_of_every_status
 ):
     events = events_of(client.get(path_for(sales_user)))
-    assert set(events) == {"SO-pending", "SO-issued", "SO-on_hold"}
+    assert set(events) == {"SO-pending", "SO-pending_approval", "SO-issued", "SO-on_hold"}
 
 
 @pytest.mark.parametrize("value", ["true", "TRUE", "True", "1", "yes", "YES"])
@@ -174,7 +174,7 @@ def test_include_completed_true_adds_completed_and_cancelled(
 @pytest.mark.parametrize("value", ["false", "FALSE", "0", "no", "No"])
 def test_include_completed_false_leaves_them_out(client, sales_user, orders_of_every_status, value):
     events = events_of(client.get(path_for(sales_user) + f"?include_completed={value}"))
-    assert set(events) == {"SO-pending", "SO-issued", "SO-on_hold"}
+    assert set(events) == {"SO-pending", "SO-pending_approval", "SO-issued", "SO-on_hold"}
 
 
 @pytest.mark.parametrize("value", ["maybe", "", "2", "on", "truee"])

@@ -29,6 +29,7 @@ DEMO_USERS = [
     ("warehouse", "Warehouse", False, "Wes", "Picker"),
     # Admin access for the chart of accounts and dimensions (the admin's pages).
     ("accounts", "Accounts", True, "Alex", "Ledger"),
+    ("credit", "Credit Control", False, "Cora", "Credit"),
 ]
 
 
@@ -58,7 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"Log in at {settings.SITE_URL}/ as demo / {DEMO_PASSWORD} (manager, admin access); "
-            f"also sales, warehouse and accounts / {DEMO_PASSWORD}."
+            f"also sales, warehouse, accounts and credit (Credit Control) / {DEMO_PASSWORD}."
         )
 
     def _load(self, User, rng: random.Random) -> None:
@@ -86,5 +87,6 @@ class Command(BaseCommand):
             invoicing.demo,
         ):
             module.build(ctx)
+        salesorders.demo.build_approvals(ctx)
         # Last: no document can be dated in a closed period once it is closed.
         accounting.demo.close_periods(ctx)
