@@ -30,7 +30,10 @@ def test_generated_data_keeps_every_counter_equal_to_its_rows():
     """Totals, line counts, allocated/shipped counters and stock ledgers all add up."""
     generate()
     assert SalesOrder.objects.count() == 100
-    assert set(SalesOrder.objects.values_list("status", flat=True)) == set(SalesOrder.Status)
+    # Every status but Pending Approval: the generator makes no approval rounds (an order in
+    # it without its round would be a state the services never leave behind).
+    generated = set(SalesOrder.Status) - {SalesOrder.Status.PENDING_APPROVAL}
+    assert set(SalesOrder.objects.values_list("status", flat=True)) == generated
     assert check() == {}
 
 

@@ -272,6 +272,9 @@ def world(db, settings):
     )
     # ... and a draft of the rest, with a free line.
     invoice_draft = invoice_services.invoice_create_from_order(order=order, user=admin)
+    invoice_file = attachment_add(
+        parent=invoice_draft, uploaded_file=upload("po.txt", b"PO 1"), category="other", user=admin
+    )
     invoice_line = invoice_services.invoice_line_add(
         invoice=invoice_draft,
         description="Handling",
@@ -337,7 +340,13 @@ def url_kwargs(name: str, world) -> list[dict]:
             {"pk": w.invoice_draft.pk, "line_pk": w.invoice_line.pk, "action": "delete"},
         ]
         return [
-            {**kwargs, "order_pk": w.order.pk, "payment_pk": w.payment.pk} for kwargs in invoicing
+            {
+                **kwargs,
+                "order_pk": w.order.pk,
+                "payment_pk": w.payment.pk,
+                "attachment_pk": w.invoice_file.pk,
+            }
+            for kwargs in invoicing
         ]
     if app == "shipping":
         shipping = [

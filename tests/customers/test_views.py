@@ -72,7 +72,7 @@ def test_detail_query_count_constant(sales_client, django_assert_max_num_queries
     customer = CustomerFactory()
     AddressFactory.create_batch(rows, customer=customer)
     ContactFactory.create_batch(rows, customer=customer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         page = sales_client.get(customer.get_absolute_url())
     assert page.status_code == 200
     assert page.text.count('data-testid="address"') == rows
