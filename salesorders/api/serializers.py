@@ -15,7 +15,13 @@ from core.currency import RATE
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE
 from customers.models import Customer
 from inventory.models import Part, TaxRate
-from salesorders.models import OrderStatus, SalesOrder, SalesOrderExtraLine, SalesOrderLine
+from salesorders.models import (
+    InvoicingState,
+    OrderStatus,
+    SalesOrder,
+    SalesOrderExtraLine,
+    SalesOrderLine,
+)
 
 BUSINESS_CENTRAL_STATUS = {OrderStatus.PENDING: "Open", OrderStatus.ISSUED: "Released"}
 # stored value -> API value, and back; every status the model has, so new ones appear here
@@ -23,6 +29,13 @@ STATUS_TO_API = {
     value: BUSINESS_CENTRAL_STATUS.get(value, str(label)) for value, label in OrderStatus.choices
 }
 STATUS_FROM_API = {api: value for value, api in STATUS_TO_API.items()}
+# Codat's invoicingStatus values, from the derived invoicing state.
+INVOICING_TO_API = {
+    InvoicingState.NOT_INVOICED: "NotInvoiced",
+    InvoicingState.PARTIALLY_INVOICED: "PartiallyInvoiced",
+    InvoicingState.INVOICED: "Invoiced",
+}
+INVOICING_FROM_API = {api: value for value, api in INVOICING_TO_API.items()}
 
 
 def money_field(source: str, **kwargs):
@@ -76,6 +89,7 @@ class SalesOrderLineSerializer(OrderVersionMixin, ApiModelSerializer):
     shippedQuantity = quantity_field("shipped_quantity", read_only=True)  # noqa: N815
     allocatedQuantity = quantity_field("allocated_quantity", read_only=True)  # noqa: N815
     cancelledQuantity = quantity_field("cancelled_quantity", read_only=True)  # noqa: N815
+    invoicedQuantity = quantity_field("invoiced_quantity", read_only=True)  # noqa: N815
     shipQuantity = quantity_field("remaining_quantity", read_only=True)  # noqa: N815
     notes = serializers.CharField(required=False, allow_blank=True)
     # The revenue account the line books to (Codat accountRef): the part's default unless
@@ -107,6 +121,7 @@ class SalesOrderLineSerializer(OrderVersionMixin, ApiModelSerializer):
             "shippedQuantity",
             "allocatedQuantity",
             "cancelledQuantity",
+            "invoicedQuantity",
             "shipQuantity",
             "notes",
             "accountId",
@@ -223,6 +238,8 @@ class SalesOrderSerializer(ApiModelSerializer):
     baseTotalAmountIncludingTax = money_field("base_total")  # noqa: N815
     status = StatusField(read_only=True)
     fullyShipped = serializers.SerializerMethodField()  # noqa: N815
+    fullyInvoiced = serializers.SerializerMethodField()  # noqa: N815
+    invoicingStatus = serializers.SerializerMethodField()  # noqa: N815
     holdReason = serializers.CharField(source="hold_reason", read_only=True)  # noqa: N815
     lineCount = serializers.IntegerField(source="line_count", read_only=True)  # noqa: N815
     priority = serializers.IntegerField(required=False, min_value=-32768, max_value=32767)
@@ -257,6 +274,8 @@ class SalesOrderSerializer(ApiModelSerializer):
             "baseTotalAmountIncludingTax",
             "status",
             "fullyShipped",
+            "fullyInvoiced",
+            "invoicingStatus",
             "holdReason",
             "lineCount",
             "description",
@@ -282,6 +301,20 @@ class SalesOrderSerializer(ApiModelSerializer):
     def get_fullyShipped(self, order) -> bool:  # noqa: N802
         state = getattr(order, "delivery_state", None) or order.DeliveryState.NOT_SHIPPED
         return state == order.DeliveryState.SHIPPED
+
+    def _invoicing_state(self, order) -> str:
+        state = getattr(order, "invoicing_state", None)
+        if state is None:  # a record read without the list's annotation
+            state = SalesOrder.objects.with_invoicing_state().values_list(
+                "invoicing_state", flat=True
+            ).get(pk=order.pk)
+        return state
+
+    def get_fullyInvoiced(self, order) -> bool:  # noqa: N802
+        return self._invoicing_state(order) == InvoicingState.INVOICED
+
+    def get_invoicingStatus(self, order) -> str:  # noqa: N802
+        return INVOICING_TO_API[self._invoicing_state(order)]
 
     def to_internal_value(self, data):
         """The customer by customerId or by customerNumber (its code)."""

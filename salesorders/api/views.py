@@ -24,6 +24,7 @@ from salesorders.filters import SalesOrderFilter
 from salesorders.models import UNSET, SalesOrder, SalesOrderExtraLine, SalesOrderLine
 
 from .serializers import (
+    INVOICING_FROM_API,
     STATUS_FROM_API,
     SalesOrderExtraLineSerializer,
     SalesOrderLineSerializer,
@@ -48,6 +49,12 @@ def _fully_shipped(lookup: str, value) -> Q:
     """fullyShipped: the derived delivery state (with_delivery_state) is Shipped."""
     shipped = Q(delivery_state=SHIPPED)
     return shipped if value else ~shipped
+
+
+def _fully_invoiced(lookup: str, value) -> Q:
+    """fullyInvoiced: the derived invoicing state (with_invoicing_state) is Invoiced."""
+    invoiced = Q(invoicing_state=SalesOrder.InvoicingState.INVOICED)
+    return invoiced if value else ~invoiced
 
 
 def lines_prefetch() -> Prefetch:
@@ -113,6 +120,8 @@ class SalesOrderViewSet(OrderActionsMixin, ApiViewSet):
         "discountAmount": ODataField("discount_amount", DECIMAL),
         "status": ODataField("status", ENUM, values=STATUS_FROM_API),
         "fullyShipped": ODataField("delivery_state", BOOLEAN, q=_fully_shipped),
+        "fullyInvoiced": ODataField("invoicing_state", BOOLEAN, q=_fully_invoiced),
+        "invoicingStatus": ODataField("invoicing_state", ENUM, values=INVOICING_FROM_API),
         "priority": ODataField("priority", INTEGER),
         "lastModifiedDateTime": ODataField("updated_at", DATETIME),
     }

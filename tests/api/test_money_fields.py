@@ -118,3 +118,26 @@ def test_the_order_discount_changes_through_patch_with_if_match(api, order):
     assert response.status_code == 200, response.json()
     assert response.json()["totalDiscount"] == "1.00"
     assert response.json()["totalAmountExcludingTax"] == "9.00"
+
+
+def test_an_order_says_how_much_is_invoiced_and_can_be_filtered_by_it(api, manager_user):
+    from invoicing import services as invoicing_services
+    from tests.invoicing.helpers import make_order, ship
+
+    order = make_order(manager_user, lines=(("4", "10"), ("2", "5")))
+    first, second = order.lines.order_by("sort_order", "pk")
+    ship(order, manager_user)
+    invoicing_services.invoice_create_from_order(
+        order=order, quantities={first.pk: Decimal("4")}, user=manager_user
+    )
+    body = api.get(f"{BASE}/salesOrders({order.pk})?$expand=salesOrderLines").json()
+    assert body["invoicingStatus"] == "PartiallyInvoiced" and body["fullyInvoiced"] is False
+    assert [line["invoicedQuantity"] for line in body["salesOrderLines"]] == ["4.0000", "0.0000"]
+    partly = api.get(
+        f"{BASE}/salesOrders", {"$filter": "invoicingStatus eq 'PartiallyInvoiced'"}
+    ).json()["value"]
+    assert [row["id"] for row in partly] == [order.pk]
+    invoicing_services.invoice_create_from_order(order=order, user=manager_user)
+    assert api.get(f"{BASE}/salesOrders({order.pk})").json()["fullyInvoiced"] is True
+    done = api.get(f"{BASE}/salesOrders", {"$filter": "fullyInvoiced eq true"}).json()["value"]
+    assert [row["id"] for row in done] == [order.pk]
