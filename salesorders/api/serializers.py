@@ -305,9 +305,11 @@ class SalesOrderSerializer(ApiModelSerializer):
     def _invoicing_state(self, order) -> str:
         state = getattr(order, "invoicing_state", None)
         if state is None:  # a record read without the list's annotation
-            state = SalesOrder.objects.with_invoicing_state().values_list(
-                "invoicing_state", flat=True
-            ).get(pk=order.pk)
+            state = (
+                SalesOrder.objects.with_invoicing_state()
+                .values_list("invoicing_state", flat=True)
+                .get(pk=order.pk)
+            )
         return state
 
     def get_fullyInvoiced(self, order) -> bool:  # noqa: N802
