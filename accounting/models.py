@@ -16,6 +16,7 @@ from core.currency import (
     country_name,
     validate_currency_code,
 )
+from core.models import user_stamp
 
 
 def base_currency() -> str:
@@ -175,14 +176,7 @@ class AccountingPeriod(models.Model):
     # Bumped by every status change (accounting.services.period_transition): the API's ETag.
     version = models.PositiveIntegerField(default=1, editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    status_changed_by = user_stamp()
 
     objects = AccountingPeriodQuerySet.as_manager()
 

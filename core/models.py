@@ -8,6 +8,19 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+def user_stamp() -> models.ForeignKey:
+    """Who did something to a row (posted it, voided it, delivered it): a user, kept even if
+    the user is deactivated, set only by the services (never in a form), no reverse accessor."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+
 class IdempotencyKey(models.Model):
     """The first answer to a request sent with an idempotency key, kept so a repeat of the
     same request gets that answer instead of doing the work twice.

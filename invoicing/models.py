@@ -8,7 +8,6 @@ goes through invoicing.services.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from accounting.models import Account, DimensionValue, TaxRule, base_currency
 from core.currency import RATE, TaxTreatment, country_code_choices
+from core.models import user_stamp
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE, ZERO
 from customers.models import Customer, PaymentTermsKind, payment_terms_text
 from inventory.models import PartKind, TaxRate, quantity_refusal, unit_rule
@@ -264,32 +264,11 @@ class Invoice(models.Model):
     # Bumped by every change; edit forms and API writes carry it (If-Match).
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = user_stamp()
     posted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    posted_by = user_stamp()
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    voided_by = user_stamp()
     void_reason = models.CharField(max_length=250, blank=True, editable=False)
 
     objects = InvoiceQuerySet.as_manager()
@@ -641,23 +620,9 @@ class Payment(models.Model):
     )
     reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = user_stamp()
     reversed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    reversed_by = user_stamp()
     reversal_reason = models.CharField(max_length=250, blank=True, editable=False)
 
     objects = PaymentQuerySet.as_manager()

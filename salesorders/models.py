@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounting.models import Account, Dimension, DimensionValue, RateSource, TaxRule, base_currency
 from accounting.selectors import TaxCharge
 from core.currency import RATE, UNIT_PRICE_STEP, TaxTreatment, country_code_choices
+from core.models import user_stamp
 from core.numbers import (
     MAX_AMOUNT,
     MONEY,
@@ -1098,14 +1099,7 @@ class SalesOrderLine(models.Model):
     # A service line's delivery (Mark Delivered): the quantity counts in shipped_quantity, so
     # the delivery state, Complete Order and invoicing read it like goods shipped.
     delivered_at = models.DateTimeField(null=True, blank=True, editable=False)
-    delivered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    delivered_by = user_stamp()
     # Stored amounts, rounded half-up to 2 dp. subtotal is net before the order discount,
     # order_discount this line's (net) share of it; tax and total are after it.
     subtotal = models.DecimalField(**MONEY, default=ZERO, editable=False)
