@@ -1,8 +1,31 @@
+from django.urls import path, re_path
+
 from core.api.urls import resource_urls
 
-from .views import InvoiceViewSet, PaymentViewSet
+from .views import InvoiceViewSet, PaymentViewSet, SalesOrderInvoicingActionViewSet
+
+ship_and_invoice = SalesOrderInvoicingActionViewSet.as_view({"post": "shipAndInvoice"})
 
 urlpatterns = [
     *resource_urls("invoices", InvoiceViewSet, name="invoices", read_only=True),
+    *resource_urls(
+        "invoices", InvoiceViewSet, name="invoices-actions", bound=("post", "void"), bound_only=True
+    ),
+    *resource_urls(
+        "salesOrders",
+        SalesOrderInvoicingActionViewSet,
+        name="salesOrders-invoicing",
+        bound=("createInvoice", "shipAndInvoice"),
+        bound_only=True,
+    ),
+    path(
+        "salesOrders/<int:pk>/Microsoft.NAV.shipAndInvoice",
+        ship_and_invoice,
+        name="salesOrders-Microsoft.NAV.shipAndInvoice",
+    ),
+    re_path(
+        r"^salesOrders\((?P<pk>\d+)\)/Microsoft\.NAV\.shipAndInvoice$",
+        SalesOrderInvoicingActionViewSet.as_view({"post": "shipAndInvoice"}, schema=None),
+    ),
     *resource_urls("payments", PaymentViewSet, name="payments", read_only=True),
 ]

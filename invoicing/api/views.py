@@ -1,16 +1,42 @@
 """`invoices` (with `invoiceLines` on $expand) and `payments`, read-only: the same rows the
 invoice pages show, a constant number of queries a page. An invoice's ETag is its version."""
 
-from django.db.models import Prefetch
+from contextlib import contextmanager
 
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from core.api.etag import EntityChanged, make_etag
 from core.api.odata import DATE, DECIMAL, ENUM, INTEGER, ODataField
-from core.api.views import ApiViewSet
+from core.api.views import ApiViewSet, ReasonSerializer, bound_action
+from invoicing import services
+from invoicing.exceptions import InvoiceStateError
 from invoicing.models import Invoice, InvoiceLine, Payment
+from salesorders.api.serializers import SalesOrderSerializer
+from salesorders.api.views import OrderActionsMixin, stale_order_as_conflict
+from salesorders.models import SalesOrder
 
 from .serializers import InvoiceSerializer, PaymentSerializer
 
 INVOICE_STATUS = {str(label): value for value, label in Invoice.Status.choices}
 INVOICE_KIND = {str(label): value for value, label in Invoice.Kind.choices}
+
+
+@contextmanager
+def stale_invoice_as_conflict(invoice_pk: int, expected: int | None):
+    """The service found the invoice's version moved under its lock: a 409 with the current
+    ETag (any other InvoiceStateError stays a 400 with the service's sentence)."""
+    try:
+        yield
+    except InvoiceStateError:
+        current = Invoice.objects.filter(pk=invoice_pk).values_list("version", flat=True).first()
+        if expected is not None and current is not None and current != expected:
+            raise EntityChanged(
+                make_etag(current), "The invoice was changed by someone else."
+            ) from None
+        raise
 
 
 class InvoiceViewSet(ApiViewSet):
@@ -37,6 +63,72 @@ class InvoiceViewSet(ApiViewSet):
             lines = InvoiceLine.objects.select_related("invoice").order_by("sort_order", "pk")
             queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
         return queryset
+
+    def _run(self, call) -> Response:
+        invoice = self.get_object()
+        expected = self.check_if_match(invoice)
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            call(invoice, expected)
+        version = Invoice.objects.filter(pk=invoice.pk).values_list("version", flat=True).get()
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": make_etag(version)})
+
+    @extend_schema(request=None, responses={204: None})
+    @bound_action("invoicing.post_invoice")
+    def post(self, request, *args, **kwargs):
+        """Post a Draft invoice (number, ledger): POST with If-Match; 204 and the new ETag."""
+        return self._run(
+            lambda invoice, expected: services.invoice_post(
+                invoice=invoice, user=request.user, expected_version=expected
+            )
+        )
+
+    @extend_schema(request=ReasonSerializer, responses={204: None})
+    @bound_action("invoicing.void_invoice")
+    def void(self, request, *args, **kwargs):
+        """Void a posted invoice with a credit note (`reason`): If-Match; 204."""
+        reason = self.read_body(ReasonSerializer).get("reason", "") if request.data else ""
+        return self._run(
+            lambda invoice, expected: services.invoice_void(
+                invoice=invoice, reason=reason, user=request.user, expected_version=expected
+            )
+        )
+
+
+class SalesOrderInvoicingActionViewSet(OrderActionsMixin, ApiViewSet):
+    """The order actions that make invoices, so invoicing's."""
+
+    queryset = SalesOrder.objects.all()
+    serializer_class = SalesOrderSerializer
+
+    @extend_schema(request=None, responses={201: InvoiceSerializer})
+    @bound_action("invoicing.add_invoice")
+    def createInvoice(self, request, *args, **kwargs):  # noqa: N802
+        """A Draft invoice of everything the order may invoice: If-Match; 201 with it."""
+        order = self.get_object()
+        expected = self.check_if_match(order)
+        with stale_order_as_conflict(order.pk):
+            invoice = services.invoice_create_from_order(
+                order=order, user=request.user, expected_version=expected
+            )
+        invoice = Invoice.objects.for_list().get(pk=invoice.pk)
+        body = InvoiceSerializer(invoice, context=self.get_serializer_context()).data
+        return Response(
+            body, status=status.HTTP_201_CREATED, headers={"ETag": make_etag(invoice.version)}
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    @bound_action(["invoicing.add_invoice", "invoicing.post_invoice"])
+    def shipAndInvoice(self, request, *args, **kwargs):  # noqa: N802
+        """Business Central's Microsoft.NAV.shipAndInvoice: ship everything, post one invoice
+        for it; 204, then fullyShipped and fullyInvoiced are true."""
+        return self.run_on_order(
+            lambda order, expected: (
+                services.salesorder_ship_and_invoice(
+                    order=order, user=request.user, expected_version=expected
+                )
+                and order
+            )
+        )
 
 
 class PaymentViewSet(ApiViewSet):
