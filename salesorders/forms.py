@@ -17,8 +17,29 @@ TAX_DEFAULT = ""
 TAX_NONE = "none"
 
 
-def _users():
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+# The roles (config/roles.py) whose members sell: the salesperson choices.
+SELLER_GROUPS = ("Sales", "Managers")
+
+
+def _users(keep_id=None):
+    """Active users who can sell, ordered by name; `keep_id` (an order's current salesperson)
+    stays a choice so editing the order does not drop it."""
+    sellers = Q(is_active=True, groups__name__in=SELLER_GROUPS)
+    if keep_id:
+        sellers |= Q(pk=keep_id)
+    return (
+        get_user_model()
+        .objects.filter(sellers)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class SalespersonField(forms.ModelChoiceField):
+    """A user shown by full name, the login name when there is none."""
+
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
 
 
 class VersionFormMixin(forms.Form):
@@ -63,7 +84,7 @@ class SalesOrderCreateForm(CrispyFormMixin, forms.Form):
     prices_include_tax = forms.BooleanField(
         required=False, help_text="Unit prices are entered with tax; the tax is computed back."
     )
-    salesperson = forms.ModelChoiceField(queryset=_users(), required=False)
+    salesperson = SalespersonField(queryset=_users(), required=False)
     priority = forms.IntegerField(initial=0, min_value=-32768, max_value=32767)
     notes = MultilineField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -99,7 +120,7 @@ class SalesOrderUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
         label="Bill-to address", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
     contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
-    salesperson = forms.ModelChoiceField(queryset=_users(), required=False)
+    salesperson = SalespersonField(queryset=_users(), required=False)
     priority = forms.IntegerField(min_value=-32768, max_value=32767)
     payment_terms_kind = forms.ChoiceField(
         label="Payment terms", choices=PaymentTermsKind.choices, required=False
@@ -127,7 +148,7 @@ class SalesOrderUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     def __init__(self, *args, order: SalesOrder, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = Contact.objects.filter(customer_id=order.customer_id)
-        self.fields["salesperson"].queryset = _users()
+        self.fields["salesperson"].queryset = _users(order.salesperson_id)
         if not order.is_pending() or order.line_count:
             self.fields["prices_include_tax"].disabled = True
         if order.status != SalesOrder.Status.PENDING:
