@@ -22,9 +22,10 @@ SELLER_GROUPS = ("Sales", "Managers")
 
 
 def _users(keep_id=None):
-    """Active users who can sell, ordered by name; `keep_id` (an order's current salesperson)
-    stays a choice so editing the order does not drop it."""
-    sellers = Q(is_active=True, groups__name__in=SELLER_GROUPS)
+    """Active users who can sell (Sales, Managers, and superusers, who hold every role), ordered
+    by name; `keep_id` (an order's current salesperson) stays a choice so editing the order does
+    not drop it."""
+    sellers = Q(is_active=True) & (Q(groups__name__in=SELLER_GROUPS) | Q(is_superuser=True))
     if keep_id:
         sellers |= Q(pk=keep_id)
     return (

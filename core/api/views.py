@@ -6,6 +6,8 @@ $filter/$orderby. Writes call the app's services; a refusal (DomainError) is a 4
 service's sentence, at the JSON field `domain_targets` maps the model field to.
 """
 
+from collections.abc import Mapping
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.utils.decorators import classonlymethod
@@ -223,6 +225,13 @@ class ReasonSerializer(serializers.Serializer):
     """The body of a bound action that takes an optional reason."""
 
     reason = serializers.CharField(required=False, allow_blank=True, max_length=250)
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and (unknown := set(data) - set(self.fields)):
+            raise serializers.ValidationError(
+                {name: ["Unknown field; this action takes only `reason`."] for name in unknown}
+            )
+        return super().to_internal_value(data)
 
 
 class EmptySerializer(serializers.Serializer):

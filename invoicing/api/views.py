@@ -121,14 +121,14 @@ class SalesOrderInvoicingActionViewSet(OrderActionsMixin, ApiViewSet):
     def shipAndInvoice(self, request, *args, **kwargs):  # noqa: N802
         """Business Central's Microsoft.NAV.shipAndInvoice: ship everything, post one invoice
         for it; 204, then fullyShipped and fullyInvoiced are true."""
-        return self.run_on_order(
-            lambda order, expected: (
-                services.salesorder_ship_and_invoice(
-                    order=order, user=request.user, expected_version=expected
-                )
-                and order
+
+        def ship_and_invoice(order, expected):
+            services.salesorder_ship_and_invoice(
+                order=order, user=request.user, expected_version=expected
             )
-        )
+            return order
+
+        return self.run_on_order(ship_and_invoice)
 
 
 class PaymentViewSet(ApiViewSet):
