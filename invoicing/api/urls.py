@@ -5,11 +5,17 @@ from core.api.urls import resource_urls
 from .views import InvoiceViewSet, PaymentViewSet, SalesOrderInvoicingActionViewSet
 
 ship_and_invoice = SalesOrderInvoicingActionViewSet.as_view({"post": "shipAndInvoice"})
+post_invoice = InvoiceViewSet.as_view({"post": "post_invoice"})
 
 urlpatterns = [
     *resource_urls("invoices", InvoiceViewSet, name="invoices", read_only=True),
     *resource_urls(
-        "invoices", InvoiceViewSet, name="invoices-actions", bound=("post", "void"), bound_only=True
+        "invoices", InvoiceViewSet, name="invoices-actions", bound=("void",), bound_only=True
+    ),
+    path("invoices/<int:pk>/post", post_invoice, name="invoices-actions-post"),
+    re_path(
+        r"^invoices\((?P<pk>\d+)\)/post$",
+        InvoiceViewSet.as_view({"post": "post_invoice"}, schema=None),
     ),
     *resource_urls(
         "salesOrders",

@@ -74,7 +74,9 @@ class InvoiceViewSet(ApiViewSet):
 
     @extend_schema(request=None, responses={204: None})
     @bound_action("invoicing.post_invoice")
-    def post(self, request, *args, **kwargs):
+    def post_invoice(self, request, *args, **kwargs):
+        # Served at invoices({id})/post; a method named `post` would be DRF's handler of
+        # every POST to this viewset, the list's included.
         """Post a Draft invoice (number, ledger): POST with If-Match; 204 and the new ETag."""
         return self._run(
             lambda invoice, expected: services.invoice_post(
