@@ -1,5 +1,6 @@
 """Input shapes of the sales-order pages. Saving is the services' job (see views.py)."""
 
+from crispy_forms.layout import Submit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -246,6 +247,10 @@ class LineAddForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.For
         rates = tax_rates if tax_rates is not None else list(TaxRate.objects.filter(active=True))
         self.fields["tax_rate"].choices = tax_choices(rates, blank="Part's default")
         self.add_booking_fields(accounts, dimensions)
+        # Second button: the line is added and the same page comes back empty for the next one.
+        self.helper.add_input(
+            Submit("add_another", "Save and add another", css_class="btn-outline-primary")
+        )
 
     def clean(self):
         """A quantity beyond the part's unit (2.5 pcs) is refused at the field, as the service

@@ -521,6 +521,8 @@ class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
             f"Added {line.part_sku} x {line.quantity.normalize():f} at "
             f"{line.unit_price.normalize():f} ({line.price_source_label}).",
         )
+        if "add_another" in self.request.POST:
+            return redirect("salesorders:line-add", pk=self.order.pk)
         return redirect(order_url_at(line))
 
     def get_context_data(self, **kwargs):

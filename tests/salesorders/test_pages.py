@@ -634,3 +634,14 @@ def test_a_fully_shipped_open_order_is_not_overdue_anywhere(sales_client, part):
     assert ">Overdue</span>" not in page
     page = sales_client.get(late.get_absolute_url()).content.decode()
     assert ">Overdue</span>" in page
+
+
+def test_add_line_page_save_and_add_another_comes_back_to_an_empty_add_page(
+    sales_client, order, part
+):
+    url = reverse("salesorders:line-add", args=[order.pk])
+    assert "Save and add another" in sales_client.get(url).content.decode()
+    data = {"version": order.version, "part": part.pk, "quantity": "2", "discount_percent": "0"}
+    response = sales_client.post(url, {**data, "add_another": "Save and add another"})
+    assert response.status_code == 302 and response["Location"] == url
+    assert order.lines.count() == 1
