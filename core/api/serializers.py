@@ -39,18 +39,25 @@ class ApiSerializer(serializers.Serializer):
         return make_etag(self.etag_version(instance))
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            refused = {}
-            for name in set(data) - writable - {ETAG_KEY}:
-                refused[name] = [
-                    "This field is read-only."
-                    if name in self.fields
-                    else "Unknown field; this resource does not have it."
-                ]
-            if refused:
-                raise serializers.ValidationError(refused)
+        refuse_unwritable(self.fields, data)
         return super().to_internal_value(data)
+
+
+def refuse_unwritable(fields, data) -> None:
+    """A body naming a field the serializer does not accept (unknown or read-only) is refused
+    with a ValidationError at that field, not ignored."""
+    if not isinstance(data, Mapping):
+        return
+    writable = {name for name, field in fields.items() if not field.read_only}
+    refused = {}
+    for name in set(data) - writable - {ETAG_KEY}:
+        refused[name] = [
+            "This field is read-only."
+            if name in fields
+            else "Unknown field; this resource does not have it."
+        ]
+    if refused:
+        raise serializers.ValidationError(refused)
 
 
 class ApiModelSerializer(ApiSerializer, serializers.ModelSerializer):

@@ -6,8 +6,6 @@ $filter/$orderby. Writes call the app's services; a refusal (DomainError) is a 4
 service's sentence, at the JSON field `domain_targets` maps the model field to.
 """
 
-from collections.abc import Mapping
-
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.utils.decorators import classonlymethod
@@ -20,6 +18,7 @@ from core.api.errors import RequestTooLarge
 from core.api.etag import if_match_version, make_etag, not_modified
 from core.api.odata import QueryOptions, query_options
 from core.api.pagination import ODataPagination
+from core.api.serializers import refuse_unwritable
 
 MAX_BODY_BYTES = 1_000_000  # a JSON body above this is a 413
 
@@ -227,10 +226,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=250)
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping) and (unknown := set(data) - set(self.fields)):
-            raise serializers.ValidationError(
-                {name: ["Unknown field; this action takes only `reason`."] for name in unknown}
-            )
+        refuse_unwritable(self.fields, data)
         return super().to_internal_value(data)
 
 
