@@ -131,10 +131,15 @@ def attachment_delete(*, attachment: Attachment, user: AbstractBaseUser) -> Atta
     """Mark an attachment deleted (who and when): it leaves the lists and downloads, the row
     and the file stay. Locks the attachment's row.
 
-    Raises AlreadyDoneError when it already is deleted."""
+    Raises AlreadyDoneError when it already is deleted, AttachmentError for a generated
+    document (the copy of what was issued, kept with its record)."""
     locked = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if locked.is_deleted:
         raise AlreadyDoneError(f"{locked} was already deleted.")
+    if not locked.can_delete():
+        raise AttachmentError(
+            f"{locked} is the document as it was issued; it stays with its record."
+        )
     locked.is_deleted, locked.deleted_by, locked.deleted_at = True, user, timezone.now()
     locked.save(update_fields=["is_deleted", "deleted_by", "deleted_at"])
     attachment.is_deleted, attachment.deleted_by = True, user

@@ -67,7 +67,7 @@ class AttachmentForm(forms.Form):
     def __init__(self, *args, refusals: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.refusals = refusals or {}
-        self.fields["category"].choices = Attachment.Category.choices
+        self.fields["category"].choices = Attachment.Category.uploadable()
         self.fields["category"].initial = Attachment.Category.OTHER
 
     def clean(self):

@@ -98,6 +98,14 @@ class Attachment(models.Model):
         SIGNED_AGREEMENT = "signed_agreement", "Signed agreement"
         CUSTOMER_PO = "customer_po", "Customer PO"
         OTHER = "other", "Other"
+        # The document as it was issued (a posted invoice's PDF), stored by the app that made
+        # it; never chosen for an upload.
+        GENERATED = "generated", "Generated document"
+
+        @classmethod
+        def uploadable(cls) -> list[tuple[str, str]]:
+            """The categories a person may choose for an upload."""
+            return [(value, label) for value, label in cls.choices if value != cls.GENERATED]
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
@@ -141,6 +149,10 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def can_delete(self) -> bool:
+        """A generated document is the record of what was issued: it stays."""
+        return not self.is_deleted and self.category != self.Category.GENERATED
 
 
 class JobStateQuerySet(models.QuerySet):

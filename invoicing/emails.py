@@ -5,12 +5,26 @@ installed."""
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from core.attachments import attachment_open
 from core.emails import RenderedEmail, document_renderer
 from core.pdf import PdfUnavailableError, render_pdf
 from invoicing import selectors
 from invoicing.models import Invoice
 
 RENDERER = "invoicing.emails.invoice_email"
+
+
+def issued_pdf(invoice: Invoice) -> bytes:
+    """The PDF kept when the invoice was posted (invoicing.tasks), else one made now: the
+    customer is sent the document as it was issued. Raises PdfUnavailableError when neither
+    is possible."""
+    from invoicing.tasks import issued_document
+
+    stored = issued_document(invoice)
+    if stored is None:
+        return invoice_pdf(invoice)
+    with attachment_open(stored) as file:
+        return file.read()
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -34,7 +48,7 @@ def invoice_email(invoice: Invoice) -> RenderedEmail:
         "payment_details": selectors.invoice_print_context(invoice)["payment_details"],
     }
     try:
-        attachments = [(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")]
+        attachments = [(f"{invoice.number}.pdf", issued_pdf(invoice), "application/pdf")]
     except PdfUnavailableError:
         attachments = []  # the text says where to read it; the print view always works
     context["has_pdf"] = bool(attachments)

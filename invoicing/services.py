@@ -36,6 +36,7 @@ from core.emails import document_email_enqueue
 from core.exceptions import DomainError
 from core.models import EmailMessageLog
 from core.numbers import MAX_AMOUNT, ZERO, format_amount, gross_line_amounts, money
+from core.pdf import pdf_available
 from customers.models import Customer, due_date
 from customers.services import customer_receivable_adjust
 from inventory.models import TaxRate, format_unit_quantity
@@ -56,6 +57,7 @@ from invoicing.models import (
     PaymentMethod,
     invoiceable_quantity,
 )
+from invoicing.tasks import issued_document_enqueue
 from salesorders.models import (
     SalesOrder,
     SalesOrderEvent,
@@ -914,9 +916,17 @@ def invoice_post(
         ),
         user=user,
     )
+    _archive(invoice)
     if settings.INVOICE_EMAIL_ON_POST and invoice.email_recipient:
         _email_enqueue(invoice, request_token=f"posted-{invoice.pk}", user=user)
     return invoice
+
+
+def _archive(invoice: Invoice) -> None:
+    """Queue the posted document's PDF to be kept with it (invoicing.tasks), where PDFs can
+    be made and someone posted it (the file's uploader)."""
+    if invoice.posted_by_id is not None and pdf_available():
+        issued_document_enqueue(invoice)
 
 
 @transaction.atomic
@@ -986,6 +996,7 @@ def invoice_void(
         + (f": {reason}." if reason else "."),
         kind=Kind.INVOICE_VOIDED,
     )
+    _archive(credit)
     return credit
 
 

@@ -33,8 +33,12 @@ CATEGORY_TO_API = {
     Attachment.Category.SIGNED_AGREEMENT: "signedAgreement",
     Attachment.Category.CUSTOMER_PO: "customerPurchaseOrder",
     Attachment.Category.OTHER: "other",
+    Attachment.Category.GENERATED: "generatedDocument",
 }
 CATEGORY_FROM_API = {api: value for value, api in CATEGORY_TO_API.items()}
+UPLOADABLE_FROM_API = {
+    api: value for api, value in CATEGORY_FROM_API.items() if value != Attachment.Category.GENERATED
+}
 MULTIPART_OVERHEAD = 64 * 1024  # the form fields and boundaries around the file
 
 
@@ -49,14 +53,17 @@ class ParentPermissions(BasePermission):
 
 
 class CategoryField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=list(CATEGORY_FROM_API), **kwargs)
+    """The category in the API's words; `uploadable` limits it to what an upload may choose."""
+
+    def __init__(self, *, uploadable: bool = False, **kwargs):
+        self.from_api = UPLOADABLE_FROM_API if uploadable else CATEGORY_FROM_API
+        super().__init__(choices=list(self.from_api), **kwargs)
 
     def to_representation(self, value):
         return CATEGORY_TO_API[value]
 
     def to_internal_value(self, data):
-        return CATEGORY_FROM_API[super().to_internal_value(data)]
+        return self.from_api[super().to_internal_value(data)]
 
 
 class AttachmentSerializer(ApiModelSerializer):
@@ -102,7 +109,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
     """The multipart form of an upload (for the schema; the view reads it itself)."""
 
     file = serializers.FileField()
-    category = CategoryField(required=False)
+    category = CategoryField(required=False, uploadable=True)
 
 
 class AttachmentViewSet(ApiViewSet):

@@ -159,3 +159,11 @@ def test_the_list_costs_the_same_queries_with_more_attachments(api, customer):
         post_file(api, url, name=f"po-{n}.pdf")
     assert queries_of(lambda: api.get(url)) == one
     assert len(api.get(url).json()["value"]) == 6
+
+
+def test_an_upload_may_not_be_filed_as_a_generated_document(api, order):
+    url = f"{BASE}/salesOrders({order.pk})/attachments"
+    response = post_file(api, url, category="generatedDocument")
+    assert response.status_code == 400
+    assert response.json()["error"]["target"] == "category"
+    assert not Attachment.objects.exists()
