@@ -1,10 +1,10 @@
 """Invoices (Business Central's `salesInvoices` shape where it has one) with their lines,
-and payments. Money and quantities are decimal strings, never floats. Read-only: invoices
-are made, posted and voided on the pages (and through the services)."""
+and payments. Money and quantities are decimal strings, never floats. Writes are the
+services' (bound actions, Record Payment, a draft's edits)."""
 
 from rest_framework import serializers
 
-from core.api.serializers import ApiModelSerializer
+from core.api.serializers import ApiModelSerializer, ApiSerializer
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE
 from invoicing.models import Invoice, InvoiceLine, Payment
 
@@ -158,3 +158,19 @@ class PaymentSerializer(ApiModelSerializer):
 
     def etag_version(self, instance):
         return instance.invoice.version
+
+
+PAYMENT_METHOD_FROM_API = {str(label): value for value, label in Payment.Method.choices}
+
+
+class PaymentCreateSerializer(ApiSerializer):
+    """The body of Record Payment (invoices({id})/payments): the page's form's fields.
+    `method` is a name the payments' `method` shows (default Bank transfer)."""
+
+    amount = serializers.DecimalField(**MONEY)
+    paymentDate = serializers.DateField(source="payment_date", required=False)  # noqa: N815
+    method = serializers.ChoiceField(choices=list(PAYMENT_METHOD_FROM_API), required=False)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    def validate_method(self, value: str) -> str:
+        return PAYMENT_METHOD_FROM_API[value]

@@ -2,7 +2,12 @@ from django.urls import path, re_path
 
 from core.api.urls import resource_urls
 
-from .views import InvoiceViewSet, PaymentViewSet, SalesOrderInvoicingActionViewSet
+from .views import (
+    InvoicePaymentViewSet,
+    InvoiceViewSet,
+    PaymentViewSet,
+    SalesOrderInvoicingActionViewSet,
+)
 
 ship_and_invoice = SalesOrderInvoicingActionViewSet.as_view({"post": "shipAndInvoice"})
 post_invoice = InvoiceViewSet.as_view({"post": "post_invoice"})
@@ -34,4 +39,13 @@ urlpatterns = [
         SalesOrderInvoicingActionViewSet.as_view({"post": "shipAndInvoice"}, schema=None),
     ),
     *resource_urls("payments", PaymentViewSet, name="payments", read_only=True),
+    *resource_urls(
+        "payments", PaymentViewSet, name="payments-actions", bound=("reverse",), bound_only=True
+    ),
+    *resource_urls(
+        "invoices/<int:invoice_pk>/payments",
+        InvoicePaymentViewSet,
+        name="invoicePayments",
+        parents=r"invoices\((?P<invoice_pk>\d+)\)/payments",
+    ),
 ]

@@ -1,14 +1,17 @@
-"""`invoices` (with `invoiceLines` on $expand) and `payments`, read-only: the same rows the
-invoice pages show, a constant number of queries a page. An invoice's ETag is its version."""
+"""`invoices` (with `invoiceLines` on $expand) and `payments`: the same rows the invoice
+pages show, a constant number of queries a page, and the pages' writes through the same
+services (post, void, Record Payment, Reverse Payment). An invoice's ETag is its version."""
 
 from contextlib import contextmanager
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.api.etag import EntityChanged, make_etag
+from core.api.etag import EntityChanged, if_match_version, make_etag
 from core.api.odata import DATE, DECIMAL, ENUM, INTEGER, ODataField
 from core.api.views import ApiViewSet, ReasonSerializer, bound_action
 from invoicing import services
@@ -18,7 +21,7 @@ from salesorders.api.serializers import SalesOrderSerializer
 from salesorders.api.views import OrderActionsMixin, stale_order_as_conflict
 from salesorders.models import SalesOrder
 
-from .serializers import InvoiceSerializer, PaymentSerializer
+from .serializers import InvoiceSerializer, PaymentCreateSerializer, PaymentSerializer
 
 INVOICE_STATUS = {str(label): value for value, label in Invoice.Status.choices}
 INVOICE_KIND = {str(label): value for value, label in Invoice.Kind.choices}
@@ -134,6 +137,9 @@ class SalesOrderInvoicingActionViewSet(OrderActionsMixin, ApiViewSet):
 
 
 class PaymentViewSet(ApiViewSet):
+    """`payments`: every payment, and `payments({id})/reverse`. A payment's ETag is its
+    invoice's version."""
+
     queryset = Payment.objects.select_related("invoice")
     serializer_class = PaymentSerializer
     default_ordering = ("-payment_date",)
@@ -145,3 +151,55 @@ class PaymentViewSet(ApiViewSet):
 
     def etag_version(self, obj):
         return obj.invoice.version
+
+    @extend_schema(request=ReasonSerializer, responses={204: None})
+    @bound_action("invoicing.reverse_payment")
+    def reverse(self, request, *args, **kwargs):
+        """Reverse Payment (`reason`): If-Match (the payment's ETag); 204 and the invoice's
+        new ETag; the invoice is open again."""
+        payment = self.get_object()
+        self.check_if_match(payment)
+        reason = self.read_body(ReasonSerializer).get("reason", "") if request.data else ""
+        services.payment_reverse(payment=payment, reason=reason, user=request.user)
+        version = (
+            Invoice.objects.filter(pk=payment.invoice_id).values_list("version", flat=True).get()
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": make_etag(version)})
+
+
+class InvoicePaymentViewSet(PaymentViewSet):
+    """`invoices({id})/payments`: the invoice's payments, and Record Payment (POST) through
+    payment_record. If-Match is optional on the POST: given, it must be the invoice's ETag."""
+
+    @property
+    def invoice(self) -> Invoice:
+        if not hasattr(self, "_invoice"):
+            self._invoice = get_object_or_404(Invoice, pk=self.kwargs["invoice_pk"])
+        return self._invoice
+
+    def get_queryset(self):
+        return super().get_queryset().filter(invoice=self.invoice)
+
+    @extend_schema(request=PaymentCreateSerializer, responses={201: PaymentSerializer})
+    def create(self, request, *args, **kwargs):
+        """Record Payment on a posted invoice: 201 with the payment (its ETag the invoice's
+        new version); an amount above the open amount, a date before the invoice or in a
+        closed period is a 400 at that field, nothing written."""
+        invoice = self.invoice
+        expected = None
+        if "If-Match" in request.headers:
+            expected = if_match_version(request, invoice.version)
+        fields = dict(self.read_body(PaymentCreateSerializer))
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            payment = services.payment_record(
+                invoice=invoice,
+                payment_date=fields.pop("payment_date", None),
+                user=request.user,
+                expected_version=expected,
+                **fields,
+            )
+        payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
+        location = request.build_absolute_uri(reverse("payments-detail", args=[payment.pk]))
+        return self.respond(
+            payment, status_code=status.HTTP_201_CREATED, headers={"Location": location}
+        )
