@@ -94,6 +94,7 @@ class InvoiceSerializer(ApiModelSerializer):
         source="balance", **MONEY, read_only=True
     )
     postedDateTime = serializers.DateTimeField(source="posted_at", read_only=True)  # noqa: N815
+    notes = serializers.CharField(read_only=True)
 
     class Meta:
         model = Invoice
@@ -121,6 +122,7 @@ class InvoiceSerializer(ApiModelSerializer):
             "amountPaid",
             "remainingAmount",
             "postedDateTime",
+            "notes",
         ]
 
     def get_fields(self):
@@ -174,3 +176,11 @@ class PaymentCreateSerializer(ApiSerializer):
 
     def validate_method(self, value: str) -> str:
         return PAYMENT_METHOD_FROM_API[value]
+
+
+class InvoiceUpdateSerializer(ApiSerializer):
+    """The body of PATCH invoices({id}) (a draft): the edit page's fields. The due date
+    follows the payment terms and the rate the new date."""
+
+    invoiceDate = serializers.DateField(source="invoice_date", required=False)  # noqa: N815
+    notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)

@@ -13,7 +13,7 @@ ship_and_invoice = SalesOrderInvoicingActionViewSet.as_view({"post": "shipAndInv
 post_invoice = InvoiceViewSet.as_view({"post": "post_invoice"})
 
 urlpatterns = [
-    *resource_urls("invoices", InvoiceViewSet, name="invoices", read_only=True),
+    *resource_urls("invoices", InvoiceViewSet, name="invoices"),
     *resource_urls(
         "invoices", InvoiceViewSet, name="invoices-actions", bound=("void",), bound_only=True
     ),

@@ -21,7 +21,12 @@ from salesorders.api.serializers import SalesOrderSerializer
 from salesorders.api.views import OrderActionsMixin, stale_order_as_conflict
 from salesorders.models import SalesOrder
 
-from .serializers import InvoiceSerializer, PaymentCreateSerializer, PaymentSerializer
+from .serializers import (
+    InvoiceSerializer,
+    InvoiceUpdateSerializer,
+    PaymentCreateSerializer,
+    PaymentSerializer,
+)
 
 INVOICE_STATUS = {str(label): value for value, label in Invoice.Status.choices}
 INVOICE_KIND = {str(label): value for value, label in Invoice.Kind.choices}
@@ -66,6 +71,28 @@ class InvoiceViewSet(ApiViewSet):
             lines = InvoiceLine.objects.select_related("invoice").order_by("sort_order", "pk")
             queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
         return queryset
+
+    @extend_schema(request=InvoiceUpdateSerializer, responses={200: InvoiceSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """A draft's date and notes (the edit page's), through invoice_update: If-Match; a
+        posted invoice is a 400 with the service's sentence."""
+        invoice = self.get_object()
+        expected = self.check_if_match(invoice)
+        fields = self.read_body(InvoiceUpdateSerializer, partial=True)
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            services.invoice_update(
+                invoice=invoice, user=request.user, expected_version=expected, **fields
+            )
+        return self.respond(self.get_queryset().get(pk=invoice.pk))
+
+    def destroy(self, request, *args, **kwargs):
+        """Delete a draft (its quantities may be invoiced again), through invoice_delete:
+        If-Match; 204. A posted invoice is voided instead (400 with the sentence)."""
+        invoice = self.get_object()
+        expected = self.check_if_match(invoice)
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            services.invoice_delete(invoice=invoice, user=request.user, expected_version=expected)
+        return self.respond_empty()
 
     def _run(self, call) -> Response:
         invoice = self.get_object()
