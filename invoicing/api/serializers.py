@@ -2,10 +2,13 @@
 and payments. Money and quantities are decimal strings, never floats. Writes are the
 services' (bound actions, Record Payment, a draft's edits)."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from core.api.serializers import ApiModelSerializer, ApiSerializer
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE
+from inventory.models import TaxRate
 from invoicing.models import Invoice, InvoiceLine, Payment
 
 
@@ -184,3 +187,35 @@ class InvoiceUpdateSerializer(ApiSerializer):
 
     invoiceDate = serializers.DateField(source="invoice_date", required=False)  # noqa: N815
     notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class InvoiceLineCreateSerializer(ApiSerializer):
+    """The body of POST invoices({id})/invoiceLines: a free line (a charge, or a rebate at a
+    negative price) on a draft, as the page's Add Line form."""
+
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.DecimalField(**QUANTITY, required=False, default=Decimal("1"))
+    unitPrice = serializers.DecimalField(source="unit_price", **UNIT_PRICE)  # noqa: N815
+    taxRateId = serializers.PrimaryKeyRelatedField(  # noqa: N815
+        source="tax_rate",
+        queryset=TaxRate.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+    )
+
+
+class InvoiceLineUpdateSerializer(ApiSerializer):
+    """The body of PATCH invoices({id})/invoiceLines({id}): a draft line's quantity, unit
+    price, discount or (a free line's) description."""
+
+    quantity = serializers.DecimalField(**QUANTITY, required=False)
+    unitPrice = serializers.DecimalField(source="unit_price", **UNIT_PRICE, required=False)  # noqa: N815
+    discountPercent = serializers.DecimalField(  # noqa: N815
+        source="discount_percent",
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+    )
+    description = serializers.CharField(max_length=200, required=False)

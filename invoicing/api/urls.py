@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from core.api.urls import resource_urls
 
 from .views import (
+    InvoiceLineViewSet,
     InvoicePaymentViewSet,
     InvoiceViewSet,
     PaymentViewSet,
@@ -47,5 +48,11 @@ urlpatterns = [
         InvoicePaymentViewSet,
         name="invoicePayments",
         parents=r"invoices\((?P<invoice_pk>\d+)\)/payments",
+    ),
+    *resource_urls(
+        "invoices/<int:invoice_pk>/invoiceLines",
+        InvoiceLineViewSet,
+        name="invoiceLines",
+        parents=r"invoices\((?P<invoice_pk>\d+)\)/invoiceLines",
     ),
 ]

@@ -22,12 +22,16 @@ from salesorders.api.views import OrderActionsMixin, stale_order_as_conflict
 from salesorders.models import SalesOrder
 
 from .serializers import (
+    InvoiceLineCreateSerializer,
+    InvoiceLineSerializer,
+    InvoiceLineUpdateSerializer,
     InvoiceSerializer,
     InvoiceUpdateSerializer,
     PaymentCreateSerializer,
     PaymentSerializer,
 )
 
+CHANGE_INVOICE = "invoicing.change_invoice"  # what the invoice page's line forms need
 INVOICE_STATUS = {str(label): value for value, label in Invoice.Status.choices}
 INVOICE_KIND = {str(label): value for value, label in Invoice.Kind.choices}
 
@@ -230,3 +234,84 @@ class InvoicePaymentViewSet(PaymentViewSet):
         return self.respond(
             payment, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
+
+
+class InvoiceLineViewSet(ApiViewSet):
+    """`invoices({id})/invoiceLines`: a draft's lines, and their edits through the services
+    the invoice page's forms call (change, add a free line, remove). Every write needs the
+    page's permission (change invoices); PATCH and DELETE need If-Match (the invoice's ETag),
+    POST takes it when given. A posted invoice's lines are refused with the sentence."""
+
+    queryset = InvoiceLine.objects.select_related("invoice")
+    serializer_class = InvoiceLineSerializer
+    default_ordering = ("sort_order",)
+    extra_domain_targets = {"tax_rate": "taxRateId"}
+    odata_fields = {
+        "sequence": ODataField("sort_order", INTEGER),
+        "lineObjectNumber": ODataField("sku"),
+        "description": ODataField("description"),
+        "quantity": ODataField("quantity", DECIMAL),
+        "unitPrice": ODataField("unit_price", DECIMAL),
+    }
+
+    @property
+    def invoice(self) -> Invoice:
+        if not hasattr(self, "_invoice"):
+            self._invoice = get_object_or_404(Invoice, pk=self.kwargs["invoice_pk"])
+        return self._invoice
+
+    @property
+    def domain_targets(self) -> dict[str, str]:
+        targets = super().domain_targets
+        line = getattr(self, "_line", None)
+        if line is not None and line.order_line_id:
+            # An order line's quantity is refused at quantity_<order line> (the page's field).
+            targets[f"quantity_{line.order_line_id}"] = "quantity"
+        return targets
+
+    def etag_version(self, obj):
+        return obj.invoice.version
+
+    def get_queryset(self):
+        return super().get_queryset().filter(invoice=self.invoice)
+
+    def fresh(self, pk) -> InvoiceLine:
+        return InvoiceLine.objects.select_related("invoice").get(pk=pk)
+
+    @extend_schema(request=InvoiceLineCreateSerializer, responses={201: InvoiceLineSerializer})
+    def create(self, request, *args, **kwargs):
+        """Add a free line to a draft (invoice_line_add): 201 with it."""
+        invoice = self.invoice
+        expected = None
+        if "If-Match" in request.headers:
+            expected = if_match_version(request, invoice.version)
+        fields = self.read_body(InvoiceLineCreateSerializer)
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            line = services.invoice_line_add(
+                invoice=invoice, user=request.user, expected_version=expected, **fields
+            )
+        return self.respond_created(self.fresh(line.pk))
+
+    @extend_schema(request=InvoiceLineUpdateSerializer, responses={200: InvoiceLineSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Change a draft's line (invoice_line_update): If-Match; 200 with it."""
+        line = self._line = self.get_object()
+        expected = self.check_if_match(line)
+        fields = self.read_body(InvoiceLineUpdateSerializer, partial=True)
+        with stale_invoice_as_conflict(line.invoice_id, expected):
+            services.invoice_line_update(
+                line=line, user=request.user, expected_version=expected, **fields
+            )
+        return self.respond(self.fresh(line.pk))
+
+    def destroy(self, request, *args, **kwargs):
+        """Take a line off a draft (invoice_line_delete): If-Match; 204."""
+        line = self.get_object()
+        expected = self.check_if_match(line)
+        with stale_invoice_as_conflict(line.invoice_id, expected):
+            services.invoice_line_delete(line=line, user=request.user, expected_version=expected)
+        return self.respond_empty()
+
+    create.required_permission = CHANGE_INVOICE
+    partial_update.required_permission = CHANGE_INVOICE
+    destroy.required_permission = CHANGE_INVOICE
