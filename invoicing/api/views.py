@@ -198,9 +198,9 @@ class PaymentViewSet(ApiViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": make_etag(version)})
 
 
-class InvoicePaymentViewSet(PaymentViewSet):
-    """`invoices({id})/payments`: the invoice's payments, and Record Payment (POST) through
-    payment_record. If-Match is optional on the POST: given, it must be the invoice's ETag."""
+class InvoiceChildMixin:
+    """A sub-resource of one invoice (`invoices/{invoice_pk}/...`): another invoice's record
+    is a 404 here. If-Match is optional on its POST: given, it must be the invoice's ETag."""
 
     @property
     def invoice(self) -> Invoice:
@@ -211,15 +211,23 @@ class InvoicePaymentViewSet(PaymentViewSet):
     def get_queryset(self):
         return super().get_queryset().filter(invoice=self.invoice)
 
+    def optional_if_match(self) -> int | None:
+        if "If-Match" not in self.request.headers:
+            return None
+        return if_match_version(self.request, self.invoice.version)
+
+
+class InvoicePaymentViewSet(InvoiceChildMixin, PaymentViewSet):
+    """`invoices({id})/payments`: the invoice's payments, and Record Payment (POST) through
+    payment_record."""
+
     @extend_schema(request=PaymentCreateSerializer, responses={201: PaymentSerializer})
     def create(self, request, *args, **kwargs):
         """Record Payment on a posted invoice: 201 with the payment (its ETag the invoice's
         new version); an amount above the open amount, a date before the invoice or in a
         closed period is a 400 at that field, nothing written."""
         invoice = self.invoice
-        expected = None
-        if "If-Match" in request.headers:
-            expected = if_match_version(request, invoice.version)
+        expected = self.optional_if_match()
         fields = dict(self.read_body(PaymentCreateSerializer))
         with stale_invoice_as_conflict(invoice.pk, expected):
             payment = services.payment_record(
@@ -236,11 +244,11 @@ class InvoicePaymentViewSet(PaymentViewSet):
         )
 
 
-class InvoiceLineViewSet(ApiViewSet):
+class InvoiceLineViewSet(InvoiceChildMixin, ApiViewSet):
     """`invoices({id})/invoiceLines`: a draft's lines, and their edits through the services
     the invoice page's forms call (change, add a free line, remove). Every write needs the
-    page's permission (change invoices); PATCH and DELETE need If-Match (the invoice's ETag),
-    POST takes it when given. A posted invoice's lines are refused with the sentence."""
+    page's permission (change invoices); PATCH and DELETE need If-Match (the invoice's ETag).
+    A posted invoice's lines are refused with the sentence."""
 
     queryset = InvoiceLine.objects.select_related("invoice")
     serializer_class = InvoiceLineSerializer
@@ -255,12 +263,6 @@ class InvoiceLineViewSet(ApiViewSet):
     }
 
     @property
-    def invoice(self) -> Invoice:
-        if not hasattr(self, "_invoice"):
-            self._invoice = get_object_or_404(Invoice, pk=self.kwargs["invoice_pk"])
-        return self._invoice
-
-    @property
     def domain_targets(self) -> dict[str, str]:
         targets = super().domain_targets
         line = getattr(self, "_line", None)
@@ -272,9 +274,6 @@ class InvoiceLineViewSet(ApiViewSet):
     def etag_version(self, obj):
         return obj.invoice.version
 
-    def get_queryset(self):
-        return super().get_queryset().filter(invoice=self.invoice)
-
     def fresh(self, pk) -> InvoiceLine:
         return InvoiceLine.objects.select_related("invoice").get(pk=pk)
 
@@ -282,9 +281,7 @@ class InvoiceLineViewSet(ApiViewSet):
     def create(self, request, *args, **kwargs):
         """Add a free line to a draft (invoice_line_add): 201 with it."""
         invoice = self.invoice
-        expected = None
-        if "If-Match" in request.headers:
-            expected = if_match_version(request, invoice.version)
+        expected = self.optional_if_match()
         fields = self.read_body(InvoiceLineCreateSerializer)
         with stale_invoice_as_conflict(invoice.pk, expected):
             line = services.invoice_line_add(
