@@ -259,3 +259,36 @@ def test_a_decision_on_a_step_of_another_order_is_refused(
     assert response.status_code == 400
     assert "not of the running round" in response.json()["error"]["message"]
     assert not ApprovalDecision.objects.exists()
+
+
+def test_submit_over_the_credit_limit_warns_until_the_client_acknowledges_it(
+    sales_user, pump, large_order_rule
+):
+    from salesorders.models import CreditWarning
+
+    api = token_client(sales_user)
+    order = services.salesorder_create(
+        customer=CustomerFactory(name="Tight", currency="EUR", credit_limit=Decimal("5000.00")),
+        user=sales_user,
+    )
+    services.salesorder_line_add(order=order, part=pump, quantity=12, user=sales_user)
+    url = f"{order_url(order)}/submitForApproval"
+    warned = api.post(url, HTTP_IF_MATCH="*")
+    assert warned.status_code == 400
+    assert "credit limit is 5,000.00" in warned.json()["error"]["message"]
+    order.refresh_from_db()
+    assert order.status == S.PENDING and not CreditWarning.objects.exists()
+    response = api.post(url, {"creditAcknowledged": True}, format="json", HTTP_IF_MATCH="*")
+    assert response.status_code == 204, response.content
+    order.refresh_from_db()
+    assert order.status == S.PENDING_APPROVAL
+    assert CreditWarning.objects.get().user == sales_user
+
+
+def test_approvals_filter_by_document(sales_user, manager_user, pump, large_order_rule):
+    order, _other = submitted(sales_user, pump), submitted(sales_user, pump, "Other")
+    api = token_client(manager_user)
+    rows = api.get(f"{BASE}/approvals", {"$filter": f"documentId eq {order.pk}"}).json()["value"]
+    assert [row["documentNumber"] for row in rows] == [order.reference]
+    refused = api.get(f"{BASE}/approvals", {"$filter": "amount gt 5"})
+    assert refused.status_code == 400
