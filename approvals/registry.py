@@ -7,6 +7,7 @@ take a posted decision (fields: step, version, comment, next)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class DocumentSummary:
     url: str
     party: str = ""  # the customer
     amount: str = ""  # "12,400.00 EUR"
+    total: Decimal | None = None  # the amount as a number (the API's), in `currency`
+    currency: str = ""
     version: int = 0  # posted with the decision (a changed document is refused)
     notes: list[str] = field(default_factory=list)  # "Credit: 3,000.00 EUR over the limit"
     approve_url: str = ""

@@ -125,7 +125,7 @@ def data_size() -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench import scenarios  # noqa: F401 - registers the scenarios
+    from bench import api_scenarios, scenarios  # noqa: F401 - registers the scenarios
     from bench.harness import REGISTRY, format_table, run_scenario
     from bench.invariants import check
 
@@ -191,7 +191,7 @@ def compare(args: argparse.Namespace) -> int:
     bare-framework page of the same database."""
     from django.db import connection
 
-    from bench import scenarios
+    from bench import api_scenarios, scenarios  # noqa: F401 - registers the API's too
     from bench.harness import REGISTRY, run_scenario
 
     names = [name.strip() for name in args.compare.split(",") if name.strip()]

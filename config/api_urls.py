@@ -13,6 +13,7 @@ v2 = [
     path("", include("customers.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("accounting.api.urls")),
+    path("", include("approvals.api.urls")),
     # Before salesorders: salesOrders(<id>)/cancel and /autoAllocate are shipping's actions.
     path("", include("shipping.api.urls")),
     path("", include("salesorders.api.urls")),

@@ -47,6 +47,8 @@ def salesorder_summaries(object_ids: list[int]) -> dict[int, DocumentSummary]:
             url=order.get_absolute_url(),
             party=order.customer_name,
             amount=f"{order.base_total:,.2f} {currency}",
+            total=order.base_total,
+            currency=currency,
             version=order.version,
             notes=notes,
             approve_url=reverse("salesorders:approve", args=[order.pk]),

@@ -1,11 +1,14 @@
 """Invoices (Business Central's `salesInvoices` shape where it has one) with their lines,
-and payments. Money and quantities are decimal strings, never floats. Read-only: invoices
-are made, posted and voided on the pages (and through the services)."""
+and payments. Money and quantities are decimal strings, never floats. Writes are the
+services' (bound actions, Record Payment, a draft's edits)."""
+
+from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.api.serializers import ApiModelSerializer
+from core.api.serializers import ApiModelSerializer, ApiSerializer
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE
+from inventory.models import TaxRate
 from invoicing.models import Invoice, InvoiceLine, Payment
 
 
@@ -94,6 +97,7 @@ class InvoiceSerializer(ApiModelSerializer):
         source="balance", **MONEY, read_only=True
     )
     postedDateTime = serializers.DateTimeField(source="posted_at", read_only=True)  # noqa: N815
+    notes = serializers.CharField(read_only=True)
 
     class Meta:
         model = Invoice
@@ -121,6 +125,7 @@ class InvoiceSerializer(ApiModelSerializer):
             "amountPaid",
             "remainingAmount",
             "postedDateTime",
+            "notes",
         ]
 
     def get_fields(self):
@@ -158,3 +163,59 @@ class PaymentSerializer(ApiModelSerializer):
 
     def etag_version(self, instance):
         return instance.invoice.version
+
+
+PAYMENT_METHOD_FROM_API = {str(label): value for value, label in Payment.Method.choices}
+
+
+class PaymentCreateSerializer(ApiSerializer):
+    """The body of Record Payment (invoices({id})/payments): the page's form's fields.
+    `method` is a name the payments' `method` shows (default Bank transfer)."""
+
+    amount = serializers.DecimalField(**MONEY)
+    paymentDate = serializers.DateField(source="payment_date", required=False)  # noqa: N815
+    method = serializers.ChoiceField(choices=list(PAYMENT_METHOD_FROM_API), required=False)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    def validate_method(self, value: str) -> str:
+        return PAYMENT_METHOD_FROM_API[value]
+
+
+class InvoiceUpdateSerializer(ApiSerializer):
+    """The body of PATCH invoices({id}) (a draft): the edit page's fields. The due date
+    follows the payment terms and the rate the new date."""
+
+    invoiceDate = serializers.DateField(source="invoice_date", required=False)  # noqa: N815
+    notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class InvoiceLineCreateSerializer(ApiSerializer):
+    """The body of POST invoices({id})/invoiceLines: a free line (a charge, or a rebate at a
+    negative price) on a draft, as the page's Add Line form."""
+
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.DecimalField(**QUANTITY, required=False, default=Decimal("1"))
+    unitPrice = serializers.DecimalField(source="unit_price", **UNIT_PRICE)  # noqa: N815
+    taxRateId = serializers.PrimaryKeyRelatedField(  # noqa: N815
+        source="tax_rate",
+        queryset=TaxRate.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+    )
+
+
+class InvoiceLineUpdateSerializer(ApiSerializer):
+    """The body of PATCH invoices({id})/invoiceLines({id}): a draft line's quantity, unit
+    price, discount or (a free line's) description."""
+
+    quantity = serializers.DecimalField(**QUANTITY, required=False)
+    unitPrice = serializers.DecimalField(source="unit_price", **UNIT_PRICE, required=False)  # noqa: N815
+    discountPercent = serializers.DecimalField(  # noqa: N815
+        source="discount_percent",
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+    )
+    description = serializers.CharField(max_length=200, required=False)

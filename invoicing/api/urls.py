@@ -2,13 +2,19 @@ from django.urls import path, re_path
 
 from core.api.urls import resource_urls
 
-from .views import InvoiceViewSet, PaymentViewSet, SalesOrderInvoicingActionViewSet
+from .views import (
+    InvoiceLineViewSet,
+    InvoicePaymentViewSet,
+    InvoiceViewSet,
+    PaymentViewSet,
+    SalesOrderInvoicingActionViewSet,
+)
 
 ship_and_invoice = SalesOrderInvoicingActionViewSet.as_view({"post": "shipAndInvoice"})
 post_invoice = InvoiceViewSet.as_view({"post": "post_invoice"})
 
 urlpatterns = [
-    *resource_urls("invoices", InvoiceViewSet, name="invoices", read_only=True),
+    *resource_urls("invoices", InvoiceViewSet, name="invoices"),
     *resource_urls(
         "invoices", InvoiceViewSet, name="invoices-actions", bound=("void",), bound_only=True
     ),
@@ -34,4 +40,19 @@ urlpatterns = [
         SalesOrderInvoicingActionViewSet.as_view({"post": "shipAndInvoice"}, schema=None),
     ),
     *resource_urls("payments", PaymentViewSet, name="payments", read_only=True),
+    *resource_urls(
+        "payments", PaymentViewSet, name="payments-actions", bound=("reverse",), bound_only=True
+    ),
+    *resource_urls(
+        "invoices/<int:invoice_pk>/payments",
+        InvoicePaymentViewSet,
+        name="invoicePayments",
+        parents=r"invoices\((?P<invoice_pk>\d+)\)/payments",
+    ),
+    *resource_urls(
+        "invoices/<int:invoice_pk>/invoiceLines",
+        InvoiceLineViewSet,
+        name="invoiceLines",
+        parents=r"invoices\((?P<invoice_pk>\d+)\)/invoiceLines",
+    ),
 ]

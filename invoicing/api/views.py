@@ -1,14 +1,17 @@
-"""`invoices` (with `invoiceLines` on $expand) and `payments`, read-only: the same rows the
-invoice pages show, a constant number of queries a page. An invoice's ETag is its version."""
+"""`invoices` (with `invoiceLines` on $expand) and `payments`: the same rows the invoice
+pages show, a constant number of queries a page, and the pages' writes through the same
+services (post, void, Record Payment, Reverse Payment). An invoice's ETag is its version."""
 
 from contextlib import contextmanager
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.api.etag import EntityChanged, make_etag
+from core.api.etag import EntityChanged, if_match_version, make_etag
 from core.api.odata import DATE, DECIMAL, ENUM, INTEGER, ODataField
 from core.api.views import ApiViewSet, ReasonSerializer, bound_action
 from invoicing import services
@@ -18,8 +21,17 @@ from salesorders.api.serializers import SalesOrderSerializer
 from salesorders.api.views import OrderActionsMixin, stale_order_as_conflict
 from salesorders.models import SalesOrder
 
-from .serializers import InvoiceSerializer, PaymentSerializer
+from .serializers import (
+    InvoiceLineCreateSerializer,
+    InvoiceLineSerializer,
+    InvoiceLineUpdateSerializer,
+    InvoiceSerializer,
+    InvoiceUpdateSerializer,
+    PaymentCreateSerializer,
+    PaymentSerializer,
+)
 
+CHANGE_INVOICE = "invoicing.change_invoice"  # what the invoice page's line forms need
 INVOICE_STATUS = {str(label): value for value, label in Invoice.Status.choices}
 INVOICE_KIND = {str(label): value for value, label in Invoice.Kind.choices}
 
@@ -63,6 +75,28 @@ class InvoiceViewSet(ApiViewSet):
             lines = InvoiceLine.objects.select_related("invoice").order_by("sort_order", "pk")
             queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
         return queryset
+
+    @extend_schema(request=InvoiceUpdateSerializer, responses={200: InvoiceSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """A draft's date and notes (the edit page's), through invoice_update: If-Match; a
+        posted invoice is a 400 with the service's sentence."""
+        invoice = self.get_object()
+        expected = self.check_if_match(invoice)
+        fields = self.read_body(InvoiceUpdateSerializer, partial=True)
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            services.invoice_update(
+                invoice=invoice, user=request.user, expected_version=expected, **fields
+            )
+        return self.respond(self.get_queryset().get(pk=invoice.pk))
+
+    def destroy(self, request, *args, **kwargs):
+        """Delete a draft (its quantities may be invoiced again), through invoice_delete:
+        If-Match; 204. A posted invoice is voided instead (400 with the sentence)."""
+        invoice = self.get_object()
+        expected = self.check_if_match(invoice)
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            services.invoice_delete(invoice=invoice, user=request.user, expected_version=expected)
+        return self.respond_empty()
 
     def _run(self, call) -> Response:
         invoice = self.get_object()
@@ -134,6 +168,9 @@ class SalesOrderInvoicingActionViewSet(OrderActionsMixin, ApiViewSet):
 
 
 class PaymentViewSet(ApiViewSet):
+    """`payments`: every payment, and `payments({id})/reverse`. A payment's ETag is its
+    invoice's version."""
+
     queryset = Payment.objects.select_related("invoice")
     serializer_class = PaymentSerializer
     default_ordering = ("-payment_date",)
@@ -145,3 +182,133 @@ class PaymentViewSet(ApiViewSet):
 
     def etag_version(self, obj):
         return obj.invoice.version
+
+    @extend_schema(request=ReasonSerializer, responses={204: None})
+    @bound_action("invoicing.reverse_payment")
+    def reverse(self, request, *args, **kwargs):
+        """Reverse Payment (`reason`): If-Match (the payment's ETag); 204 and the invoice's
+        new ETag; the invoice is open again."""
+        payment = self.get_object()
+        self.check_if_match(payment)
+        reason = self.read_body(ReasonSerializer).get("reason", "") if request.data else ""
+        services.payment_reverse(payment=payment, reason=reason, user=request.user)
+        version = (
+            Invoice.objects.filter(pk=payment.invoice_id).values_list("version", flat=True).get()
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": make_etag(version)})
+
+
+class InvoiceChildMixin:
+    """A sub-resource of one invoice (`invoices/{invoice_pk}/...`): another invoice's record
+    is a 404 here. If-Match is optional on its POST: given, it must be the invoice's ETag."""
+
+    @property
+    def invoice(self) -> Invoice:
+        if not hasattr(self, "_invoice"):
+            self._invoice = get_object_or_404(Invoice, pk=self.kwargs["invoice_pk"])
+        return self._invoice
+
+    def get_queryset(self):
+        return super().get_queryset().filter(invoice=self.invoice)
+
+    def optional_if_match(self) -> int | None:
+        if "If-Match" not in self.request.headers:
+            return None
+        return if_match_version(self.request, self.invoice.version)
+
+
+class InvoicePaymentViewSet(InvoiceChildMixin, PaymentViewSet):
+    """`invoices({id})/payments`: the invoice's payments, and Record Payment (POST) through
+    payment_record."""
+
+    @extend_schema(request=PaymentCreateSerializer, responses={201: PaymentSerializer})
+    def create(self, request, *args, **kwargs):
+        """Record Payment on a posted invoice: 201 with the payment (its ETag the invoice's
+        new version); an amount above the open amount, a date before the invoice or in a
+        closed period is a 400 at that field, nothing written."""
+        invoice = self.invoice
+        expected = self.optional_if_match()
+        fields = dict(self.read_body(PaymentCreateSerializer))
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            payment = services.payment_record(
+                invoice=invoice,
+                payment_date=fields.pop("payment_date", None),
+                user=request.user,
+                expected_version=expected,
+                **fields,
+            )
+        payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
+        location = request.build_absolute_uri(reverse("payments-detail", args=[payment.pk]))
+        return self.respond(
+            payment, status_code=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+
+class InvoiceLineViewSet(InvoiceChildMixin, ApiViewSet):
+    """`invoices({id})/invoiceLines`: a draft's lines, and their edits through the services
+    the invoice page's forms call (change, add a free line, remove). Every write needs the
+    page's permission (change invoices); PATCH and DELETE need If-Match (the invoice's ETag).
+    A posted invoice's lines are refused with the sentence."""
+
+    queryset = InvoiceLine.objects.select_related("invoice")
+    serializer_class = InvoiceLineSerializer
+    default_ordering = ("sort_order",)
+    extra_domain_targets = {"tax_rate": "taxRateId"}
+    odata_fields = {
+        "sequence": ODataField("sort_order", INTEGER),
+        "lineObjectNumber": ODataField("sku"),
+        "description": ODataField("description"),
+        "quantity": ODataField("quantity", DECIMAL),
+        "unitPrice": ODataField("unit_price", DECIMAL),
+    }
+
+    @property
+    def domain_targets(self) -> dict[str, str]:
+        targets = super().domain_targets
+        line = getattr(self, "_line", None)
+        if line is not None and line.order_line_id:
+            # An order line's quantity is refused at quantity_<order line> (the page's field).
+            targets[f"quantity_{line.order_line_id}"] = "quantity"
+        return targets
+
+    def etag_version(self, obj):
+        return obj.invoice.version
+
+    def fresh(self, pk) -> InvoiceLine:
+        return InvoiceLine.objects.select_related("invoice").get(pk=pk)
+
+    @extend_schema(request=InvoiceLineCreateSerializer, responses={201: InvoiceLineSerializer})
+    def create(self, request, *args, **kwargs):
+        """Add a free line to a draft (invoice_line_add): 201 with it."""
+        invoice = self.invoice
+        expected = self.optional_if_match()
+        fields = self.read_body(InvoiceLineCreateSerializer)
+        with stale_invoice_as_conflict(invoice.pk, expected):
+            line = services.invoice_line_add(
+                invoice=invoice, user=request.user, expected_version=expected, **fields
+            )
+        return self.respond_created(self.fresh(line.pk))
+
+    @extend_schema(request=InvoiceLineUpdateSerializer, responses={200: InvoiceLineSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Change a draft's line (invoice_line_update): If-Match; 200 with it."""
+        line = self._line = self.get_object()
+        expected = self.check_if_match(line)
+        fields = self.read_body(InvoiceLineUpdateSerializer, partial=True)
+        with stale_invoice_as_conflict(line.invoice_id, expected):
+            services.invoice_line_update(
+                line=line, user=request.user, expected_version=expected, **fields
+            )
+        return self.respond(self.fresh(line.pk))
+
+    def destroy(self, request, *args, **kwargs):
+        """Take a line off a draft (invoice_line_delete): If-Match; 204."""
+        line = self.get_object()
+        expected = self.check_if_match(line)
+        with stale_invoice_as_conflict(line.invoice_id, expected):
+            services.invoice_line_delete(line=line, user=request.user, expected_version=expected)
+        return self.respond_empty()
+
+    create.required_permission = CHANGE_INVOICE
+    partial_update.required_permission = CHANGE_INVOICE
+    destroy.required_permission = CHANGE_INVOICE

@@ -16,7 +16,15 @@ urlpatterns = [
         "salesOrders",
         SalesOrderViewSet,
         name="salesOrders",
-        bound=("issue", "hold", "release", "complete"),
+        bound=(
+            "issue",
+            "hold",
+            "release",
+            "complete",
+            "submitForApproval",
+            "approve",
+            "reject",
+        ),
     ),
     *resource_urls(
         f"{ORDER}/salesOrderLines",

@@ -1,7 +1,8 @@
 """`salesOrders` with `salesOrderLines` and `salesOrderExtraLines`, and the lifecycle's bound
-actions (issue, hold, release, complete). Every write is a salesorders service called with
-the version the client's If-Match names, so a stale write is refused under the order's lock
-(409), exactly as a stale form is. Cancel and Auto Allocate release or reserve stock, so
+actions (issue, hold, release, complete, submitForApproval, approve, reject: one per entry
+of SalesOrder.TRANSITIONS). Every write is a salesorders service called with the version
+the client's If-Match names, so a stale write is refused under the order's lock (409),
+exactly as a stale form is. Cancel and Auto Allocate release or reserve stock, so
 they are shipping's (shipping/api)."""
 
 from contextlib import contextmanager
@@ -10,10 +11,11 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from approvals.selectors import step_to_decide
 from core.api.attachments import AttachmentViewSet
 from core.api.etag import EntityChanged, if_match_version, make_etag
 from core.api.odata import BOOLEAN, DATE, DATETIME, DECIMAL, ENUM, INTEGER, ODataField
@@ -73,24 +75,51 @@ class OrderActionsMixin:
         return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": make_etag(version)})
 
 
-def _transition_action(action: str):
-    transition = SalesOrder.TRANSITIONS[action]
+def _action_body(transition: SalesOrder.Transition, name: str) -> type[serializers.Serializer]:
+    """The body of a lifecycle action, from its entry in the table: `reason` (on approve and
+    reject the decision's comment), `creditAcknowledged` where the action runs the credit
+    check (the page's warning step), `stepId` on an approval decision (default: the step the
+    user may decide now)."""
+    if not (transition.credit_checked or transition.decision):
+        return ReasonSerializer
+    fields = {}
+    if transition.credit_checked:
+        fields["creditAcknowledged"] = serializers.BooleanField(required=False, default=False)
+    if transition.decision:
+        fields["stepId"] = serializers.IntegerField(required=False, min_value=1)
+    return type(f"{name[:1].upper()}{name[1:]}Body", (ReasonSerializer,), fields)
 
-    @extend_schema(request=ReasonSerializer, responses={204: None})
+
+def _transition_action(action: str, name: str = ""):
+    """The bound action `name` (default: `action`) running SalesOrder.TRANSITIONS[action]
+    through salesorder_transition, the service its page's button posts to."""
+    transition = SalesOrder.TRANSITIONS[action]
+    name = name or action
+    body_class = _action_body(transition, name)
+
+    @extend_schema(request=body_class, responses={204: None})
     @bound_action(transition.permission)
     def run(self, request, *args, **kwargs):
-        reason = self.read_body(ReasonSerializer).get("reason", "") if request.data else ""
-        return self.run_on_order(
-            lambda order, expected: services.salesorder_transition(
+        body = self.read_body(body_class) if request.data else {}
+
+        def call(order, expected):
+            step_id = None
+            if transition.decision:
+                # No step of the round for this user: 0, so the service says why.
+                step_id = body.get("stepId") or step_to_decide(order, user=request.user) or 0
+            return services.salesorder_transition(
                 order=order,
                 action=action,
                 user=request.user,
                 expected_version=expected,
-                reason=reason,
+                reason=body.get("reason", ""),
+                credit_acknowledged=body.get("creditAcknowledged", False),
+                step_id=step_id,
             )
-        )
 
-    run.__name__ = action
+        return self.run_on_order(call)
+
+    run.__name__ = name
     run.__doc__ = f"{transition.label}: POST with If-Match; 204 and the new ETag."
     return run
 
@@ -101,7 +130,8 @@ class SalesOrderViewSet(OrderActionsMixin, ApiViewSet):
     filterset_class = SalesOrderFilter
     expandable = {"salesOrderLines"}
     default_ordering = ("-reference_number",)
-    extra_domain_targets = {"reason": "reason", "contact": "contactId"}
+    # An approval decision's comment is the body's `reason`.
+    extra_domain_targets = {"reason": "reason", "comment": "reason", "contact": "contactId"}
     odata_fields = {
         "number": ODataField("reference"),
         "externalDocumentNumber": ODataField("customer_reference"),
@@ -126,7 +156,10 @@ class SalesOrderViewSet(OrderActionsMixin, ApiViewSet):
         "lastModifiedDateTime": ODataField("updated_at", DATETIME),
     }
 
+    submitForApproval = _transition_action("submit", "submitForApproval")  # noqa: N815
     issue = _transition_action("issue")
+    approve = _transition_action("approve")
+    reject = _transition_action("reject")
     hold = _transition_action("hold")
     release = _transition_action("release")
     complete = _transition_action("complete")

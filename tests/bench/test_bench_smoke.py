@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounting.selectors import tax_charge_for
-from bench import scenarios  # noqa: F401 - registers the scenarios
+from bench import api_scenarios, scenarios  # noqa: F401 - registers the scenarios
 from bench.harness import REGISTRY, run_scenario
 from bench.invariants import check
 from customers.models import Customer

@@ -141,3 +141,44 @@ def test_complete_shipment_does_not_grow_with_allocations(bench, django_assert_m
     assert response.status_code == 302
     shipment.refresh_from_db()
     assert shipment.status == Shipment.Status.SHIPPED
+
+
+def test_api_order_with_its_lines_expanded_costs_what_a_small_one_does(
+    bench, django_assert_max_num_queries
+):
+    """salesOrders({id})?$expand=salesOrderLines (the api-order-expand-1000 scenario): the
+    largest order's lines in the same count as a 10-line order's."""
+    large, small = bench.marked("G-LARGE-2"), bench.ten_line_order
+    params = {"$expand": "salesOrderLines"}
+    with django_assert_max_num_queries(8) as captured:
+        response = bench.get(f"/api/v2.0/salesOrders({large.pk})", params)
+    assert response.status_code == 200
+    assert len(response.json()["salesOrderLines"]) == large.line_count
+    large_count = len(captured)
+    with django_assert_max_num_queries(8) as captured:
+        response = bench.get(f"/api/v2.0/salesOrders({small.pk})", params)
+    assert len(response.json()["salesOrderLines"]) == 10
+    assert large_count == len(captured)
+
+
+def test_api_line_patch_costs_the_same_on_a_large_order_as_on_a_small_one(
+    bench, django_assert_max_num_queries
+):
+    """PATCH of a line (the api-line-patch scenarios) on the 1,000-line order and on a
+    10-line one: the same queries (totals are updated, not re-summed per line)."""
+    counts = []
+    for order in (bench.marked("G-LARGE-1"), bench.marked("G-TEN-PENDING")):
+        line = order.lines.order_by("sort_order", "pk").first()
+        with transaction.atomic(), django_assert_max_num_queries(60) as captured:
+            response = bench.client.patch(
+                f"/api/v2.0/salesOrders({order.pk})/salesOrderLines({line.pk})",
+                {"quantity": str(line.quantity + 1)},
+                content_type="application/json",
+                secure=True,
+                HTTP_IF_MATCH=f'"{order.version}"',
+            )
+            assert response.status_code == 200, response.content[:300]
+            assert response.json()["quantity"] == f"{line.quantity + 1:.4f}"
+            transaction.set_rollback(True)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
