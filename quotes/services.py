@@ -345,11 +345,7 @@ def quote_line_add(
 def _lock_line(line: SalesQuoteLine, expected_version: int | None):
     quote = _lock_quote(SalesQuote(pk=line.quote_id), expected_version)
     _require_editable(quote)
-    line = (
-        SalesQuoteLine.objects.select_for_update()
-        .select_related("part__default_tax_rate")
-        .get(pk=line.pk)
-    )
+    line = SalesQuoteLine.objects.select_for_update().get(pk=line.pk)
     line.quote = quote
     return quote, line
 
