@@ -148,3 +148,58 @@ def test_quote_pdf_is_a_pdf_named_for_the_quote(sales_client, quote_with_lines):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert f'filename="quote-{quote_with_lines.number}.pdf"' in response["Content-Disposition"]
     assert response.content.startswith(b"%PDF-") and len(response.content) > 2_000
+
+
+def test_line_edit_and_remove_pages(sales_client, quote_with_lines):
+    bolt = quote_with_lines.lines.get(part_sku="BOLT-1")
+    url = reverse("quotes:line-update", args=[quote_with_lines.pk, bolt.pk])
+    assert ">Cancel</a>" in sales_client.get(url).content.decode()
+    sales_client.post(
+        url,
+        {
+            "quantity": "5",
+            "unit_price": "2.2000",
+            "discount_percent": "0",
+            "notes": "",
+            "version": quote_with_lines.version,
+        },
+    )
+    bolt.refresh_from_db()
+    assert (bolt.quantity, bolt.unit_price, bolt.subtotal) == (
+        Decimal("5"),
+        Decimal("2.2000"),
+        Decimal("11.00"),
+    )
+    quote_with_lines.refresh_from_db()
+    sales_client.post(
+        reverse("quotes:line-delete", args=[quote_with_lines.pk, bolt.pk]),
+        {"version": quote_with_lines.version},
+    )
+    assert list(quote_with_lines.lines.values_list("part_sku", flat=True)) == ["NUT-1"]
+
+
+def test_edit_page_with_a_stale_version_says_so_and_keeps_the_quote(sales_client, quote, clerk):
+    seen = quote.version
+    services.quote_update(quote=quote, user=clerk, notes="Changed meanwhile")
+    response = sales_client.post(
+        reverse("quotes:update", args=[quote.pk]),
+        {
+            "quote_date": quote.quote_date.isoformat(),
+            "valid_until": quote.valid_until.isoformat(),
+            "notes": "Mine",
+            "version": seen,
+        },
+    )
+    assert response.status_code == 200
+    assert "since you opened it" in response.content.decode()
+    quote.refresh_from_db()
+    assert quote.notes == "Changed meanwhile"
+
+
+def test_pages_of_an_accepted_quote_send_back_with_the_reason(sales_client, quote_with_lines):
+    services.quote_make_order(quote=quote_with_lines, user=None)
+    response = sales_client.get(reverse("quotes:line-add", args=[quote_with_lines.pk]), follow=True)
+    assert "is Accepted, so it cannot be changed" in response.content.decode()
+    page = sales_client.get(quote_with_lines.get_absolute_url()).content.decode()
+    assert "Add Line Item" not in page and "Make Order" not in page
+    assert 'data-testid="made-order"' in page
