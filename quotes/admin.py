@@ -105,6 +105,12 @@ class SalesQuoteAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        """Accepted and declined quotes are read-only here too (the actions still run)."""
+        if obj is not None and not obj.can_edit():
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from quotes import services
 from quotes.models import SalesQuote
 from salesorders.models import SalesOrder
 
@@ -66,3 +67,10 @@ def test_csv_export_names_each_quote_and_its_state(sales_client, quote_with_line
     text = b"".join(response.streaming_content).decode()
     assert text.splitlines()[0].startswith("Number,Customer,Status")
     assert f"{quote_with_lines.number},Acme Tools,Draft" in text
+
+
+def test_an_accepted_quote_is_read_only_in_the_admin(manager_client, quote_with_lines):
+    services.quote_make_order(quote=quote_with_lines, user=None)
+    url = reverse("admin:quotes_salesquote_change", args=[quote_with_lines.pk])
+    html = manager_client.get(url).content.decode()
+    assert 'name="valid_until"' not in html and 'name="notes"' not in html
