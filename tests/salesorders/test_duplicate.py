@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from inventory.models import Part
 from salesorders import services
-from salesorders.models import SalesOrder
+from salesorders.exceptions import CreditLimitError
+from salesorders.models import SalesOrder, SalesOrderSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,20 @@ def test_duplicate_order_needs_the_add_permission(client, warehouse_user, issued
     response = client.post(reverse("salesorders:duplicate", args=[issued.pk]))
     assert response.status_code == 403
     assert SalesOrder.objects.count() == 1
+
+
+def test_a_copy_that_takes_the_customer_over_the_limit_is_refused_when_issued(
+    customer, part, clerk
+):
+    """Copying an issued order is no way round the credit limit: the copy is Pending, and
+    issuing it runs the check over both orders (policy Block)."""
+    SalesOrderSettings.objects.update_or_create(pk=1, defaults={"credit_policy": "block"})
+    customer.credit_limit = Decimal("150.00")
+    customer.save(update_fields=["credit_limit"])
+    first = services.salesorder_create(customer=customer, user=clerk)
+    services.salesorder_line_add(order=first, part=part, quantity=40, user=clerk)  # 120.00
+    services.salesorder_issue(order=first, user=clerk)
+    copy = services.salesorder_duplicate(order=first, user=clerk)
+    with pytest.raises(CreditLimitError):
+        services.salesorder_issue(order=copy, user=clerk, credit_acknowledged=True)
+    assert SalesOrder.objects.get(pk=copy.pk).status == SalesOrder.Status.PENDING
