@@ -17,6 +17,7 @@ DOMAIN_APPS = [
     "salesorders",
     "shipping",
     "order_calendar",
+    "quotes",
     "invoicing",
 ]
 INVOICES_VIEW = {
@@ -67,6 +68,8 @@ ROLES: dict[str, dict] = {
         },
         "shipping": {"shipment": ["view"], "allocation": ["view"]},
         "invoicing": INVOICES_VIEW,
+        # Quotes they make, send, decline and turn into orders.
+        "quotes": {"salesquote": CRUD, "salesquoteline": CRUD, "quotesettings": ["view"]},
     },
     # Warehouse staff: stock, shipments and allocations; they read orders and customers.
     "Warehouse": {

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "salesorders",
     "shipping",
     "order_calendar",
+    "quotes",
     "invoicing",
     "config",
 ]

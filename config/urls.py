@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("shipping.urls")),
     path("orders/", include("salesorders.urls")),
     path("calendar/", include("order_calendar.urls")),
+    path("quotes/", include("quotes.urls")),
     path("jobs/", include("core.urls")),
     path("accounting/", include("accounting.urls")),
     path("invoices/", include("invoicing.urls")),

@@ -2108,3 +2108,96 @@ def salesorder_confirmation_send(
             user=user,
         )
     return log
+
+
+# --- Duplicate Order -------------------------------------------------------------------------
+
+
+def _copied_tax(row):
+    """How a copied line (or extra line) is taxed: a rate chosen by hand stays; one the tax
+    rules chose is chosen by the rules again, for the customer as it is now."""
+    overridden = getattr(row, "tax_overridden", False)
+    if isinstance(row, SalesOrderExtraLine):
+        by_rules = row.tax_rule_id or row.tax_note or (row.tax_rate and row.tax_rate.standard)
+        return STANDARD if by_rules else row.tax_rate
+    return row.tax_rate if overridden else UNSET
+
+
+@transaction.atomic
+def salesorder_duplicate(*, order: SalesOrder, user: AbstractBaseUser | None) -> SalesOrder:
+    """A new Pending order for the same customer with the order's lines and extra lines:
+    the same quantities (as ordered), unit prices, discounts, order discount, addresses,
+    contact, salesperson and notes; dated today, without its target dates or customer PO.
+    Made through salesorder_create and salesorder_line_add, so the customer must be active,
+    the date's period open and each part still active and salable; the credit limit and the
+    approval rules are checked when the copy is issued, as for any new order (a copy never
+    inherits an approval). Taxes follow the customer's tax rules as they are today.
+
+    Reads the source order without locking it (nothing of it changes). Raises whatever those
+    services raise (InactiveCustomerError, LineError, PeriodClosedError, MissingRateError);
+    nothing is written then."""
+    source = (
+        SalesOrder.objects.select_related("customer", "contact")
+        .prefetch_related(
+            "extra_lines__tax_rate",
+            "extra_lines__revenue_account",
+        )
+        .get(pk=order.pk)
+    )
+    copy = salesorder_create(
+        customer=source.customer,
+        user=user,
+        description=source.description,
+        currency=source.currency,
+        ship_to=source.ship_to,
+        bill_to=source.bill_to,
+        contact=source.contact,
+        salesperson=source.salesperson,
+        priority=source.priority,
+        notes=source.notes,
+        prices_include_tax=source.prices_include_tax,
+    )
+    lines = (
+        source.lines.select_related("part", "tax_rate", "revenue_account")
+        .prefetch_related("dimensions__value")
+        .order_by("sort_order", "pk")
+    )
+    for line in lines:
+        account = line.revenue_account
+        salesorder_line_add(
+            order=copy,
+            part=line.part,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_rate=_copied_tax(line),
+            notes=line.notes,
+            revenue_account=account if account is not None and account.active else UNSET,
+            dimension_values=[row.value for row in line.dimensions.all() if row.value.active],
+            user=user,
+        )
+    for extra in source.extra_lines.all():
+        account = extra.revenue_account
+        salesorder_extra_line_add(
+            order=copy,
+            description=extra.description,
+            quantity=extra.quantity,
+            unit_price=extra.unit_price,
+            tax_rate=_copied_tax(extra),
+            revenue_account=account if account is not None and account.active else UNSET,
+            user=user,
+        )
+    if source.has_order_discount:
+        salesorder_update(
+            order=copy,
+            user=user,
+            discount_percent=source.discount_percent,
+            discount_amount=source.discount_amount,
+        )
+    salesorder_event_record(
+        order=copy,
+        kind=Kind.NOTE,
+        message=f"Duplicated from {source.reference}.",
+        user=user,
+    )
+    return SalesOrder.objects.get(pk=copy.pk)

@@ -28,6 +28,7 @@ urlpatterns = [
         name="confirmation-send",
     ),
     path("<int:pk>/rate/", views.SalesOrderRateView.as_view(), name="rate-set"),
+    path("<int:pk>/duplicate/", views.SalesOrderDuplicateView.as_view(), name="duplicate"),
     path(
         "<int:pk>/submit/", views.SalesOrderTransitionView.as_view(action="submit"), name="submit"
     ),

@@ -152,6 +152,7 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
         context.update(page.as_context())
         if page.may_send_confirmation:
             context["email_request_token"] = uuid.uuid4().hex
+        context["may_duplicate"] = self.request.user.has_perm(DUPLICATE_PERMISSION)
         if page.can_edit:
             context.update(self.line_links(page))
         context["attachments"] = attachment_section(
@@ -194,6 +195,25 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
 
 
 RATE_PERMISSION = "salesorders.change_rate_salesorder"
+DUPLICATE_PERMISSION = "salesorders.add_salesorder"
+
+
+class SalesOrderDuplicateView(PermissionRequiredMixin, View):
+    """POST-only Duplicate Order: a new Pending order with the same customer and lines
+    (salesorder_duplicate); lands on the new order."""
+
+    http_method_names = ["post"]
+    permission_required = DUPLICATE_PERMISSION
+
+    def post(self, request, pk):
+        order = get_object_or_404(SalesOrder, pk=pk)
+        try:
+            copy = services.salesorder_duplicate(order=order, user=request.user)
+        except ValidationError as error:
+            report_refusal(request, error)
+            return redirect(order)
+        messages.success(request, f"Sales order {copy.reference} created as a copy of {order}.")
+        return redirect(copy)
 
 
 class SalesOrderRateView(PermissionRequiredMixin, View):

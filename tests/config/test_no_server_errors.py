@@ -33,6 +33,7 @@ from core.attachments import attachment_add
 from core.models import JobState
 from invoicing import services as invoice_services
 from order_calendar import selectors, services
+from quotes import services as quote_services
 from salesorders import services as order_services
 from salesorders.models import SalesOrder
 from shipping import services as shipping_services
@@ -295,6 +296,10 @@ def world(db, settings):
     rule = ApprovalRule.objects.create(
         name="Large", condition="total_at_least", threshold=Decimal("1"), approver_user=admin
     )
+    quote = quote_services.quote_create(customer=customer, user=admin)
+    quote_line = quote_services.quote_line_add(
+        quote=quote, part=part, quantity=Decimal("3"), user=admin
+    )
     return SimpleNamespace(**locals())
 
 
@@ -334,6 +339,11 @@ def url_kwargs(name: str, world) -> list[dict]:
         ]
     if app == "accounting":
         return [{"pk": w.period.pk, "action": action} for action in ("close", "reopen")]
+    if app == "quotes":
+        return [
+            {"pk": w.quote.pk, "line_pk": w.quote_line.pk, "action": action}
+            for action in ("make_order", "decline")
+        ]
     if app == "invoicing":
         invoicing = [
             {"pk": w.posted.pk, "line_pk": w.posted.lines.first().pk, "action": "void"},

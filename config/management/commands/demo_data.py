@@ -17,6 +17,7 @@ import accounting.demo
 import customers.demo
 import inventory.demo
 import invoicing.demo
+import quotes.demo
 import salesorders.demo
 import shipping.demo
 from config.roles import sync_role_groups
@@ -85,6 +86,7 @@ class Command(BaseCommand):
             salesorders.demo,
             shipping.demo,
             invoicing.demo,
+            quotes.demo,
         ):
             module.build(ctx)
         salesorders.demo.build_approvals(ctx)
