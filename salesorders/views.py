@@ -485,12 +485,15 @@ def booking_choices() -> dict:
 def line_entry_form(order: SalesOrder, data=None) -> LineAddForm:
     """The order page's line entry row: a LineAddForm of which only the part, the quantity
     and the order's version are shown (ids `entry_*`, apart from an edit form's)."""
-    return LineAddForm(
+    form = LineAddForm(
         data,
         initial={"version": order.version},
         auto_id="entry_%s",
         tax_rates=[],  # not shown in the row: no query for them
     )
+    if not order.line_count:  # a new order: the cursor starts at its first line
+        form.fields["part"].widget.attrs["autofocus"] = True
+    return form
 
 
 def line_entry_response(request, *, order: SalesOrder, form, duplicate_line=None):
