@@ -234,3 +234,34 @@ def test_inline_edit_with_a_stale_version_is_refused_in_its_row_and_writes_nothi
     assert "was changed by Clara Clerk at" in html and "<html" not in html
     line.refresh_from_db()
     assert line.quantity == 2
+
+
+def test_entry_row_costs_the_same_queries_on_an_order_of_3_lines_or_60(
+    sales_client, order, clerk, django_assert_max_num_queries
+):
+    """Adding through the row (the redirect htmx follows not counted) and a refused row do not
+    grow with the order's lines."""
+
+    def add(sku):
+        data = {"version": order.version, "part_q": sku, "quantity": "2"}
+        return sales_client.post(add_url(order), data, **HTMX)
+
+    for _ in range(3):
+        services.salesorder_line_add(order=order, part=PartFactory(), quantity=1, user=clerk)
+    PartFactory(sku="SMALL-1")
+    PartFactory(sku="BIG-1")
+    order.refresh_from_db()
+    with django_assert_max_num_queries(40) as small:
+        assert add("SMALL-1").status_code == 302
+    with django_assert_max_num_queries(12) as refused:
+        sales_client.post(add_url(order), {"version": 0, "part_q": "NONE", "quantity": "1"}, **HTMX)
+    for _ in range(57):
+        services.salesorder_line_add(order=order, part=PartFactory(), quantity=1, user=clerk)
+    order.refresh_from_db()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert add("BIG-1").status_code == 302
+    with django_assert_max_num_queries(len(refused.captured_queries)):
+        response = sales_client.post(
+            add_url(order), {"version": 0, "part_q": "NONE", "quantity": "1"}, **HTMX
+        )
+    assert response["HX-Retarget"] == "#line-entry"
