@@ -234,7 +234,13 @@ class LineAddForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.For
         help_text="Blank: the part's price for this quantity (price breaks).",
     )
     discount_percent = forms.DecimalField(
-        label="Discount %", max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0
+        label="Discount %",
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        initial=0,
+        required=False,  # blank (the order page's line entry row has no box for it): none
     )
     tax_rate = forms.ChoiceField(required=False, help_text="Blank: the part's default tax rate.")
     target_date = forms.DateField(widget=DATE, required=False)
@@ -260,6 +266,14 @@ class LineAddForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.For
         if part is not None and quantity is not None and part.quantity_refusal(quantity):
             self.add_error("quantity", part.quantity_refusal(quantity))
         return data
+
+
+class LinePreviewForm(forms.Form):
+    """What the order page's line entry row asks a price for: the part (as the entry row's
+    picker posts it) and the quantity typed so far."""
+
+    part = PickerField(queryset=Part.objects.salable().with_stock(), placeholder="SKU or name")
+    quantity = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0.0001, required=False)
 
 
 def tax_choices(rates, *, blank: str):

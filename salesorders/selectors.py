@@ -33,6 +33,8 @@ from approvals.models import ConditionKind, DocumentFacts, StepSpec
 from approvals.selectors import RoundView, document_round, matching_rules
 from core.emails import document_emails
 from core.numbers import ZERO, money
+from inventory.models import Part, PartKind
+from inventory.pricing import suggest_price_in
 from salesorders.models import (
     CREDIT_STATUSES,
     OPEN_STATUSES,
@@ -353,6 +355,57 @@ def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT)
         open_value=Coalesce(Sum("total", filter=Q(status__in=OPEN_STATUSES)), Decimal("0")),
     )
     return {"orders": orders, "summary": summary}
+
+
+def line_price_suggestion(order: SalesOrder, part, quantity: Decimal):
+    """The unit price a new line of `part` for `quantity` gets on `order`: its customer's or
+    currency's price list, else the base price (breaks) converted at the order's rate
+    (inventory.pricing.suggest_price_in). The price the line service stores and the one the
+    order page previews."""
+    return suggest_price_in(
+        part,
+        quantity,
+        currency=order.currency,
+        rate=order.currency_rate,
+        customer_id=order.customer_id,
+    )
+
+
+@dataclass(frozen=True)
+class LinePreview:
+    """What the order page shows of a part before it becomes a line: its price for the
+    quantity, and its free stock (None for a service, which needs none)."""
+
+    part: object
+    quantity: Decimal | None
+    price: object  # inventory.pricing.PriceSuggestion, or None without a quantity
+    free: Decimal | None
+
+    @property
+    def short(self) -> Decimal:
+        """How much of the quantity the free stock does not cover (0 when it does)."""
+        if self.free is None or self.quantity is None:
+            return ZERO
+        return max(self.quantity - self.free, ZERO)
+
+
+def line_preview(order: SalesOrder, part, quantity: Decimal | None) -> LinePreview:
+    """The price and free stock of `part` for a line of `quantity` (1 when None) on `order`.
+
+    `part` should carry `available` (inventory PartQuerySet.with_stock); two queries (the
+    price lists and the part's price breaks)."""
+    price = line_price_suggestion(order, part, quantity if quantity else Decimal(1))
+    free = None if part.kind == PartKind.SERVICE else part.available
+    return LinePreview(part=part, quantity=quantity, price=price, free=free)
+
+
+def free_stock_shortfall(line: SalesOrderLine) -> Decimal:
+    """How much of `line`'s remaining quantity the part's free stock does not cover (0 for a
+    service or when it does): one query."""
+    if line.is_service:
+        return ZERO
+    free = Part.objects.with_stock().filter(pk=line.part_id).values_list("available", flat=True)
+    return max(line.unallocated_quantity - (free.first() or ZERO), ZERO)
 
 
 def order_url_at(line: SalesOrderLine, *, anchor: bool = True) -> str:

@@ -37,7 +37,6 @@ from core.numbers import (
 )
 from customers.models import Customer
 from inventory.models import Part, TaxRate, format_per_unit, format_unit_quantity
-from inventory.pricing import suggest_price_in
 from salesorders.exceptions import (
     ConfirmationEmailError,
     CreditLimitError,
@@ -71,6 +70,7 @@ from salesorders.selectors import (
     ApprovalCheck,
     CreditPosition,
     credit_position,
+    line_price_suggestion,
     salesorder_approval_check,
     salesorder_facts,
 )
@@ -830,14 +830,8 @@ def _fresh_part(part: Part) -> Part:
 
 def _suggestion(order: SalesOrder, part: Part, quantity: Decimal):
     """The part's price for the order: its customer's or currency's price list, else the base
-    price converted at the order's rate (inventory.pricing.suggest_price_in)."""
-    return suggest_price_in(
-        part,
-        quantity,
-        currency=order.currency,
-        rate=order.currency_rate,
-        customer_id=order.customer_id,
-    )
+    price converted at the order's rate (selectors.line_price_suggestion)."""
+    return line_price_suggestion(order, part, quantity)
 
 
 def _tax_charge(order: SalesOrder, tax_rate):

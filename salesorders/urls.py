@@ -54,6 +54,7 @@ urlpatterns = [
         name="complete",
     ),
     path("<int:pk>/lines/add/", views.LineAddView.as_view(), name="line-add"),
+    path("<int:pk>/lines/preview/", views.LinePreviewView.as_view(), name="line-preview"),
     path("<int:pk>/lines/<int:line_pk>/edit/", views.LineUpdateView.as_view(), name="line-update"),
     path(
         "<int:pk>/lines/<int:line_pk>/remove/", views.LineDeleteView.as_view(), name="line-delete"

@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reselect, reswap, retarget
 
 from accounting.selectors import dimensions_with_values, revenue_accounts
 from core.attachment_views import AttachmentAddView, AttachmentDeleteView
@@ -32,6 +32,7 @@ from salesorders.forms import (
     CreditPolicyForm,
     ExtraLineForm,
     LineAddForm,
+    LinePreviewForm,
     LineUpdateForm,
     RateForm,
     SalesOrderCreateForm,
@@ -155,6 +156,7 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
         context["may_duplicate"] = self.request.user.has_perm(DUPLICATE_PERMISSION)
         if page.can_edit:
             context.update(self.line_links(page))
+            context["entry_form"] = line_entry_form(self.object)
         context["attachments"] = attachment_section(
             parent=self.object, user=self.request.user, namespace="salesorders"
         )
@@ -191,6 +193,7 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
             line=editing,
             **booking_choices(),
         )
+        editing.form.fields["quantity"].widget.attrs["autofocus"] = True
         return {"editing": editing, "close_edit_href": f"?{query.urlencode()}#line-{editing.pk}"}
 
 
@@ -499,7 +502,46 @@ def booking_choices() -> dict:
     return {"accounts": list(revenue_accounts()), "dimensions": dimensions_with_values()}
 
 
+def line_entry_form(order: SalesOrder, data=None) -> LineAddForm:
+    """The order page's line entry row: a LineAddForm of which only the part, the quantity
+    and the order's version are shown (ids `entry_*`, apart from an edit form's)."""
+    form = LineAddForm(
+        data,
+        initial={"version": order.version},
+        auto_id="entry_%s",
+        tax_rates=[],  # not shown in the row: no query for them
+    )
+    if not order.line_count:  # a new order: the cursor starts at its first line
+        form.fields["part"].widget.attrs["autofocus"] = True
+    return form
+
+
+def line_entry_response(request, *, order: SalesOrder, form, duplicate_line=None):
+    """The line entry row again with its errors, for htmx: it replaces the row (the rest of the
+    order page stays as it was)."""
+    response = render(
+        request,
+        "salesorders/partials/line_entry_response.html",
+        {"order": order, "entry_form": form, "duplicate_line": duplicate_line},
+    )
+    return reswap(reselect(retarget(response, "#line-entry"), "#line-entry"), "outerHTML")
+
+
+def warn_of_shortfall(request, line: SalesOrderLine) -> None:
+    """A warning (not a refusal) when the part's free stock does not cover the new line."""
+    short = selectors.free_stock_shortfall(line)
+    if short > 0:
+        messages.warning(
+            request,
+            f"Not enough free stock of {line.part_sku}: "
+            f"{format_unit_quantity(short, line.unit)} of the line must wait for stock.",
+        )
+
+
 class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
+    """Add Line Item: its own page, and the order page's line entry row (htmx posts here;
+    a refused row comes back as the row with its errors, an added line as the order page)."""
+
     form_class = LineAddForm
     template_name = "salesorders/line_form.html"
 
@@ -530,9 +572,7 @@ class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
             )
         except DuplicateLineError as error:
             add_service_error(form, error)
-            return self.render_to_response(
-                self.get_context_data(form=form, duplicate_line=error.line)
-            )
+            return self.form_invalid(form, duplicate_line=error.line)
         except ValidationError as error:
             add_service_error(form, error)
             return self.form_invalid(form)
@@ -541,12 +581,41 @@ class LineAddView(SubmitOnceMixin, OrderChildMixin, FormView):
             f"Added {line.part_sku} x {line.quantity.normalize():f} at "
             f"{line.unit_price.normalize():f} ({line.price_source_label}).",
         )
+        warn_of_shortfall(self.request, line)
         if "add_another" in self.request.POST:
             return redirect("salesorders:line-add", pk=self.order.pk)
         return redirect(order_url_at(line))
 
+    def form_invalid(self, form, duplicate_line=None):
+        if self.request.htmx:
+            return line_entry_response(
+                self.request, order=self.order, form=form, duplicate_line=duplicate_line
+            )
+        return self.render_to_response(
+            self.get_context_data(form=form, duplicate_line=duplicate_line)
+        )
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(title="Add Line Item", **kwargs)
+
+
+class LinePreviewView(PermissionRequiredMixin, View):
+    """GET: the price the order's customer pays for `part` x `quantity` and the part's free
+    stock, as the line entry row shows them while one types (a constant number of queries)."""
+
+    http_method_names = ["get", "head"]
+    permission_required = "salesorders.change_salesorder"
+
+    def get(self, request, pk):
+        order = get_object_or_404(SalesOrder, pk=pk)
+        form = LinePreviewForm(request.GET)
+        form.is_valid()
+        part = form.cleaned_data.get("part")
+        preview = None
+        if part is not None:
+            preview = selectors.line_preview(order, part, form.cleaned_data.get("quantity"))
+        context = {"order": order, "preview": preview}
+        return render(request, "salesorders/partials/line_preview.html", context)
 
 
 def line_form_initial(line: SalesOrderLine, order: SalesOrder) -> dict:
@@ -616,6 +685,17 @@ class LineUpdateView(LineMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, f"Line {line.part_sku} saved.")
         return redirect(order_url_at(line))
+
+    def form_invalid(self, form):
+        if not self.request.htmx:
+            return super().form_invalid(form)
+        # The order page's inline edit row again, with its errors, in its place.
+        line = self.line
+        line.form, line.edit_url = form, self.request.path
+        context = {"line": line, "order": self.order, "close_edit_href": order_url_at(line)}
+        response = render(self.request, "salesorders/partials/line_edit_response.html", context)
+        target = f"#line-edit-{line.pk}"
+        return reswap(reselect(retarget(response, target), target), "outerHTML")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

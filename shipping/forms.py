@@ -70,7 +70,11 @@ class StockItemChoiceField(AcceptingChoiceField):
 class ChooseLineForm(forms.Form):
     """Step one of Allocate Stock (a GET): which line."""
 
-    line = LineChoiceField(queryset=SalesOrderLine.objects.none(), empty_label=None)
+    line = LineChoiceField(
+        queryset=SalesOrderLine.objects.none(),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
     def __init__(self, *args, order: SalesOrder, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,12 +83,13 @@ class ChooseLineForm(forms.Form):
 
 
 class AllocationForm(forms.Form):
-    """Step two of Allocate Stock: the stock item, the quantity and the shipment."""
+    """Allocate Stock for a line: the stock item (offered oldest first, the view preselects the
+    first), the quantity and the shipment."""
 
     line = forms.ModelChoiceField(queryset=SalesOrderLine.objects.none(), widget=forms.HiddenInput)
     stock_item = StockItemChoiceField(
         queryset=StockItem.objects.none(),
-        widget=forms.RadioSelect,
+        widget=forms.Select(attrs={"class": "form-select"}),
         empty_label=None,
         gone_message="That stock item no longer exists.",
     )

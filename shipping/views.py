@@ -14,6 +14,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from core.exceptions import AlreadyDoneError
 from core.lists import CsvExportMixin, FilteredTableView
+from core.numbers import plain
 from core.once import SubmitOnceMixin
 from core.views import report_refusal
 from inventory.models import (
@@ -231,8 +232,13 @@ class AllocateStockView(SubmitOnceMixin, OrderShipmentMixin, TemplateView):
     template_name = "shipping/allocate.html"
 
     def get_line(self, source) -> SalesOrderLine | None:
+        """The posted or asked `line`; none asked: the first line still needing stock, else
+        the only line."""
         value = source.get("line")
         if not value:
+            first = self.order.lines.unallocated().order_by("sort_order", "pk").first()
+            if first is not None:
+                return first
             lines = list(self.order.lines.all()[:2])
             return lines[0] if len(lines) == 1 else None
         try:
@@ -245,12 +251,18 @@ class AllocateStockView(SubmitOnceMixin, OrderShipmentMixin, TemplateView):
         form = None
         if line is not None:
             initial = {"shipment": self.shipment.pk}
+            allocatable = StockItem.objects.allocatable(part=line.part)
             item_pk = request.GET.get("stock_item")
+            item = None
             if item_pk and item_pk.isascii() and item_pk.isdecimal():  # not "²"
-                item = StockItem.objects.allocatable(part=line.part).filter(pk=item_pk).first()
-                if item is not None:
-                    initial["stock_item"] = item.pk
-                    initial["quantity"] = max(min(line.unallocated_quantity, item.available), ZERO)
+                item = allocatable.filter(pk=item_pk).first()
+            elif "stock_item" not in request.GET:
+                item = allocatable.first()  # the suggestion: the oldest stock first
+            if item is not None:
+                initial["stock_item"] = item.pk
+                initial["quantity"] = plain(
+                    max(min(line.unallocated_quantity, item.available), ZERO)
+                )
             form = AllocationForm(order=self.order, line=line, initial=initial)
         return self.render_to_response(self.get_context_data(line=line, form=form))
 

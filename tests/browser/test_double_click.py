@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from playwright.sync_api import expect
 
 from shipping import services
 from shipping.models import Shipment
@@ -71,7 +72,7 @@ def test_allocate_and_add_another_still_posts_its_button_with_javascript(page, m
     shipment = services.shipment_create(order=order, user=manager)
     log_in(page, manager)
     page.goto(f"/shipping/orders/{order.pk}/shipments/{shipment.pk}/allocate/?line={line.pk}")
-    page.get_by_label(f"#{item.pk} ·").check()
+    expect(page.locator("select[name=stock_item]")).to_have_value(str(item.pk))  # suggested
     page.get_by_label("Quantity").fill("1")
     page.get_by_role("button", name="Allocate and Add Another").click()
     page.locator(".messages").get_by_text("Allocated 1").wait_for()

@@ -432,11 +432,62 @@ def test_allocate_stock_into_a_shipment_completed_meanwhile_says_it_has_shipped(
 # --- Allocate Stock ----------------------------------------------------------------------------
 
 
-def test_allocate_stock_two_steps_without_javascript(warehouse_client, setup):
+def test_allocate_stock_opens_on_the_first_line_needing_stock_with_the_oldest_item_chosen(
+    warehouse_client, setup
+):
+    """One step: the suggested item (oldest first) and quantity (what the line still needs,
+    at most what the item has) are chosen, so one submit allocates."""
     order, line, first, second, shipment = setup
-    order_line(order)  # two lines: the page asks which
+    covered = order_line(order, quantity="2")  # another line, already covered
+    covered.sort_order = 0  # and first on the order
+    covered.save(update_fields=["sort_order"])
+    services.allocation_create(
+        line=covered,
+        stock_item=stock(covered.part, quantity="2"),
+        shipment=shipment,
+        quantity=2,
+        user=actor(),
+    )
     page = warehouse_client.get(url("shipment-allocate", order.pk, shipment.pk))
-    assert "Choose Line" in page.content.decode() and page.context["form"] is None
+    form = page.context["form"]
+    assert form is not None and form.line == line
+    assert form["stock_item"].value() == first.pk and form["quantity"].value() == 6
+    html = page.content.decode()
+    assert 'class="form-select"' in html and f'<option value="{first.pk}" selected>' in html
+    response = warehouse_client.post(
+        url("shipment-allocate", order.pk, shipment.pk),
+        {
+            "line": form["line"].value(),
+            "stock_item": form["stock_item"].value(),
+            "quantity": form["quantity"].value(),
+            "shipment": form["shipment"].value(),
+        },
+        follow=True,
+    )
+    assert any("Allocated 6 pcs" in m for m in messages_of(response))
+    line.refresh_from_db()
+    assert line.allocated_quantity == 6
+
+
+def test_allocate_stock_of_another_line_or_item_is_asked_for_and_refilled(warehouse_client, setup):
+    """What the line select and the item select ask for (htmx, or Choose Line without it)."""
+    order, line, first, second, shipment = setup
+    other = order_line(order, quantity="3")
+    stock(other.part, quantity="5")
+    page = warehouse_client.get(url("shipment-allocate", order.pk, shipment.pk), {"line": other.pk})
+    assert page.context["form"].line == other and page.context["form"]["quantity"].value() == 3
+    page = warehouse_client.get(
+        url("shipment-allocate", order.pk, shipment.pk),
+        {"line": line.pk, "stock_item": second.pk},
+    )
+    assert page.context["form"]["quantity"].value() == 8
+
+
+def test_allocate_stock_without_javascript_choosing_the_line_first(warehouse_client, setup):
+    order, line, first, second, shipment = setup
+    order_line(order)
+    page = warehouse_client.get(url("shipment-allocate", order.pk, shipment.pk))
+    assert "Choose Line" in page.content.decode()
     page = warehouse_client.get(url("shipment-allocate", order.pk, shipment.pk), {"line": line.pk})
     html = page.content.decode()
     assert f"#{first.pk}" in html and "batch B-OLD" in html and "6 available" in html
