@@ -80,9 +80,9 @@ class StockItemTable(tables.Table):
         linkify=lambda record: record.part.get_absolute_url(), order_by="part__sku"
     )
     location = tables.Column(order_by="location__name")
-    quantity = QuantityColumn(unit="part.unit")
-    allocated_quantity = QuantityColumn(verbose_name="Allocated", unit="part.unit")
-    available = QuantityColumn(verbose_name="Available", unit="part.unit")
+    quantity = QuantityColumn(unit="part__unit")
+    allocated_quantity = QuantityColumn(verbose_name="Allocated", unit="part__unit")
+    available = QuantityColumn(verbose_name="Available", unit="part__unit")
     status = BadgeColumn(STATUS_BADGES)
     expiry_date = DateColumn()
     received_date = DateColumn()
