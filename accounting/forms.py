@@ -9,10 +9,8 @@ class PeriodCreateForm(CrispyFormMixin, forms.Form):
     submit_label = "Create Period"
 
     name = forms.CharField(max_length=50, help_text="For example “March 2026”.")
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), help_text="The last day, included."
-    )
+    start = forms.DateField()
+    end = forms.DateField(help_text="The last day, included.")
 
 
 class PeriodReasonForm(forms.Form):

@@ -37,6 +37,7 @@ class PeriodCreateView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
     permission_required = "accounting.add_accountingperiod"
     form_class = PeriodCreateForm
     template_name = "accounting/period_form.html"
+    extra_context = {"cancel_url": PERIODS}
 
     def form_valid(self, form):
         try:

@@ -65,6 +65,13 @@ USE_TZ = True
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True
 FORMAT_MODULE_PATH = ["config.formats"]
+# How every page, print and email shows dates and times (Django date-format letters; the
+# format module config.formats.en_GB reads them). Inputs and CSV exports stay ISO 8601.
+DATE_DISPLAY_FORMAT = os.environ.get("DATE_DISPLAY_FORMAT", "d M Y")
+DATETIME_DISPLAY_FORMAT = os.environ.get("DATETIME_DISPLAY_FORMAT", "d M Y H:i")
+# How money is shown: {amount} (thousands separators, the currency's minor-unit digits),
+# {code} (EUR) and {symbol} (€; the code where there is none).
+MONEY_DISPLAY_FORMAT = os.environ.get("MONEY_DISPLAY_FORMAT", "{amount} {code}")
 
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "EUR").upper()
 # The company's accounting currency: order totals are also stored in it, at each order's rate.

@@ -17,5 +17,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core.auth import connect_invalidation
+        from core.forms import use_iso_date_inputs
 
         connect_invalidation()
+        use_iso_date_inputs()

@@ -52,6 +52,56 @@ EXPORT_NOTE = "Export outside the country of supply: zero rated."
 EXEMPT_NOTE = "Exempt from VAT."
 
 
+# ISO 4217 minor units of the currencies that do not have 2 (pycountry does not carry them).
+MINOR_UNITS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+}
+# Symbols of the common currencies, for settings.MONEY_DISPLAY_FORMAT's {symbol}; a currency
+# not here shows its code.
+SYMBOLS = {
+    "EUR": "€",
+    "GBP": "£",
+    "USD": "$",
+    "JPY": "¥",
+    "CNY": "¥",
+    "INR": "₹",
+    "KRW": "₩",
+}
+
+
+def minor_unit_digits(code: str) -> int:
+    """How many decimals the currency's amounts show: EUR 2, JPY 0, KWD 3."""
+    return MINOR_UNITS.get((code or "").upper(), 2)
+
+
+def currency_symbol(code: str) -> str:
+    """€ for EUR, £ for GBP; the code and a space ("CHF ") for a currency without one."""
+    code = (code or "").upper()
+    return SYMBOLS.get(code, f"{code}\N{NO-BREAK SPACE}" if code else "")
+
+
 def validate_currency_code(value: str) -> None:
     """Accept only ISO 4217 currency codes (EUR, USD, GBP, ...), upper case."""
     if not value or value != value.upper() or pycountry.currencies.get(alpha_3=value) is None:

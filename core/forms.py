@@ -31,6 +31,27 @@ class MultilineField(forms.CharField):
         return normalize_newlines(value) if value else value
 
 
+class IsoDateInput(forms.DateInput):
+    """Every form's date: the browser's date picker (`<input type="date">`), whose value is
+    always ISO 8601 (2027-01-10) both ways, whatever settings.DATE_DISPLAY_FORMAT shows.
+    core.apps makes it the widget of every forms.DateField (and so of every model form's and
+    filter's date), so no form names it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or ISO_DATE)
+
+
+ISO_DATE = "%Y-%m-%d"
+
+
+def use_iso_date_inputs() -> None:
+    """Make IsoDateInput the default widget of forms.DateField (once, at start-up); the admin
+    keeps its own date widget, which it names."""
+    forms.DateField.widget = IsoDateInput
+
+
 # For a ModelForm's Meta.field_classes, or a ModelAdmin's formfield_overrides.
 MULTILINE_OVERRIDES = {models.TextField: {"form_class": MultilineField}}
 
@@ -38,16 +59,20 @@ MULTILINE_OVERRIDES = {models.TextField: {"form_class": MultilineField}}
 class CrispyFormMixin:
     """Gives a form its crispy-forms `helper`.
 
-    With `submit_label`, `{% crispy form %}` renders the whole form with that Submit button;
-    without, the template writes the `<form>` tag and buttons itself (`form_tag` is off)."""
+    With `submit_label`, `{% crispy form %}` renders the whole form with that Submit button
+    and a Cancel link beside it (templates/partials/form_cancel.html: the view's `cancel_url`,
+    else the object the page is about); without, the template writes the `<form>` tag and
+    buttons itself (`form_tag` is off). `cancel_link = False` leaves Cancel out."""
 
     submit_label: str = ""
+    cancel_link: bool = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         if self.submit_label:
             self.helper.add_input(Submit("submit", self.submit_label))
+            self.helper.cancel_link = self.cancel_link
         else:
             self.helper.form_tag = False
 

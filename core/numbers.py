@@ -1,9 +1,22 @@
 """Money and quantity arithmetic and formatting: Decimal only, never float.
 
 Unit prices have 4 decimal places, amounts 2, rounded half-up per line; quantities have 4.
+
+What people read is formatted here, once, for pages, tables, prints and emails (the template
+filters in core.templatetags.core_tags and the columns in core.columns call these):
+money with the currency (settings.MONEY_DISPLAY_FORMAT, the currency's minor-unit digits),
+unit prices with up to 4 decimals, quantities with their unit's decimals, dates and times in
+settings.DATE_DISPLAY_FORMAT / DATETIME_DISPLAY_FORMAT. CSV exports and inputs keep plain
+decimals and ISO dates.
 """
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.utils import dateformat, timezone
+
+from core.currency import currency_symbol, minor_unit_digits
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -53,12 +66,87 @@ def plain(value) -> Decimal:
     return Decimal(format_quantity(value))
 
 
-def format_amount(value) -> str:
-    """Money with thousands separators and 2 decimals, rounded half-up like every amount:
-    1234.5 -> "1,234.50", 0.125 -> "0.13"; None -> ""."""
+MINUS = "-"
+
+
+def format_amount(value, currency: str | None = None) -> str:
+    """Money with thousands separators, rounded half-up like every amount, to 2 decimals or,
+    given a currency, to its minor-unit digits: 1234.5 -> "1,234.50", 0.125 -> "0.13",
+    (1234.5, "JPY") -> "1,235"; negative -> "−1,234.50"; None -> ""."""
     if value in (None, ""):
         return ""
-    return f"{money(value):,.2f}"
+    digits = minor_unit_digits(currency) if currency else 2
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):,.{digits}f}"
+    return f"{MINUS}{text}" if rounded < 0 else text
+
+
+def _with_currency(value, text: str, currency: str | None) -> str:
+    if not currency or text == "":
+        return text
+    negative = text.startswith(MINUS)
+    shown = settings.MONEY_DISPLAY_FORMAT.format(
+        amount=text.removeprefix(MINUS), code=currency, symbol=currency_symbol(currency)
+    )
+    return f"{MINUS}{shown}" if negative else shown
+
+
+def format_money(value, currency: str | None) -> str:
+    """An amount as every page shows it: settings.MONEY_DISPLAY_FORMAT ("{amount} {code}":
+    "1,581.56 EUR", "158,156 JPY"; "{symbol}{amount}": "€1,581.56"), the sign in front
+    ("−1,581.56 EUR"). Without a currency, the amount alone; None -> ""."""
+    return _with_currency(value, format_amount(value, currency), currency)
+
+
+def format_unit_price(value, currency: str | None = None) -> str:
+    """A unit price: up to 4 decimals, trailing zeros trimmed down to the currency's digits
+    (11.2000 -> "11.20", 11.2345 -> "11.2345", JPY 1100.0000 -> "1,100"), with thousands
+    separators and, given a currency, shown like format_money. None -> ""."""
+    if value in (None, ""):
+        return ""
+    digits = minor_unit_digits(currency) if currency else 2
+    price = Decimal(value).quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP)
+    places = max(digits, -price.normalize().as_tuple().exponent)
+    price = price.quantize(Decimal(1).scaleb(-min(places, 4)))
+    text = f"{abs(price):,f}"
+    return _with_currency(value, f"{MINUS}{text}" if price < 0 else text, currency)
+
+
+# Decimals per unit of measure ("pcs": 0, "kg": 3), registered by the app that owns the units
+# (inventory), so `qty` can show a quantity as its unit allows without core knowing units.
+UNIT_DECIMALS: dict[str, int] = {}
+
+
+def register_unit_decimals(decimals: dict[str, int]) -> None:
+    UNIT_DECIMALS.update(decimals)
+
+
+def format_unit_quantity_number(value, unit: str | None) -> str:
+    """A quantity with its unit's decimals, without the unit: pcs 40 -> "40", kg 1.5 ->
+    "1.500"; an unknown or no unit shows it as people write it (2.5000 -> "2.5")."""
+    return format_quantity(value, UNIT_DECIMALS.get(unit) if unit else None)
+
+
+def format_date(value) -> str:
+    """A date in settings.DATE_DISPLAY_FORMAT ("d M Y": "10 Jan 2027"); a datetime gives its
+    day in the current time zone. None and "" give ""."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    return dateformat.format(value, settings.DATE_DISPLAY_FORMAT)
+
+
+def format_datetime(value) -> str:
+    """A moment in settings.DATETIME_DISPLAY_FORMAT ("d M Y H:i": "10 Jan 2027 14:05"), in
+    the current time zone; a plain date is shown as a date. None and "" give ""."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, datetime.datetime):
+        return format_date(value)
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return dateformat.format(value, settings.DATETIME_DISPLAY_FORMAT)
 
 
 def spread(total: Decimal, weights: list[Decimal]) -> list[Decimal]:

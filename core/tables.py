@@ -3,7 +3,7 @@
 import django_tables2 as tables
 
 from core.badges import Badges
-from core.columns import BadgeColumn
+from core.columns import BadgeColumn, DateTimeColumn
 from core.models import JobState
 
 JOB_BADGES = Badges(JobState.Status, css="badge-job-", testid="job-status")
@@ -18,8 +18,8 @@ class JobTable(tables.Table):
     status = BadgeColumn(JOB_BADGES)
     attempts = tables.TemplateColumn("{{ record.attempts }} of {{ record.max_attempts }}")
     error_summary = tables.Column("Last error", accessor="last_error", orderable=False)
-    next_attempt_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Next attempt")
-    updated_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Last attempt")
+    next_attempt_at = DateTimeColumn(verbose_name="Next attempt")
+    updated_at = DateTimeColumn(verbose_name="Last attempt")
     retry = tables.TemplateColumn(RETRY_BUTTON, verbose_name="", orderable=False)
 
     class Meta:

@@ -126,12 +126,9 @@ class ReceiveStockForm(CrispyFormMixin, forms.Form):
     serial_number = forms.CharField(
         max_length=50, required=False, help_text="One item per serial number (quantity 1)."
     )
-    expiry_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    expiry_date = forms.DateField(required=False)
     received_date = forms.DateField(
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reference = forms.CharField(
         max_length=200, required=False, help_text="e.g. the supplier's delivery note."

@@ -1,8 +1,15 @@
 import django_tables2 as tables
+from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
 from core.badges import Badges, badge
-from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn
+from core.columns import (
+    BadgeColumn,
+    DateColumn,
+    DateTimeColumn,
+    QuantityColumn,
+    UnitPriceColumn,
+)
 from core.numbers import format_quantity
 from inventory.models import Part, StockItem, StockMovement
 
@@ -56,9 +63,9 @@ class PartFlagsColumn(tables.Column):
 class PartTable(tables.Table):
     sku = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
-    list_price = tables.Column(attrs=NUMBER)
-    on_hand = QuantityColumn(verbose_name="On hand")
-    available = QuantityColumn(verbose_name="Available")
+    list_price = UnitPriceColumn(currency=settings.BASE_CURRENCY, fixed=True)
+    on_hand = QuantityColumn(verbose_name="On hand", unit="unit")
+    available = QuantityColumn(verbose_name="Available", unit="unit")
     flags = PartFlagsColumn(verbose_name="", orderable=False)
 
     class Meta:
@@ -73,12 +80,12 @@ class StockItemTable(tables.Table):
         linkify=lambda record: record.part.get_absolute_url(), order_by="part__sku"
     )
     location = tables.Column(order_by="location__name")
-    quantity = QuantityColumn()
-    allocated_quantity = QuantityColumn(verbose_name="Allocated")
-    available = QuantityColumn(verbose_name="Available")
+    quantity = QuantityColumn(unit="part__unit")
+    allocated_quantity = QuantityColumn(verbose_name="Allocated", unit="part__unit")
+    available = QuantityColumn(verbose_name="Available", unit="part__unit")
     status = BadgeColumn(STATUS_BADGES)
-    expiry_date = IsoDateColumn()
-    received_date = IsoDateColumn()
+    expiry_date = DateColumn()
+    received_date = DateColumn()
 
     class Meta:
         model = StockItem
@@ -99,7 +106,7 @@ class StockItemTable(tables.Table):
 
 
 class StockMovementTable(tables.Table):
-    created_at = IsoDateColumn(verbose_name="When")
+    created_at = DateTimeColumn(verbose_name="When")
     kind = tables.Column(verbose_name="Movement")
     quantity_delta = QuantityChangeColumn(verbose_name="Change")
     quantity_after = QuantityColumn(verbose_name="Quantity after")

@@ -61,7 +61,7 @@ class PartDetailView(PermissionRequiredMixin, DetailView):
         items = list(
             StockItem.objects.filter(part=part)
             .with_available()
-            .select_related("location")
+            .select_related("part", "location")
             .order_by("received_date", "pk")[:DETAIL_STOCK_ITEMS]
         )
         # Read from the stockmovement_part_recent index, newest first.

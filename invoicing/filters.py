@@ -8,8 +8,6 @@ from core.lists import MatchFilter, StyledFilterSet
 from customers.models import Customer
 from invoicing.models import Invoice
 
-DATE = forms.DateInput(attrs={"type": "date"})
-
 
 class InvoiceFilter(StyledFilterSet):
     """Query params: q (number, customer, order reference), status, kind, customer,
@@ -24,13 +22,13 @@ class InvoiceFilter(StyledFilterSet):
     kind = django_filters.ChoiceFilter(choices=Invoice.Kind.choices)
     customer = MatchFilter(queryset=Customer.objects.all(), placeholder="Code or name")
     invoice_date_after = django_filters.DateFilter(
-        field_name="invoice_date", lookup_expr="gte", label="Dated from", widget=DATE
+        field_name="invoice_date", lookup_expr="gte", label="Dated from"
     )
     invoice_date_before = django_filters.DateFilter(
-        field_name="invoice_date", lookup_expr="lte", label="Dated to", widget=DATE
+        field_name="invoice_date", lookup_expr="lte", label="Dated to"
     )
     due_date_before = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="lte", label="Due by", widget=DATE
+        field_name="due_date", lookup_expr="lte", label="Due by"
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="Overdue only", widget=forms.CheckboxInput

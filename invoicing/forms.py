@@ -12,7 +12,6 @@ from invoicing.models import Invoice, Payment
 
 # The services name a refused quantity's field `quantity_<order line pk>`: the form's names.
 QUANTITY_PREFIX = "quantity_"
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def quantity_field(label: str) -> forms.CharField:
@@ -94,7 +93,7 @@ class InvoiceUpdateForm(CrispyFormMixin, forms.Form):
     submit_label = "Save"
 
     version = VersionField()
-    invoice_date = forms.DateField(widget=DATE)
+    invoice_date = forms.DateField()
     notes = MultilineField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -124,7 +123,7 @@ class PaymentForm(CrispyFormMixin, forms.Form):
 
     version = VersionField()
     amount = forms.DecimalField(max_digits=14, decimal_places=2)
-    payment_date = forms.DateField(widget=DATE, initial=timezone.localdate)
+    payment_date = forms.DateField(initial=timezone.localdate)
     method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.BANK_TRANSFER)
     reference = forms.CharField(max_length=100, required=False)
 

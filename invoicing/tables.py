@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from accounting.models import base_currency
 from core.badges import Badges
-from core.columns import NUMBER, BadgeColumn, IsoDateColumn, iso_date
+from core.columns import BadgeColumn, DateColumn, MoneyColumn, iso_date
 from core.numbers import format_amount
 from invoicing.models import Invoice
 
@@ -14,7 +14,7 @@ STATUS_BADGES = Badges(Invoice.Status, css="badge-invoice-")
 KIND_LABELS = dict(Invoice.Kind.choices)
 
 
-class DueDateColumn(IsoDateColumn):
+class DueDateColumn(DateColumn):
     """The due date, with an Overdue badge when the invoice is open and past it."""
 
     def render(self, record, value):
@@ -37,15 +37,18 @@ class InvoiceTable(tables.Table):
         verbose_name="Order",
         linkify=lambda record: record.order.get_absolute_url(),
     )
-    invoice_date = IsoDateColumn(verbose_name="Invoice date")
+    invoice_date = DateColumn(verbose_name="Invoice date")
     due_date = DueDateColumn(verbose_name="Due date")
     status = BadgeColumn(STATUS_BADGES)
-    total = tables.Column(verbose_name="Total", attrs=NUMBER, order_by=("total", "pk"))
+    total = MoneyColumn(verbose_name="Total", order_by=("total", "pk"))
     currency = tables.Column(verbose_name="Currency")
-    base_total = tables.Column(
-        verbose_name=f"Total ({base_currency()})", attrs=NUMBER, order_by=("base_total", "pk")
+    base_total = MoneyColumn(
+        verbose_name=f"Total ({base_currency()})",
+        currency=base_currency(),
+        fixed=True,
+        order_by=("base_total", "pk"),
     )
-    amount_paid = tables.Column(verbose_name="Paid", attrs=NUMBER)
+    amount_paid = MoneyColumn(verbose_name="Paid")
 
     class Meta:
         model = Invoice

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, vDuration
 
+from core.numbers import format_money
 from order_calendar.models import OrderCalendarEvent
 from salesorders.models import DeliveryState, InvoicingState, SalesOrder
 
@@ -115,7 +116,7 @@ def _site_host() -> str:
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    return format_money(amount, currency)
 
 
 def _utc(moment: datetime.datetime) -> datetime.datetime:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounting.models import base_currency
 from approvals.registry import DocumentSummary
-from core.numbers import ZERO
+from core.numbers import ZERO, format_amount, format_money
 from salesorders.models import CREDIT_STATUSES, SalesOrder
 
 
@@ -33,20 +33,21 @@ def salesorder_summaries(object_ids: list[int]) -> dict[int, DocumentSummary]:
         customer = order.customer
         total = exposure[customer.pk] + (customer.receivable_base or ZERO)
         if customer.credit_limit is None:
-            notes = [f"Exposure {total:,.2f} {currency}; no credit limit."]
+            notes = [f"Exposure {format_money(total, currency)}; no credit limit."]
         else:
             over = total - customer.credit_limit
-            notes = [f"Limit {customer.credit_limit:,.2f} {currency}, exposure {total:,.2f}."]
+            limit = format_money(customer.credit_limit, currency)
+            notes = [f"Limit {limit}, exposure {format_amount(total, currency)}."]
             notes.append(
-                f"{over:,.2f} {currency} over the limit."
+                f"{format_money(over, currency)} over the limit."
                 if over > 0
-                else f"{-over:,.2f} {currency} available."
+                else f"{format_money(-over, currency)} available."
             )
         summaries[order.pk] = DocumentSummary(
             title=order.reference,
             url=order.get_absolute_url(),
             party=order.customer_name,
-            amount=f"{order.base_total:,.2f} {currency}",
+            amount=format_money(order.base_total, currency),
             total=order.base_total,
             currency=currency,
             version=order.version,

@@ -13,7 +13,6 @@ from customers.models import Contact, Customer, PaymentTermsKind
 from inventory.models import Part, TaxRate
 from salesorders.models import SalesOrder, SalesOrderSettings
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TAX_DEFAULT = ""
 TAX_NONE = "none"
 
@@ -77,9 +76,9 @@ class SalesOrderCreateForm(CrispyFormMixin, forms.Form):
     )
     customer_reference = forms.CharField(label="Customer PO number", required=False, max_length=100)
     description = forms.CharField(required=False, max_length=250)
-    order_date = forms.DateField(widget=DATE, required=False, help_text="Blank: today.")
-    target_date = forms.DateField(label="Target (ship-by) date", widget=DATE, required=False)
-    requested_delivery_date = forms.DateField(widget=DATE, required=False)
+    order_date = forms.DateField(required=False, help_text="Blank: today.")
+    target_date = forms.DateField(label="Target (ship-by) date", required=False)
+    requested_delivery_date = forms.DateField(required=False)
     currency = forms.CharField(
         required=False, max_length=3, help_text="Blank: the customer's currency."
     )
@@ -111,9 +110,9 @@ class SalesOrderUpdateForm(CrispyFormMixin, VersionFormMixin, forms.Form):
     )
     customer_reference = forms.CharField(label="Customer PO number", required=False, max_length=100)
     description = forms.CharField(required=False, max_length=250)
-    order_date = forms.DateField(widget=DATE)
-    target_date = forms.DateField(label="Target (ship-by) date", widget=DATE, required=False)
-    requested_delivery_date = forms.DateField(widget=DATE, required=False)
+    order_date = forms.DateField()
+    target_date = forms.DateField(label="Target (ship-by) date", required=False)
+    requested_delivery_date = forms.DateField(required=False)
     currency = forms.CharField(max_length=3, help_text="Only while the order is Pending.")
     ship_to = MultilineField(
         label="Ship-to address", widget=forms.Textarea(attrs={"rows": 4}), required=False
@@ -243,7 +242,7 @@ class LineAddForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.For
         required=False,  # blank (the order page's line entry row has no box for it): none
     )
     tax_rate = forms.ChoiceField(required=False, help_text="Blank: the part's default tax rate.")
-    target_date = forms.DateField(widget=DATE, required=False)
+    target_date = forms.DateField(required=False)
     notes = MultilineField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     account_blank = "Part's default"
@@ -306,7 +305,7 @@ class LineUpdateForm(CrispyFormMixin, LineBookingMixin, VersionFormMixin, forms.
         label="Discount %", max_digits=5, decimal_places=2, min_value=0, max_value=100
     )
     tax_rate = forms.ChoiceField(required=False, help_text="Blank: keep the current tax.")
-    target_date = forms.DateField(widget=DATE, required=False)
+    target_date = forms.DateField(required=False)
     notes = MultilineField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, tax_rates=None, line=None, accounts=(), dimensions=(), **kwargs):

@@ -6,8 +6,8 @@ from django.utils.html import format_html
 
 from accounting.models import base_currency
 from core.badges import Badges
-from core.columns import BadgeColumn, IsoDateColumn, iso_date
-from core.numbers import format_amount
+from core.columns import BadgeColumn, DateColumn, iso_date
+from core.numbers import format_money
 from salesorders.models import (
     AllocationStatus,
     DeliveryState,
@@ -25,7 +25,7 @@ INVOICING_BADGES = Badges(
 )
 
 
-class TargetDateColumn(IsoDateColumn):
+class TargetDateColumn(DateColumn):
     """The ship-by date, highlighted when the order is open and past it."""
 
     def render(self, record, value):
@@ -40,14 +40,13 @@ class TotalColumn(tables.Column):
     document's own total when the order is in another currency."""
 
     def render(self, record):
-        base = f"{format_amount(record.base_total)} {base_currency()}"
+        base = format_money(record.base_total, base_currency())
         if record.currency == base_currency():
             return base
         return format_html(
-            '{}<br><small class="text-body-secondary">{} {}</small>',
+            '{}<br><small class="text-body-secondary">{}</small>',
             base,
-            format_amount(record.total),
-            record.currency,
+            format_money(record.total, record.currency),
         )
 
     def value(self, record):
@@ -73,7 +72,7 @@ class SalesOrderTable(tables.Table):
     status = BadgeColumn(STATUS_BADGES)
     delivery_state = BadgeColumn(DELIVERY_BADGES, verbose_name="Delivery")
     invoicing_state = BadgeColumn(INVOICING_BADGES, verbose_name="Invoicing")
-    order_date = IsoDateColumn()
+    order_date = DateColumn()
     target_date = TargetDateColumn(verbose_name="Target date")
     line_count = tables.Column(verbose_name="Lines", attrs={"td": {"class": "text-end"}})
     currency = tables.Column(visible=False)

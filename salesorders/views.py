@@ -9,7 +9,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, UpdateView
@@ -86,6 +86,7 @@ class SalesOrderCreateView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
     permission_required = "salesorders.add_salesorder"
     form_class = SalesOrderCreateForm
     template_name = "salesorders/order_form.html"
+    extra_context = {"cancel_url": reverse_lazy("salesorders:list")}
 
     def get_initial(self):
         initial = {"salesperson": self.request.user.pk, "priority": 0}
@@ -856,6 +857,7 @@ class SalesOrderSettingsView(PermissionRequiredMixin, UpdateView):
     permission_required = "salesorders.change_salesordersettings"
     form_class = SalesOrderSettingsForm
     template_name = "salesorders/settings_form.html"
+    extra_context = {"cancel_url": reverse_lazy("salesorders:list")}
 
     def get_object(self, queryset=None):
         return SalesOrderSettings.load()
@@ -884,6 +886,7 @@ class CreditSettingsView(PermissionRequiredMixin, UpdateView):
     permission_required = "salesorders.credit_salesordersettings"
     form_class = CreditPolicyForm
     template_name = "salesorders/credit_settings.html"
+    extra_context = {"cancel_url": reverse_lazy("salesorders:list")}
 
     def get_object(self, queryset=None):
         return SalesOrderSettings.load()

@@ -11,8 +11,6 @@ from inventory.models import Part
 from salesorders.models import AllocationStatus, FulfilmentState
 from shipping.models import Shipment
 
-DATE = forms.DateInput(attrs={"type": "date"})
-
 
 class YesNoField(forms.Field):
     """Yes, no or blank (any), read by core.parsing.parse_bool; the rest
@@ -53,10 +51,10 @@ class BackorderFilter(StyledFilterSet):
         field_name="order__customer", queryset=Customer.objects.all(), placeholder="Code or name"
     )
     target_after = django_filters.DateFilter(
-        field_name="order__target_date", lookup_expr="gte", label="Target from", widget=DATE
+        field_name="order__target_date", lookup_expr="gte", label="Target from"
     )
     target_before = django_filters.DateFilter(
-        field_name="order__target_date", lookup_expr="lte", label="Target to", widget=DATE
+        field_name="order__target_date", lookup_expr="lte", label="Target to"
     )
     fillable = YesNoFilter(label="Can be filled now", method="filter_fillable")
     fulfilment = django_filters.ChoiceFilter(
@@ -84,10 +82,10 @@ class ShipmentFilter(StyledFilterSet):
 
     status = django_filters.ChoiceFilter(choices=Shipment.Status.choices)
     shipped_after = django_filters.DateFilter(
-        field_name="shipped_date", lookup_expr="gte", label="Shipped from", widget=DATE
+        field_name="shipped_date", lookup_expr="gte", label="Shipped from"
     )
     shipped_before = django_filters.DateFilter(
-        field_name="shipped_date", lookup_expr="lte", label="Shipped to", widget=DATE
+        field_name="shipped_date", lookup_expr="lte", label="Shipped to"
     )
     carrier = django_filters.CharFilter(lookup_expr="icontains")
     customer = MatchFilter(

@@ -139,9 +139,7 @@ class AllocationForm(forms.Form):
 class CompleteShipmentForm(forms.Form):
     carrier = forms.CharField(max_length=100, required=False)
     tracking_number = forms.CharField(max_length=100, required=False)
-    shipped_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Today if blank."
-    )
+    shipped_date = forms.DateField(required=False, help_text="Today if blank.")
 
 
 class NewShipmentForm(forms.Form):
@@ -156,9 +154,7 @@ class NewShipmentForm(forms.Form):
 
 
 class DeliveredForm(forms.Form):
-    delivery_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
-    )
+    delivery_date = forms.DateField(required=False, initial=timezone.localdate)
 
 
 class ShipmentForm(forms.ModelForm):

@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from core.badges import Badges
-from core.columns import NUMBER, BadgeColumn, IsoDateColumn, QuantityColumn, iso_date
+from core.columns import NUMBER, BadgeColumn, DateColumn, QuantityColumn, iso_date
 from core.numbers import format_quantity
 from inventory.models import format_unit_quantity
 from salesorders.models import SalesOrder, SalesOrderLine
@@ -26,14 +26,14 @@ class BackorderTable(tables.Table):
     order = tables.Column(accessor="order__reference", verbose_name="Order")
     priority = tables.Column(accessor="order__priority", verbose_name="Priority", attrs=NUMBER)
     status = tables.Column(accessor="order__status", verbose_name="Status")
-    order_date = IsoDateColumn(accessor="order__order_date", verbose_name="Order date")
-    target_date = IsoDateColumn(accessor="order__target_date", verbose_name="Target date")
+    order_date = DateColumn(accessor="order__order_date", verbose_name="Order date")
+    target_date = DateColumn(accessor="order__target_date", verbose_name="Target date")
     part_sku = tables.Column(verbose_name="Part")
-    quantity = QuantityColumn(verbose_name="Ordered")
-    shipped_quantity = QuantityColumn(verbose_name="Shipped")
-    allocated_quantity = QuantityColumn(verbose_name="Allocated")
-    remaining = QuantityColumn(verbose_name="Remaining")
-    part_available = QuantityColumn(verbose_name="Available")
+    quantity = QuantityColumn(verbose_name="Ordered", unit="unit")
+    shipped_quantity = QuantityColumn(verbose_name="Shipped", unit="unit")
+    allocated_quantity = QuantityColumn(verbose_name="Allocated", unit="unit")
+    remaining = QuantityColumn(verbose_name="Remaining", unit="unit")
+    part_available = QuantityColumn(verbose_name="Available", unit="unit")
     fulfilment_state = BadgeColumn(FULFILMENT_BADGES, verbose_name="Fulfilment")
     allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Allocation")
     order_allocation_status = BadgeColumn(ALLOCATION_BADGES, verbose_name="Order alloc.")
@@ -107,8 +107,8 @@ class ShipmentTable(tables.Table):
     status = BadgeColumn(STATUS_BADGES)
     carrier = tables.Column()
     tracking_number = tables.Column(verbose_name="Tracking")
-    shipped_date = IsoDateColumn(verbose_name="Shipped")
-    delivery_date = IsoDateColumn(verbose_name="Delivered")
+    shipped_date = DateColumn(verbose_name="Shipped")
+    delivery_date = DateColumn(verbose_name="Delivered")
     allocation_count = tables.Column(verbose_name="Items", attrs=NUMBER)
 
     class Meta:

@@ -43,21 +43,21 @@ def test_a_gbp_order_for_a_uk_customer_shows_its_prices_tax_and_totals(page, man
     page.get_by_role("button", name="Add Line Item").click()
     motor_row = page.get_by_test_id("line-MTR-1")
     # 176 EUR at 1.15 EUR per GBP: 153.0435 GBP; 5 of them 765.22; exported: no VAT.
-    expect(motor_row).to_contain_text("153.0435")
+    expect(motor_row).to_contain_text("153.0435 GBP")
     expect(motor_row).to_contain_text("Price break: min qty 5, converted from EUR")
     expect(motor_row.get_by_test_id("tax-charged")).to_have_text("Export 0%")
-    expect(motor_row.get_by_test_id("amount-total")).to_have_text("765.22")
+    expect(motor_row.get_by_test_id("amount-total")).to_have_text("765.22 GBP")
 
     page.get_by_role("link", name="Add Line Item").click()
     page.get_by_role("combobox", name="Part").fill(helmet.sku)
     page.locator("#id_quantity").fill("2")
     page.get_by_role("button", name="Add Line Item").click()
     helmet_row = page.get_by_test_id("line-HLM-1")
-    expect(helmet_row).to_contain_text("10.9")
+    expect(helmet_row).to_contain_text("10.90 GBP")
     expect(helmet_row).to_contain_text("Price list UK prices")
 
-    expect(page.get_by_test_id("subtotal")).to_have_text("787.02")
-    expect(page.get_by_test_id("tax-total")).to_have_text("0.00")
+    expect(page.get_by_test_id("subtotal")).to_have_text("787.02 GBP")
+    expect(page.get_by_test_id("tax-total")).to_have_text("0.00 GBP")
     expect(page.get_by_test_id("total")).to_have_text("787.02 GBP")
     # 787.02 GBP x 1.15 = 905.073 -> 905.07 EUR
     expect(page.get_by_test_id("base-total")).to_have_text("905.07 EUR")

@@ -79,6 +79,6 @@ def test_ship_part_invoice_it_then_ship_and_invoice_the_rest_and_record_a_paymen
     page.get_by_role("button", name="Record Payment").click()
     message(page, "Payment of 59.50 EUR recorded.")
     assert invoice_status(page) == "Paid"
-    assert page.get_by_test_id("balance").inner_text() == "0.00"
+    assert page.get_by_test_id("balance").inner_text() == "0.00 EUR"
     second.refresh_from_db()
     assert second.status == Invoice.Status.PAID

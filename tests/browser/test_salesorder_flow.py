@@ -44,9 +44,9 @@ def test_create_price_issue_hold_release_and_cancel_an_order(page, manager_user)
     page.get_by_role("button", name="Add Line Item").click()
     nut_row = page.get_by_test_id("line-NUT-1")
     expect(nut_row).to_contain_text("Price break: min qty 100")
-    expect(nut_row).to_contain_text("0.8")
+    expect(nut_row).to_contain_text("0.80 EUR")
     # 4 x 2.50 + 100 x 0.80 = 90.00, VAT 20% = 18.00
-    expect(page.get_by_test_id("subtotal")).to_have_text("90.00")
+    expect(page.get_by_test_id("subtotal")).to_have_text("90.00 EUR")
     expect(page.get_by_test_id("total")).to_have_text("108.00 EUR")
 
     actions = page.get_by_test_id("order-actions")

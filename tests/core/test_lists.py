@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from core.columns import IsoDateColumn, QuantityColumn, iso_date
+from core.columns import DateColumn, QuantityColumn, iso_date
 from core.lists import PAGE_SIZES, CappedPaginator
 from customers.models import Customer
 
@@ -26,12 +26,14 @@ def test_a_page_holds_at_least_one_row(asked):
     assert paginator.num_pages == 10
 
 
-def test_dates_show_as_iso_and_datetimes_in_the_current_time_zone():
+def test_exported_dates_are_iso_and_datetimes_in_the_current_time_zone():
     assert iso_date(datetime.date(2025, 3, 7)) == "2025-03-07"
     moment = datetime.datetime(2025, 3, 7, 23, 30, tzinfo=datetime.UTC)
     with timezone.override(ZoneInfo("Europe/Berlin")):
         assert iso_date(moment) == "2025-03-08 00:30"
-    assert IsoDateColumn().render(datetime.date(2025, 1, 2)) == "2025-01-02"
+    column = DateColumn()
+    assert column.render(datetime.date(2025, 1, 2)) == "02 Jan 2025"  # settings' display format
+    assert column.value(datetime.date(2025, 1, 2)) == "2025-01-02"  # the CSV export
 
 
 def test_quantity_column_shows_what_the_qty_filter_shows():

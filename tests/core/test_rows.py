@@ -8,7 +8,7 @@ import django_tables2 as tables
 from django.template import Context, Template
 from django.utils.html import format_html
 
-from core.columns import IsoDateColumn, QuantityColumn
+from core.columns import DateColumn, QuantityColumn
 from core.rows import table_rows
 
 LOOP = Template(
@@ -22,7 +22,7 @@ LOOP = Template(
 class ExampleTable(tables.Table):
     name = tables.Column(verbose_name="Name & title", linkify=lambda record: f"/x/{record['id']}/")
     count = tables.Column(attrs={"td": {"class": "text-end"}})
-    when = IsoDateColumn()
+    when = DateColumn()
     quantity = QuantityColumn()
     note = tables.Column(default="—")
     flag = tables.Column(attrs={"td": {"data-flag": lambda record: f"f{record['id']}"}})

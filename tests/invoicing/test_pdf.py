@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from core import pdf
+from core.numbers import format_date
 from invoicing import services
 from tests.factories import CustomerFactory
 from tests.invoicing.helpers import make_order, ship
@@ -38,7 +39,7 @@ def test_invoice_print_view_carries_what_an_invoice_must(manager_client, manager
     assert "DRAFT" not in html and invoice.number in html
     assert "Acme Supply" in html and "1 Dock Road" in html and "DE999999999" in html
     assert "Your VAT number: DE811111111" in html
-    assert f"Due date: {invoice.due_date:%Y-%m-%d}" in html
+    assert f"Due date: {format_date(invoice.due_date)}" in html
     assert "IBAN DE00 1234" in html and 'data-testid="tax-breakdown"' in html
     assert "navbar" not in html
 
