@@ -3,19 +3,10 @@
 import django_tables2 as tables
 
 from core.badges import Badges
-from core.columns import BadgeColumn, IsoDateColumn, iso_date
-from core.numbers import format_amount
+from core.columns import BadgeColumn, DateColumn, MoneyColumn, iso_date
 from quotes.models import QuoteStatus, SalesQuote
 
 STATE_BADGES = Badges(QuoteStatus, css="badge-quote-")
-
-
-class AmountColumn(tables.Column):
-    def render(self, record):
-        return f"{format_amount(record.total)} {record.currency}"
-
-    def value(self, record):
-        return f"{record.total:.2f}"
 
 
 class SalesQuoteTable(tables.Table):
@@ -24,10 +15,10 @@ class SalesQuoteTable(tables.Table):
         verbose_name="Customer", linkify=lambda record: record.customer.get_absolute_url()
     )
     state = BadgeColumn(STATE_BADGES, verbose_name="Status", order_by=("status", "valid_until"))
-    quote_date = IsoDateColumn()
-    valid_until = IsoDateColumn()
+    quote_date = DateColumn()
+    valid_until = DateColumn()
     line_count = tables.Column(verbose_name="Lines", attrs={"td": {"class": "text-end"}})
-    total = AmountColumn(order_by=("total", "pk"), attrs={"td": {"class": "text-end text-nowrap"}})
+    total = MoneyColumn(order_by=("total", "pk"))
     order = tables.Column(
         verbose_name="Order",
         linkify=lambda record: record.order.get_absolute_url() if record.order_id else None,
