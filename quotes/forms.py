@@ -7,7 +7,7 @@ from core.forms import CrispyFormMixin, MultilineField
 from core.pickers import PickerField
 from customers.models import Customer
 from inventory.models import Part
-from salesorders.forms import DATE, VersionFormMixin
+from salesorders.forms import VersionFormMixin
 
 
 class QuoteVersionFormMixin(VersionFormMixin):
@@ -34,9 +34,9 @@ class QuoteCreateForm(CrispyFormMixin, forms.Form):
     )
     customer_reference = forms.CharField(required=False, max_length=100)
     description = forms.CharField(required=False, max_length=250)
-    quote_date = forms.DateField(widget=DATE, required=False, help_text="Blank: today.")
+    quote_date = forms.DateField(required=False, help_text="Blank: today.")
     valid_until = forms.DateField(
-        widget=DATE, required=False, help_text="Blank: the quote date plus the validity days."
+        required=False, help_text="Blank: the quote date plus the validity days."
     )
     currency = forms.CharField(
         required=False, max_length=3, help_text="Blank: the customer's currency."
@@ -49,8 +49,8 @@ class QuoteUpdateForm(CrispyFormMixin, QuoteVersionFormMixin, forms.Form):
 
     customer_reference = forms.CharField(required=False, max_length=100)
     description = forms.CharField(required=False, max_length=250)
-    quote_date = forms.DateField(widget=DATE)
-    valid_until = forms.DateField(widget=DATE)
+    quote_date = forms.DateField()
+    valid_until = forms.DateField()
     ship_to = MultilineField(
         label="Ship-to address", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
