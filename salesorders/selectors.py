@@ -24,7 +24,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -335,6 +335,35 @@ def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
         **figures,
         "due_this_week_count": figures["due_count"],
     }
+
+
+def salesorder_sales_by_month(
+    months: int = 12, today: datetime.date | None = None
+) -> list[tuple[datetime.date, Decimal]]:
+    """Sales per calendar month for the last `months` months, this one included: the base
+    totals of the orders that were issued (Issued, On Hold after issue, Complete; never
+    Pending, Pending Approval or Cancelled), by order date. Oldest month first, a month with
+    no sales as zero. One query."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    starts = [first]
+    for _ in range(months - 1):
+        starts.insert(0, (starts[0] - datetime.timedelta(days=1)).replace(day=1))
+    rows = (
+        SalesOrder.objects.filter(order_date__gte=starts[0], order_date__lte=today)
+        .filter(issued_at__isnull=False)
+        .exclude(status=SalesOrder.Status.CANCELLED)
+        .annotate(month=TruncMonth("order_date"))
+        .order_by()
+        .values("month")
+        .annotate(value=Coalesce(Sum("base_total"), Decimal("0")))
+    )
+    totals = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, datetime.datetime) else month
+        totals[month] = row["value"]
+    return [(start, totals.get(start, Decimal("0"))) for start in starts]
 
 
 def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT) -> dict:
