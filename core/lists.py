@@ -25,14 +25,17 @@ PAGE_SIZES = (25, 50, 100)
 COUNT_LIMIT = 10_000
 
 
-def bounded_count(queryset, limit: int = COUNT_LIMIT) -> int:
-    """How many rows `queryset` has, counting at most `limit` + 1 of them
+def bounded_count(queryset, limit: int | None = None) -> int:
+    """How many rows `queryset` has, counting at most `limit` (COUNT_LIMIT) + 1 of them
     (`SELECT COUNT(*) FROM (... LIMIT n)`): the same cost at 10,000 or 300,000 rows."""
+    limit = COUNT_LIMIT if limit is None else limit
     return queryset.order_by().values("pk")[: limit + 1].count()
 
 
-def bounded_label(count: int, limit: int = COUNT_LIMIT) -> str:
-    """A bounded count as a person reads it: "1,234", or "10,000+" past `limit`."""
+def bounded_label(count: int, limit: int | None = None) -> str:
+    """A bounded count as a person reads it: "1,234", or "10,000+" past `limit`
+    (COUNT_LIMIT)."""
+    limit = COUNT_LIMIT if limit is None else limit
     return f"{limit:,}+" if count > limit else f"{count:,}"
 
 
