@@ -30,4 +30,18 @@
   }
   boxes.forEach(function (box) { box.addEventListener("change", update); });
   update();
+
+  /* The reason box shows (and is required) only for an action that asks for one (Hold). */
+  var action = form.querySelector("select[name=action]");
+  var reason = form.querySelector("[data-bulk-reason]");
+  function showReason() {
+    var option = action.selectedOptions[0];
+    var asks = Boolean(option && option.hasAttribute("data-asks-reason"));
+    reason.hidden = !asks;
+    reason.required = asks;
+  }
+  if (action && reason) {
+    action.addEventListener("change", showReason);
+    showReason();
+  }
 })();

@@ -87,3 +87,16 @@ def test_select_all_ticks_every_row_of_the_page(page):
     assert boxes.count() == 3
     assert all(boxes.nth(i).is_checked() for i in range(3))
     assert page.get_by_role("button", name="Apply").is_enabled()
+
+
+def test_the_reason_box_shows_for_hold_only(page):
+    sally = member("sally", "Sales")
+    make_order(sally, issue=False)
+    log_in(page, sally)
+    page.goto("/orders/")
+    reason = page.get_by_role("textbox", name="Reason (for Hold)")
+    assert reason.is_hidden()
+    page.get_by_label("With the selected orders").select_option(label="Hold (give a reason)")
+    assert reason.is_visible()
+    page.get_by_label("With the selected orders").select_option(label="Issue")
+    assert reason.is_hidden()
