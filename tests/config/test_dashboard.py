@@ -245,3 +245,15 @@ def test_order_list_filters_of_the_work_queues(client, sales_user):
     assert theirs.reference in listed and mine.reference not in listed
     listed = client.get(url, {"to_allocate": "true"}).content.decode()
     assert mine.reference not in listed and "No sales orders match." in listed
+
+
+def test_the_work_queue_filters_are_query_params_of_the_api_too(sales_user):
+    from tests.api.conftest import BASE, token_client
+
+    mine = SalesOrderFactory(salesperson=sales_user)
+    SalesOrderFactory(salesperson=UserFactory(username="otto"))
+    response = token_client(sales_user).get(f"{BASE}/salesOrders", {"salesperson": "me"})
+    assert response.status_code == 200
+    body = response.json()
+    rows = body.get("value", body.get("results", body))
+    assert [row["number"] for row in rows] == [mine.reference]
