@@ -72,6 +72,9 @@ ACTIONS = {
 }
 
 
+READ_ONLY = {"print", "export"}  # actions that write nothing
+
+
 def bulk_actions_for(user) -> list[BulkAction]:
     """The actions `user` may choose on the order list, in the select's order."""
     return [action for action in ACTIONS.values() if action.allowed(user)]
@@ -101,6 +104,13 @@ class SalesOrderBulkView(SubmitOnceMixin, PermissionRequiredMixin, View):
 
     http_method_names = ["post"]
     permission_required = "salesorders.view_salesorder"
+
+    def dispatch(self, request, *args, **kwargs):
+        """Print and Export selected only read: the same form may be sent again (Back, then
+        another action) without being taken for a repeat of the first submission."""
+        if request.POST.get("action") in READ_ONLY:
+            return super(SubmitOnceMixin, self).dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request):
         action = ACTIONS.get(request.POST.get("action", ""))

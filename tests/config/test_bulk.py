@@ -137,3 +137,14 @@ def test_bulk_invoice_shipped_reports_each_order(client, manager_user, clerk):
     assert "1 order done, 1 refused." in html
     assert f"{invoice} posted for {shipped.reference}." in html
     assert "Nothing is left" in html
+
+
+def test_the_same_form_may_print_then_export(sales_client, clerk):
+    """Print and Export selected write nothing: sending the form again with its token (Back,
+    then another action) runs the new action, not a replay of the first."""
+    order = make_order(clerk, issue=False)
+    data = {"select": [order.pk], "once_token": "a" * 32}
+    printed = sales_client.post(BULK, {**data, "action": "print"})
+    assert printed["Location"].startswith(reverse("salesorders:print-selected"))
+    exported = sales_client.post(BULK, {**data, "action": "export"})
+    assert "_export=csv" in exported["Location"]
