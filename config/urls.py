@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config import views
+from config import bulk, views
 from config.health import health
 
 admin.site.site_header = f"{settings.APP_NAME} administration"
@@ -28,6 +28,12 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     # Before salesorders: /orders/<pk>/cancel/ and .../cancel-remaining/ are shipping's views.
     path("", include("shipping.urls")),
+    path("orders/bulk/", bulk.SalesOrderBulkView.as_view(), name="salesorders-bulk"),
+    path(
+        "orders/bulk/result/",
+        bulk.SalesOrderBulkResultView.as_view(),
+        name="salesorders-bulk-result",
+    ),
     path("orders/", include("salesorders.urls")),
     path("calendar/", include("order_calendar.urls")),
     path("quotes/", include("quotes.urls")),

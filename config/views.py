@@ -5,14 +5,15 @@ from django.views import View
 from django.views.generic import TemplateView
 from knox.models import get_token_model
 
-from approvals.selectors import waiting_count
+from config.dashboard import dashboard_sections
 from salesorders.models import OPEN_STATUSES
 from salesorders.selectors import salesorder_dashboard_figures
 
 
 class DashboardView(TemplateView):
-    """The home page: what needs attention today (two queries; one more for an approver:
-    how many orders wait for their decision)."""
+    """The home page: what needs attention today (two queries), then a section per role the
+    user holds with its work queues (config.dashboard: one query per card, one for the
+    chart)."""
 
     template_name = "dashboard.html"
 
@@ -21,8 +22,7 @@ class DashboardView(TemplateView):
         if self.request.user.has_perm("salesorders.view_salesorder"):
             figures = salesorder_dashboard_figures()
             context.update(figures, **self.links(figures), can_see_orders=True)
-        if self.request.user.has_perm("approvals.add_approvaldecision"):
-            context["approvals_waiting"] = waiting_count(self.request.user)
+        context["sections"] = dashboard_sections(self.request)
         return context
 
     def links(self, figures: dict) -> dict:

@@ -25,6 +25,20 @@ PAGE_SIZES = (25, 50, 100)
 COUNT_LIMIT = 10_000
 
 
+def bounded_count(queryset, limit: int | None = None) -> int:
+    """How many rows `queryset` has, counting at most `limit` (COUNT_LIMIT) + 1 of them
+    (`SELECT COUNT(*) FROM (... LIMIT n)`): the same cost at 10,000 or 300,000 rows."""
+    limit = COUNT_LIMIT if limit is None else limit
+    return queryset.order_by().values("pk")[: limit + 1].count()
+
+
+def bounded_label(count: int, limit: int | None = None) -> str:
+    """A bounded count as a person reads it: "1,234", or "10,000+" past `limit`
+    (COUNT_LIMIT)."""
+    limit = COUNT_LIMIT if limit is None else limit
+    return f"{limit:,}+" if count > limit else f"{count:,}"
+
+
 class CappedPaginator(Paginator):
     """Honours `?per_page=` up to the largest of PAGE_SIZES, so no URL renders a whole table,
     and counts at most COUNT_LIMIT + 1 rows (`SELECT COUNT(*) FROM (... LIMIT n)`), so a list's
@@ -43,7 +57,7 @@ class CappedPaginator(Paginator):
         # their queryset, bounded; counting the rows themselves would COUNT(*) them all.
         queryset = getattr(getattr(rows, "data", None), "data", rows)
         if hasattr(queryset, "order_by"):
-            return queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+            return bounded_count(queryset)
         return super().count
 
     @property
@@ -52,7 +66,7 @@ class CappedPaginator(Paginator):
 
     @property
     def count_label(self) -> str:
-        return f"{COUNT_LIMIT:,}+" if self.is_bounded else f"{self.count:,}"
+        return bounded_label(self.count)
 
 
 class FilteredTableView(SingleTableMixin, FilterView):

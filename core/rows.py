@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.template.base import render_value_in_context
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2.utils import signature
 
@@ -39,7 +39,9 @@ class _Column:
         args, catch_all = signature(self.render)
         self.args = None if catch_all else args  # None: pass every optional argument
         self.varying_attrs = _td_attrs_vary(bound_column)
-        label = conditional_escape(bound_column.header)
+        # The header's text only: a header of markup (the select-all checkbox) would break
+        # out of the attribute, taking its own attributes (hidden) onto every cell.
+        label = escape(strip_tags(str(bound_column.header)))
         self.open = "" if self.varying_attrs else self._open(label)
         self.label = label
 

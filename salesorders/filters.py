@@ -17,10 +17,19 @@ INVOICING_CHOICES = [
 ]
 
 
+MINE = "me"
+REJECTED = "rejected"
+
+
+class IdsFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
+    """`?ids=3,5,8`: those orders only (the list's Export selected)."""
+
+
 class SalesOrderFilter(django_filters.FilterSet):
     """Query params: status (repeatable), customer, order_date_after/_before,
     target_date_after/_before, total_min/_max (in the base currency), invoicing (an
-    InvoicingState or shipped_not_invoiced), overdue, q."""
+    InvoicingState or shipped_not_invoiced), overdue, q; and the work queues the dashboard
+    links to: salesperson=me, approval=rejected, ready_to_complete, to_allocate, ids."""
 
     q = django_filters.CharFilter(
         method="search", label="Search", help_text="Reference, customer or customer PO"
@@ -49,6 +58,26 @@ class SalesOrderFilter(django_filters.FilterSet):
         label="Overdue only",
         widget=forms.CheckboxInput,
     )
+    salesperson = django_filters.ChoiceFilter(
+        choices=[(MINE, "Me")], method="filter_salesperson", label="Salesperson", empty_label="Any"
+    )
+    approval = django_filters.ChoiceFilter(
+        choices=[(REJECTED, "Rejected, back with the sales person")],
+        method="filter_approval",
+        label="Approval",
+        empty_label="Any",
+    )
+    ready_to_complete = django_filters.BooleanFilter(
+        method="filter_ready_to_complete",
+        label="Ready to complete only",
+        widget=forms.CheckboxInput,
+    )
+    to_allocate = django_filters.BooleanFilter(
+        method="filter_to_allocate",
+        label="Waiting for allocation only",
+        widget=forms.CheckboxInput,
+    )
+    ids = IdsFilter(field_name="pk", lookup_expr="in", widget=forms.HiddenInput)
 
     class Meta:
         model = SalesOrder
@@ -61,6 +90,11 @@ class SalesOrderFilter(django_filters.FilterSet):
             "total",
             "invoicing",
             "overdue",
+            "salesperson",
+            "approval",
+            "ready_to_complete",
+            "to_allocate",
+            "ids",
         ]
 
     def search(self, queryset, name, value):
@@ -90,3 +124,21 @@ class SalesOrderFilter(django_filters.FilterSet):
         if value:
             return queryset.overdue(timezone.localdate())
         return queryset
+
+    def filter_salesperson(self, queryset, name, value):
+        """salesperson=me: the orders of whoever asks (none for a request without a user)."""
+        if value != MINE:
+            return queryset
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        return queryset.filter(salesperson=user)
+
+    def filter_approval(self, queryset, name, value):
+        return queryset.approval_rejected() if value == REJECTED else queryset
+
+    def filter_ready_to_complete(self, queryset, name, value):
+        return queryset.ready_to_complete() if value else queryset
+
+    def filter_to_allocate(self, queryset, name, value):
+        return queryset.to_allocate() if value else queryset

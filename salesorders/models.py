@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from accounting.models import Account, Dimension, DimensionValue, RateSource, TaxRule, base_currency
 from accounting.selectors import TaxCharge
+from approvals.models import ApprovalRequest, RequestStatus
 from core.currency import RATE, UNIT_PRICE_STEP, TaxTreatment, country_code_choices
 from core.models import user_stamp
 from core.numbers import (
@@ -295,6 +297,36 @@ class SalesOrderQuerySet(models.QuerySet):
         beyond what is invoiced."""
         return self.exclude(status=OrderStatus.CANCELLED).filter(
             Exists(SalesOrderLine.objects.filter(SHIPPED_NOT_INVOICED_LINE, order=OuterRef("pk")))
+        )
+
+    def ready_to_complete(self) -> "SalesOrderQuerySet":
+        """Issued orders whose delivery state is Shipped (something shipped, every line
+        shipped, delivered or its remainder cancelled): they wait only for Complete Order.
+        SalesOrder.is_ready_to_complete() is the same rule for one order."""
+        return (
+            self.filter(status=OrderStatus.ISSUED)
+            .with_delivery_state()
+            .filter(delivery_state=DeliveryState.SHIPPED)
+        )
+
+    def to_allocate(self) -> "SalesOrderQuerySet":
+        """Issued orders with a goods line whose remainder no pending shipment has stock
+        reserved for: the warehouse's allocation queue."""
+        return self.filter(
+            status=OrderStatus.ISSUED, pk__in=SalesOrderLine.objects.unallocated().values("order")
+        )
+
+    def approval_rejected(self) -> "SalesOrderQuerySet":
+        """Pending orders whose latest approval round was rejected: back with their sales
+        person, to change and submit again."""
+        rejected = ApprovalRequest.objects.filter(
+            content_type=ContentType.objects.get_for_model(SalesOrder),
+            object_id=OuterRef("pk"),
+            round=OuterRef("approval_round"),
+            status=RequestStatus.REJECTED,
+        )
+        return self.filter(status=OrderStatus.PENDING, approval_round__gt=0).filter(
+            Exists(rejected)
         )
 
     def for_list(self) -> "SalesOrderQuerySet":
@@ -825,6 +857,11 @@ class SalesOrder(models.Model):
         if open_lines is None:
             open_lines = self.lines.open().exists()
         return bool(open_lines)
+
+    def is_ready_to_complete(self, facts: OrderFacts) -> bool:
+        """SalesOrderQuerySet.ready_to_complete's rule for this order: Issued and its
+        delivery state Shipped, so only Complete Order is left to do."""
+        return self.status == self.Status.ISSUED and facts.delivery_state == DeliveryState.SHIPPED
 
     def transition_refusal(self, action: str, facts: OrderFacts) -> str | None:
         """Why `action` is not allowed now, as a sentence; None when it is allowed."""

@@ -24,7 +24,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -188,9 +188,29 @@ class OrderPage:
     # The customer's credit, for an order not issued yet or waiting for approval: over the
     # limit, everyone reads the warning before submitting or issuing.
     credit: "CreditPosition | None" = None
+    # Shipped in full and still Issued (SalesOrder.is_ready_to_complete): the page hands
+    # over to whoever may complete it, named by `completers` (the roles holding Complete
+    # Order's permission); `complete_action` is the button when this user may press it.
+    ready_to_complete: bool = False
+    completers: str = ""
+    complete_action: "Transition | None" = None
 
     def as_context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def roles_with_permission(permission: str) -> str:
+    """The groups granted `permission` ("app_label.codename"), as "Managers" or "Managers or
+    Accounts" (one query); "a manager" when no group has it (a superuser may still)."""
+    app_label, codename = permission.split(".", 1)
+    names = list(
+        Group.objects.filter(
+            permissions__content_type__app_label=app_label, permissions__codename=codename
+        )
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    return " or ".join(names) if names else "a manager"
 
 
 def salesorder_page(
@@ -224,6 +244,8 @@ def salesorder_page(
         for t in order.allowed_transitions(facts)
         if user.has_perm(t.permission) and not t.decision
     ]
+    ready = order.is_ready_to_complete(facts)
+    complete = SalesOrder.TRANSITIONS["complete"]
     credit = check.credit if check else None
     if order.is_pending_approval():
         credit = credit_position(order.customer, order=order)
@@ -248,6 +270,9 @@ def salesorder_page(
         may_deliver=order.can_ship() and user.has_perm("salesorders.deliver_salesorderline"),
         open_services=sum(1 for line in lines if line.is_service and line.remaining_quantity > 0),
         emails=document_emails(order),
+        ready_to_complete=ready,
+        completers=roles_with_permission(complete.permission) if ready else "",
+        complete_action=next((t for t in transitions if t.action == complete.action), None),
         may_send_confirmation=order.can_send_confirmation()
         and user.has_perm(SEND_CONFIRMATION_PERMISSION),
         tax_notes=tax_notes_of(
@@ -337,6 +362,35 @@ def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
         **figures,
         "due_this_week_count": figures["due_count"],
     }
+
+
+def salesorder_sales_by_month(
+    months: int = 12, today: datetime.date | None = None
+) -> list[tuple[datetime.date, Decimal]]:
+    """Sales per calendar month for the last `months` months, this one included: the base
+    totals of the orders that were issued (Issued, On Hold after issue, Complete; never
+    Pending, Pending Approval or Cancelled), by order date. Oldest month first, a month with
+    no sales as zero. One query."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    starts = [first]
+    for _ in range(months - 1):
+        starts.insert(0, (starts[0] - datetime.timedelta(days=1)).replace(day=1))
+    rows = (
+        SalesOrder.objects.filter(order_date__gte=starts[0], order_date__lte=today)
+        .filter(issued_at__isnull=False)
+        .exclude(status=SalesOrder.Status.CANCELLED)
+        .annotate(month=TruncMonth("order_date"))
+        .order_by()
+        .values("month")
+        .annotate(value=Coalesce(Sum("base_total"), Decimal("0")))
+    )
+    totals = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, datetime.datetime) else month
+        totals[month] = row["value"]
+    return [(start, totals.get(start, Decimal("0"))) for start in starts]
 
 
 def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT) -> dict:

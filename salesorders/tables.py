@@ -54,14 +54,15 @@ class TotalColumn(tables.Column):
 
 
 class SalesOrderTable(tables.Table):
-    # The order list's bulk actions (Invoice All Shipped) post the checked rows' pks from the
-    # form the template names; the list shows it only to users who may use one.
+    # The order list's bulk actions (config.bulk) post the checked rows' pks from the form the
+    # template names; the header's select-all box shows where JavaScript runs
+    # (static/app/bulk-actions.js).
     select = tables.CheckBoxColumn(
         accessor="pk",
         exclude_from_export=True,
         attrs={
-            "input": {"form": "bulk-actions", "aria-label": "Select"},
-            "th__input": {"hidden": True},
+            "td__input": {"form": "bulk-actions", "aria-label": "Select"},
+            "th__input": {"hidden": True, "aria-label": "Select all", "data-select-all": ""},
         },
     )
     reference = tables.Column(linkify=True, order_by=("reference_number",))

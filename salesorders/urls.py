@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/", views.SalesOrderSettingsView.as_view(), name="settings"),
     path("<int:pk>/", views.SalesOrderDetailView.as_view(), name="detail"),
     path("<int:pk>/print/", views.SalesOrderPrintView.as_view(), name="print"),
+    path("print/", views.SalesOrderPrintSelectedView.as_view(), name="print-selected"),
     path("<int:pk>/pdf/", views.SalesOrderPdfView.as_view(), name="pdf"),
     path("<int:pk>/edit/", views.SalesOrderUpdateView.as_view(), name="update"),
     # The confirmation step of an action (SalesOrder.TRANSITIONS[action].confirm), GET only.

@@ -2,13 +2,13 @@
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q
 
 from core.lists import MatchFilter, StyledFilterSet
 from core.parsing import parse_bool
 from customers.models import Customer
 from inventory.models import Part
-from salesorders.models import AllocationStatus, FulfilmentState
+from salesorders.models import AllocationStatus, FulfilmentState, SalesOrder
 from shipping.models import Shipment
 
 
@@ -70,6 +70,16 @@ class BackorderFilter(StyledFilterSet):
         choices=AllocationStatus.choices,
         label="Order allocation",
     )
+
+    to_allocate = YesNoFilter(label="Waiting for allocation", method="filter_to_allocate")
+
+    def filter_to_allocate(self, queryset, name, value):
+        """Lines of Issued orders with a remainder no pending shipment has stock reserved
+        for (with fillable: the backorders Allocate Stock can fill now)."""
+        waiting = Q(order__status=SalesOrder.Status.ISSUED) & ~Q(
+            allocation_status=AllocationStatus.READY
+        )
+        return queryset.filter(waiting) if value else queryset.exclude(waiting)
 
     def filter_fillable(self, queryset, name, value):
         """Available stock covers what is not yet allocated (allocated lines can ship now)."""

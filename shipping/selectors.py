@@ -61,8 +61,7 @@ def backorder_lines():
 def backorder_orders():
     """Issued orders with something left to allocate, highest priority then soonest target:
     the queue Backorders' Auto Allocate works through."""
-    waiting = SalesOrderLine.objects.unallocated().values("order")
-    return SalesOrder.objects.filter(status=SalesOrder.Status.ISSUED, pk__in=waiting).order_by(
+    return SalesOrder.objects.to_allocate().order_by(
         "-priority", F("target_date").asc(nulls_last=True), "order_date", "pk"
     )
 
