@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounting.models import base_currency
 from approvals.selectors import waiting_count
 from core.lists import bounded_count, bounded_label
-from core.numbers import format_amount
+from core.numbers import format_money
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
 from salesorders.filters import MINE, REJECTED, SHIPPED_NOT_INVOICED, SalesOrderFilter
@@ -272,7 +272,7 @@ def sales_chart(months: list[tuple[datetime.date, Decimal]]) -> Chart:
         bars.append(
             Bar(
                 label=label,
-                title=f"{month:%B %Y}: {format_amount(value)} {currency}",
+                title=f"{month:%B %Y}: {format_money(value, currency)}",
                 value_label=compact(value),
                 x=round(index * slot + (slot - width) / 2, 1),
                 y=round(PLOT_BOTTOM - height, 1),
@@ -284,7 +284,7 @@ def sales_chart(months: list[tuple[datetime.date, Decimal]]) -> Chart:
     return Chart(
         title=f"Sales per month, last {len(months)} months (issued orders, {currency})",
         bars=bars,
-        total=f"{format_amount(total)} {currency}",
+        total=format_money(total, currency),
         width=CHART_WIDTH,
         height=CHART_HEIGHT,
         baseline=PLOT_BOTTOM,
