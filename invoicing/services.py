@@ -54,8 +54,10 @@ from invoicing.models import (
     InvoicingPolicy,
     Payment,
     PaymentMethod,
+    SyncAction,
     invoiceable_quantity,
 )
+from invoicing.sync import sync_enqueue
 from salesorders.models import (
     SalesOrder,
     SalesOrderEvent,
@@ -916,6 +918,7 @@ def invoice_post(
     )
     if settings.INVOICE_EMAIL_ON_POST and invoice.email_recipient:
         _email_enqueue(invoice, request_token=f"posted-{invoice.pk}", user=user)
+    sync_enqueue(invoice=invoice, action=SyncAction.POST)
     return invoice
 
 
@@ -986,6 +989,7 @@ def invoice_void(
         + (f": {reason}." if reason else "."),
         kind=Kind.INVOICE_VOIDED,
     )
+    sync_enqueue(invoice=invoice, action=SyncAction.VOID)
     return credit
 
 
@@ -1072,6 +1076,7 @@ def payment_record(
         ),
         user=user,
     )
+    sync_enqueue(invoice=invoice, action=SyncAction.PAYMENT, payment=payment)
     return payment
 
 
