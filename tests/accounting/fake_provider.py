@@ -260,3 +260,21 @@ if __name__ == "__main__":  # a standalone fake for the benchmark
     print(fake.url, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         fake.server.serve_forever()
+
+
+def connect(settings, fake: FakeProvider, *, timeout: int = 2, rate_limit: int = 0) -> None:
+    """Point the settings at `fake` (pytest-django's `settings` fixture) and store the tokens
+    it knows, as a connected provider has."""
+    from accounting.models import ProviderToken
+
+    settings.ACCOUNTING_PROVIDER = fake.flavor
+    settings.ACCOUNTING_BASE_URL = fake.url
+    settings.ACCOUNTING_TOKEN_URL = f"{fake.url}/token"
+    settings.ACCOUNTING_CLIENT_ID, settings.ACCOUNTING_CLIENT_SECRET = "client", "secret"
+    settings.ACCOUNTING_TENANT = fake.realm
+    settings.ACCOUNTING_TIMEOUT_SECONDS = timeout
+    settings.ACCOUNTING_RATE_LIMIT_PER_MINUTE = rate_limit
+    ProviderToken.objects.update_or_create(
+        provider=fake.flavor,
+        defaults={"access_token": fake.access_token, "refresh_token": fake.refresh_token},
+    )
