@@ -153,8 +153,9 @@ def push_to_provider(attempt: Attempt, sync_id: int) -> str:
             result = _push(sync)
         except ProviderError as error:
             failure = error
-            sync.status = SyncStatus.FAILED if isinstance(error, Permanent) else SyncStatus.PENDING
             sync.last_error = str(error)[:2000]
+            if isinstance(error, Permanent):
+                sync.status, sync.next_attempt_at = SyncStatus.FAILED, None
         else:
             failure = None
             sync.status, sync.last_error = SyncStatus.PUSHED, ""
