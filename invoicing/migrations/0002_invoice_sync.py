@@ -6,36 +6,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0001_invoices_lines_payments'),
+        ("invoicing", "0001_invoices_lines_payments"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InvoiceSync',
+            name="InvoiceSync",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('post', 'Invoice'), ('void', 'Void'), ('payment', 'Payment')], max_length=10)),
-                ('provider', models.CharField(choices=[('xero', 'Xero'), ('quickbooks', 'QuickBooks Online')], max_length=20)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('pushed', 'Pushed'), ('failed', 'Failed'), ('dead', 'Dead')], default='pending', max_length=10)),
-                ('idempotency_key', models.CharField(editable=False, max_length=100, unique=True)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('external_number', models.CharField(blank=True, max_length=100)),
-                ('last_error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('pushed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='syncs', to='invoicing.invoice')),
-                ('payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='syncs', to='invoicing.payment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("post", "Invoice"), ("void", "Void"), ("payment", "Payment")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[("xero", "Xero"), ("quickbooks", "QuickBooks Online")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("pushed", "Pushed"),
+                            ("failed", "Failed"),
+                            ("dead", "Dead"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("idempotency_key", models.CharField(editable=False, max_length=100, unique=True)),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("external_number", models.CharField(blank=True, max_length=100)),
+                ("last_error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("pushed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="syncs",
+                        to="invoicing.invoice",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="syncs",
+                        to="invoicing.payment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'accounting sync',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['status', '-created_at'], name='invoicesync_status')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('payment__isnull', True)), fields=('invoice', 'action'), name='one_sync_per_invoice_action'), models.UniqueConstraint(condition=models.Q(('payment__isnull', False)), fields=('payment',), name='one_sync_per_payment'), models.CheckConstraint(condition=models.Q(models.Q(('action', 'payment'), ('payment__isnull', False)), models.Q(models.Q(('action', 'payment'), _negated=True), ('payment__isnull', True)), _connector='OR'), name='invoicesync_payment_iff_payment_action')],
+                "verbose_name": "accounting sync",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "-created_at"], name="invoicesync_status")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("payment__isnull", True)),
+                        fields=("invoice", "action"),
+                        name="one_sync_per_invoice_action",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("payment__isnull", False)),
+                        fields=("payment",),
+                        name="one_sync_per_payment",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("action", "payment"), ("payment__isnull", False)),
+                            models.Q(
+                                models.Q(("action", "payment"), _negated=True),
+                                ("payment__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="invoicesync_payment_iff_payment_action",
+                    ),
+                ],
             },
         ),
     ]
