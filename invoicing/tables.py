@@ -13,7 +13,7 @@ from invoicing.models import Invoice, InvoiceSync
 STATUS_BADGES = Badges(Invoice.Status, css="badge-invoice-")
 KIND_LABELS = dict(Invoice.Kind.choices)
 
-SYNC_BADGES = Badges(InvoiceSync.Status, css="badge-sync-", testid="sync-status")
+SYNC_BADGES = Badges(InvoiceSync.Status, css="badge-sync-", testid="sync")
 
 
 class SyncStatusColumn(BadgeColumn):
