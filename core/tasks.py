@@ -11,9 +11,12 @@ django-tasks runs a task once: an exception marks the row Failed and that is all
 is declared with `@job(...)`, which wraps the function: a failed attempt (any exception but
 PermanentJobError) enqueues the next attempt as a new task row with `run_after` set by
 `backoff_delay`, and records it in a `core.JobState` row; after `max_attempts`, or at once
-for PermanentJobError, the job is Dead. The Jobs page (Managers) and the admin list them
-with Retry (`job_retry`). Jobs run at least once: a job must be idempotent (check the state
-it would change, under a row lock, before doing it; see core.emails).
+for PermanentJobError, the job is Dead. A TemporaryJobError may carry `retry_after` (an HTTP
+Retry-After): the next attempt waits at least that long. A job that may not run yet (a
+rate limit) raises JobDeferred(run_after): queued again then, not counted as an attempt.
+The Jobs page (Managers) and the admin list them with Retry (`job_retry`). Jobs run at
+least once: a job must be idempotent (check the state it would change, under a row lock,
+before doing it; see core.emails).
 """
 
 import functools
