@@ -11,6 +11,8 @@ from accounting.models import (
     Dimension,
     DimensionValue,
     ExchangeRate,
+    ProviderRateWindow,
+    ProviderToken,
     TaxRule,
 )
 from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
@@ -154,3 +156,17 @@ class AccountingPeriodEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "period", "kind", "user", "reason"]
     list_filter = ["kind"]
     list_select_related = ["period", "user"]
+
+
+@admin.register(ProviderToken)
+class ProviderTokenAdmin(admin.ModelAdmin):
+    """Connect a provider by pasting a refresh token; the clients refresh it from then on."""
+
+    list_display = ["provider", "refreshed_at", "expires_at"]
+    fields = ["provider", "refresh_token", "access_token", "refreshed_at", "expires_at"]
+    readonly_fields = ["refreshed_at", "expires_at"]
+
+
+@admin.register(ProviderRateWindow)
+class ProviderRateWindowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["provider", "window_start", "calls"]

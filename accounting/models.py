@@ -363,3 +363,48 @@ class DimensionValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension.name}: {self.name}"
+
+
+class AccountingProvider(models.TextChoices):
+    """The accounting systems invoices are pushed to (settings.ACCOUNTING_PROVIDER)."""
+
+    XERO = "xero", "Xero"
+    QUICKBOOKS = "quickbooks", "QuickBooks Online"
+
+
+class ProviderToken(models.Model):
+    """The OAuth2 tokens of the connected provider: one row per provider, written by
+    accounting.providers (a refresh stores both new tokens, under this row's lock, so two
+    workers that both got a 401 refresh once). Seeded from ACCOUNTING_REFRESH_TOKEN or the
+    admin."""
+
+    provider = models.CharField(max_length=20, choices=AccountingProvider.choices, unique=True)
+    access_token = models.TextField(blank=True)
+    refresh_token = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "provider token"
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} token"
+
+
+class ProviderRateWindow(models.Model):
+    """Calls made to a provider in one minute (`window_start`), counted by one atomic UPDATE
+    per call across every worker: the provider's per-minute limit holds for all of them."""
+
+    provider = models.CharField(max_length=20, choices=AccountingProvider.choices)
+    window_start = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "window_start"], name="one_rate_window_per_minute"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.window_start:%H:%M}: {self.calls}"

@@ -444,3 +444,29 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Accounting provider (accounting.providers): posted invoices, voids and payments are pushed
+# by background jobs (invoicing.sync). ACCOUNTING_PROVIDER "" (off), "xero" or "quickbooks";
+# ACCOUNTING_TENANT is the Xero tenant id or the QuickBooks realm (company) id. The tokens
+# live in accounting.ProviderToken, seeded once from ACCOUNTING_REFRESH_TOKEN.
+ACCOUNTING_PROVIDER = os.environ.get("ACCOUNTING_PROVIDER", "").strip().lower()
+_ACCOUNTING_DEFAULTS = {
+    "xero": ("https://api.xero.com", "https://identity.xero.com/connect/token", 60),
+    "quickbooks": (
+        "https://quickbooks.api.intuit.com",
+        "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+        500,
+    ),
+}.get(ACCOUNTING_PROVIDER, ("", "", 60))
+ACCOUNTING_BASE_URL = os.environ.get("ACCOUNTING_BASE_URL", _ACCOUNTING_DEFAULTS[0]).rstrip("/")
+ACCOUNTING_TOKEN_URL = os.environ.get("ACCOUNTING_TOKEN_URL", _ACCOUNTING_DEFAULTS[1])
+ACCOUNTING_CLIENT_ID = os.environ.get("ACCOUNTING_CLIENT_ID", "")
+ACCOUNTING_CLIENT_SECRET = os.environ.get("ACCOUNTING_CLIENT_SECRET", "")
+ACCOUNTING_REFRESH_TOKEN = os.environ.get("ACCOUNTING_REFRESH_TOKEN", "")
+ACCOUNTING_TENANT = os.environ.get("ACCOUNTING_TENANT", "")
+ACCOUNTING_TIMEOUT_SECONDS = env_int("ACCOUNTING_TIMEOUT_SECONDS", 30)
+ACCOUNTING_RATE_LIMIT_PER_MINUTE = env_int(
+    "ACCOUNTING_RATE_LIMIT_PER_MINUTE", _ACCOUNTING_DEFAULTS[2]
+)
+# Xero: the bank account (code) payments are booked to.
+ACCOUNTING_PAYMENT_ACCOUNT = os.environ.get("ACCOUNTING_PAYMENT_ACCOUNT", "090")

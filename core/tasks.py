@@ -11,9 +11,12 @@ django-tasks runs a task once: an exception marks the row Failed and that is all
 is declared with `@job(...)`, which wraps the function: a failed attempt (any exception but
 PermanentJobError) enqueues the next attempt as a new task row with `run_after` set by
 `backoff_delay`, and records it in a `core.JobState` row; after `max_attempts`, or at once
-for PermanentJobError, the job is Dead. The Jobs page (Managers) and the admin list them
-with Retry (`job_retry`). Jobs run at least once: a job must be idempotent (check the state
-it would change, under a row lock, before doing it; see core.emails).
+for PermanentJobError, the job is Dead. A TemporaryJobError may carry `retry_after` (an HTTP
+Retry-After): the next attempt waits at least that long. A job that may not run yet (a
+rate limit) raises JobDeferred(run_after): queued again then, not counted as an attempt.
+The Jobs page (Managers) and the admin list them with Retry (`job_retry`). Jobs run at
+least once: a job must be idempotent (check the state it would change, under a row lock,
+before doing it; see core.emails).
 """
 
 import functools
@@ -37,7 +40,22 @@ from core.models import JobState
 
 
 class TemporaryJobError(Exception):
-    """The attempt failed for a reason that may pass (a 4xx SMTP answer, a timeout): retried."""
+    """The attempt failed for a reason that may pass (a 4xx SMTP answer, a timeout): retried.
+    `retry_after` (seconds, e.g. an HTTP Retry-After) is the earliest the next attempt may
+    run: the backoff is raised to it, never lowered."""
+
+    def __init__(self, *args, retry_after: float | None = None):
+        super().__init__(*args)
+        self.retry_after = retry_after
+
+
+class JobDeferred(Exception):  # noqa: N818 (not an error: the attempt did not happen)
+    """The job may not run yet (a provider's rate-limit window is full): it is queued again
+    to run at `run_after`, and this does not count as an attempt."""
+
+    def __init__(self, run_after: datetime):
+        super().__init__(f"deferred to {run_after:%Y-%m-%d %H:%M:%S}")
+        self.run_after = run_after
 
 
 class PermanentJobError(Exception):
@@ -107,6 +125,9 @@ def job(
             )
             try:
                 value = func(attempt, *args, **kwargs)
+            except JobDeferred as deferred:
+                _defer(context.task_result, state, run_after=deferred.run_after)
+                return str(deferred)
             except Exception as error:
                 attempt_failed(
                     DBTaskResult.objects.get(id=result_id),
@@ -197,7 +218,10 @@ def attempt_failed(result: DBTaskResult, *, error: BaseException, permanent: boo
             state.status, state.next_attempt_at = JobState.Status.DEAD, None
         else:
             state.status = JobState.Status.RETRYING
-            state.next_attempt_at = timezone.now() + backoff_delay(state.attempts)
+            delay = backoff_delay(state.attempts)
+            if getattr(error, "retry_after", None):
+                delay = max(delay, timedelta(seconds=error.retry_after))
+            state.next_attempt_at = timezone.now() + delay
             state.current_result_id = _requeue(state, run_after=state.next_attempt_at)
         state.save()
         if definition.on_failure is not None:
@@ -254,6 +278,17 @@ def jobs_reap(*, timeout: timedelta | None = None) -> int:
             attempt_failed(result, error=lost, permanent=False)
             reaped += 1
     return reaped
+
+
+def _defer(result, state: JobState | None, *, run_after: datetime) -> None:
+    """Queue the same call again at `run_after` as a new task row (the current one ends
+    Successful: it did nothing); a job with a JobState keeps it, pointed at the new row."""
+    with transaction.atomic():
+        new_id = job_enqueue(result.task, *result.args, run_after=run_after, **result.kwargs)
+        if state is not None:
+            JobState.objects.filter(pk=state.pk, current_result_id=result.id).update(
+                current_result_id=new_id, next_attempt_at=run_after, updated_at=timezone.now()
+            )
 
 
 def _requeue(state: JobState, *, run_after: datetime | None) -> Any:

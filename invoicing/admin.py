@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 
 from core.admin import ReadOnlyAdminMixin, RefusedEditMixin, refuse_edit_on_error, run_each
 from invoicing import services
-from invoicing.models import Invoice, InvoiceLine, InvoiceSettings, Payment
+from invoicing.models import Invoice, InvoiceLine, InvoiceSettings, InvoiceSync, Payment
 
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -178,3 +178,13 @@ class InvoiceSettingsAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         messages.info(request, "New numbers follow the patterns from the next posted invoice.")
+
+
+@admin.register(InvoiceSync)
+class InvoiceSyncAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Pushes to the accounting provider (written by invoicing.sync; Retry: the Sync page)."""
+
+    list_display = ["invoice", "action", "provider", "status", "external_number", "attempts"]
+    list_filter = ["status", "action", "provider"]
+    list_select_related = ["invoice"]
+    search_fields = ["invoice__number", "external_id", "external_number", "idempotency_key"]

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from core.lists import MatchFilter, StyledFilterSet
 from customers.models import Customer
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceSync
 
 
 class InvoiceFilter(StyledFilterSet):
@@ -50,3 +50,28 @@ class InvoiceFilter(StyledFilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
+
+
+class InvoiceSyncFilter(StyledFilterSet):
+    """The Sync page: status (empty: every push not yet done), action."""
+
+    compact = True
+
+    status = django_filters.ChoiceFilter(
+        choices=InvoiceSync.Status.choices, method="by_status", empty_label="Not pushed yet"
+    )
+    action = django_filters.ChoiceFilter(choices=InvoiceSync.Action.choices)
+
+    class Meta:
+        model = InvoiceSync
+        fields = ["status", "action"]
+
+    def by_status(self, queryset, name, value):
+        return queryset.filter(status=value)
+
+    @property
+    def qs(self):
+        rows = super().qs
+        if not (self.form.is_bound and self.form.is_valid() and self.form.cleaned_data["status"]):
+            rows = rows.unfinished()
+        return rows

@@ -14,7 +14,13 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounting.models import Account, DimensionValue, TaxRule, base_currency
+from accounting.models import (
+    Account,
+    AccountingProvider,
+    DimensionValue,
+    TaxRule,
+    base_currency,
+)
 from core.currency import RATE, TaxTreatment, country_code_choices
 from core.models import user_stamp
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE, ZERO
@@ -146,8 +152,12 @@ class InvoiceQuerySet(models.QuerySet):
         return self.open().filter(due_date__lt=today)
 
     def for_list(self) -> "InvoiceQuerySet":
-        """What the invoice list shows, in one query."""
-        return self.select_related("order", "customer")
+        """What the invoice list shows, in one query: with `sync_status`, the status of its
+        push to the accounting provider (None when never pushed)."""
+        push = InvoiceSync.objects.filter(invoice=models.OuterRef("pk"), action=SyncAction.POST)
+        return self.select_related("order", "customer").annotate(
+            sync_status=models.Subquery(push.values("status")[:1])
+        )
 
 
 class Invoice(models.Model):
@@ -656,3 +666,93 @@ def invoiceable_quantity(line: SalesOrderLine, policy: str) -> Decimal:
     else:
         cap = line.shipped_quantity
     return max(cap - line.invoiced_quantity, ZERO)
+
+
+class SyncAction(models.TextChoices):
+    """What a push to the accounting provider does."""
+
+    POST = "post", "Invoice"
+    VOID = "void", "Void"
+    PAYMENT = "payment", "Payment"
+
+
+class SyncStatus(models.TextChoices):
+    """Pending (queued or being retried) -> Pushed; Failed (the provider refused it: fix the
+    data, then Retry); Dead (every attempt failed: Retry)."""
+
+    PENDING = "pending", "Pending"
+    PUSHED = "pushed", "Pushed"
+    FAILED = "failed", "Failed"
+    DEAD = "dead", "Dead"
+
+
+SYNC_RETRYABLE = (SyncStatus.FAILED, SyncStatus.DEAD)
+
+
+class InvoiceSyncQuerySet(models.QuerySet):
+    def unfinished(self) -> "InvoiceSyncQuerySet":
+        """Pushes not done yet: pending, failed or dead (the Sync page)."""
+        return self.exclude(status=SyncStatus.PUSHED)
+
+    def for_list(self) -> "InvoiceSyncQuerySet":
+        return self.select_related("invoice", "payment")
+
+
+class InvoiceSync(models.Model):
+    """One push of an invoice (its posting, its void, or one payment) to the accounting
+    provider: its state, the provider's id and number once pushed, the last error. Written
+    by invoicing.sync only. `idempotency_key` is made once, with the row, and sent with
+    every attempt and every Retry: the provider keeps one document however often it is
+    pushed."""
+
+    Action = SyncAction
+    Status = SyncStatus
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="syncs")
+    action = models.CharField(max_length=10, choices=SyncAction.choices)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="syncs"
+    )
+    provider = models.CharField(max_length=20, choices=AccountingProvider.choices)
+    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.PENDING)
+    idempotency_key = models.CharField(max_length=100, unique=True, editable=False)
+    external_id = models.CharField(max_length=100, blank=True)
+    external_number = models.CharField(max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvoiceSyncQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "accounting sync"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="invoicesync_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "action"],
+                condition=Q(payment__isnull=True),
+                name="one_sync_per_invoice_action",
+            ),
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(payment__isnull=False), name="one_sync_per_payment"
+            ),
+            models.CheckConstraint(
+                condition=(Q(action=SyncAction.PAYMENT) & Q(payment__isnull=False))
+                | (~Q(action=SyncAction.PAYMENT) & Q(payment__isnull=True)),
+                name="invoicesync_payment_iff_payment_action",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.invoice} to {self.get_provider_display()}"
+
+    def can_retry(self) -> bool:
+        return self.status in SYNC_RETRYABLE
+
+    @property
+    def is_pushed(self) -> bool:
+        return self.status == SyncStatus.PUSHED

@@ -55,8 +55,10 @@ from invoicing.models import (
     InvoicingPolicy,
     Payment,
     PaymentMethod,
+    SyncAction,
     invoiceable_quantity,
 )
+from invoicing.sync import sync_enqueue
 from invoicing.tasks import issued_document_enqueue
 from salesorders.models import (
     SalesOrder,
@@ -919,6 +921,7 @@ def invoice_post(
     _archive(invoice)
     if settings.INVOICE_EMAIL_ON_POST and invoice.email_recipient:
         _email_enqueue(invoice, request_token=f"posted-{invoice.pk}", user=user)
+    sync_enqueue(invoice=invoice, action=SyncAction.POST)
     return invoice
 
 
@@ -997,6 +1000,7 @@ def invoice_void(
         kind=Kind.INVOICE_VOIDED,
     )
     _archive(credit)
+    sync_enqueue(invoice=invoice, action=SyncAction.VOID)
     return credit
 
 
@@ -1083,6 +1087,7 @@ def payment_record(
         ),
         user=user,
     )
+    sync_enqueue(invoice=invoice, action=SyncAction.PAYMENT, payment=payment)
     return payment
 
 

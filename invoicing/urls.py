@@ -10,6 +10,8 @@ app_name = "invoicing"
 # invoice-confirm (GET only).
 urlpatterns = [
     path("", views.InvoiceListView.as_view(), name="invoice-list"),
+    path("sync/", views.InvoiceSyncListView.as_view(), name="sync-list"),
+    path("sync/<int:pk>/retry/", views.InvoiceSyncRetryView.as_view(), name="sync-retry"),
     path("<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice-detail"),
     *attachment_urls(Invoice),
     path("<int:pk>/print/", views.InvoicePrintView.as_view(), name="invoice-print"),

@@ -24,7 +24,7 @@ from core.once import SubmitOnceMixin
 from core.pdf import pdf_response
 from core.views import confirm_step, report_refusal
 from invoicing import selectors, services
-from invoicing.filters import InvoiceFilter
+from invoicing.filters import InvoiceFilter, InvoiceSyncFilter
 from invoicing.forms import (
     InvoiceCreateForm,
     InvoiceLineAddForm,
@@ -33,8 +33,9 @@ from invoicing.forms import (
     PaymentForm,
     ReasonForm,
 )
-from invoicing.models import Invoice, InvoiceLine, Payment
-from invoicing.tables import InvoiceTable
+from invoicing.models import Invoice, InvoiceLine, InvoiceSync, Payment
+from invoicing.sync import sync_retry
+from invoicing.tables import InvoiceSyncTable, InvoiceTable
 from salesorders.models import SalesOrder
 
 # Send Invoice: who may change invoices (Accounts, Managers) may email them.
@@ -107,6 +108,7 @@ class InvoiceDetailView(PermissionRequiredMixin, DetailView):
             parent=invoice, user=user, namespace="invoicing"
         )
         context["emails"] = document_emails(invoice)
+        context["syncs"] = list(invoice.syncs.select_related("payment"))
         if invoice.can_email() and user.has_perm(EMAIL_PERMISSION):
             context["email_request_token"] = uuid.uuid4().hex
         return context
@@ -577,3 +579,37 @@ class InvoiceEmailSendView(PermissionRequiredMixin, View):
         else:
             messages.success(request, f"{invoice} queued to {log.recipient}.")
         return redirect(invoice)
+
+
+class InvoiceSyncListView(PermissionRequiredMixin, FilteredTableView):
+    """The Sync page (Accounts, Managers): pushes to the accounting provider that are
+    pending, failed or dead, with the provider's error and Retry."""
+
+    permission_required = "invoicing.view_invoicesync"
+    model = InvoiceSync
+    table_class = InvoiceSyncTable
+    filterset_class = InvoiceSyncFilter
+    template_name = "invoicing/sync_list.html"
+
+    def get_queryset(self):
+        return InvoiceSync.objects.for_list()
+
+
+class InvoiceSyncRetryView(PermissionRequiredMixin, View):
+    """POST-only Retry of a failed or dead push (invoicing.sync.sync_retry): the same
+    idempotency key, so the provider keeps one document."""
+
+    http_method_names = ["post"]
+    permission_required = "invoicing.change_invoicesync"
+
+    def post(self, request, pk):
+        sync = get_object_or_404(InvoiceSync.objects.select_related("invoice"), pk=pk)
+        try:
+            sync_retry(sync=sync, user=request.user)
+        except ValidationError as error:
+            report_refusal(request, error)
+        else:
+            messages.success(request, f"{sync} queued to run again now.")
+        if request.POST.get("back") == "invoice":  # the Retry on the invoice page
+            return redirect(sync.invoice)
+        return redirect("invoicing:sync-list")
