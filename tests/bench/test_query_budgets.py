@@ -68,13 +68,14 @@ def test_order_page_with_many_lines_and_shipments(bench, django_assert_max_num_q
     """The largest order (issued, half shipped, allocations pending) costs what a small one does."""
     large = bench.marked("G-LARGE-2")
     assert large.line_count >= 70
-    # 19: the attachments section, the order's latest emails (core.emails.document_emails),
-    # the dimension values of the page's lines (one each) and the Invoices section (the
-    # invoicing state and the order's invoices: two), whatever their number.
-    with django_assert_max_num_queries(19) as captured:
+    # 20: the attachments section, the order's latest emails (core.emails.document_emails),
+    # the dimension values of the page's lines (one each), the Invoices section (the
+    # invoicing state and the order's invoices: two) and the quote it was made from,
+    # whatever their number.
+    with django_assert_max_num_queries(20) as captured:
         get(bench, reverse("salesorders:detail", args=[large.pk]))
     large_count = len(captured)
-    with django_assert_max_num_queries(19) as captured:
+    with django_assert_max_num_queries(20) as captured:
         get(bench, reverse("salesorders:detail", args=[bench.ten_line_order.pk]))
     assert large_count <= len(captured) + 2
 

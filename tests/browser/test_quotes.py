@@ -28,7 +28,7 @@ def test_create_a_quote_with_a_line_and_make_it_an_order(page, sales_user):
     page.locator("#id_unit_price").fill("2.25")
     page.get_by_role("button", name="Add Line Item").click()
     expect(page.get_by_test_id("line-BOLT-1")).to_contain_text("Manual")
-    expect(page.get_by_test_id("subtotal")).to_have_text("9.00")
+    expect(page.get_by_test_id("subtotal")).to_have_text("9.00 EUR")
 
     page.get_by_test_id("quote-actions").get_by_role("link", name="Make Order").click()
     dialog = page.get_by_role("dialog")

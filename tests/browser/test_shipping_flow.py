@@ -97,7 +97,7 @@ def test_order_to_two_shipments_to_complete_order(page, manager):
     page.get_by_role("button", name="Complete Shipment").click()
     message(page, "Shipment 2 shipped")
 
-    page.get_by_role("link", name="Complete Order").click()
+    page.get_by_test_id("order-actions").get_by_role("link", name="Complete Order").click()
     page.get_by_role("dialog").get_by_role("button", name="Complete Order").click()
     page.get_by_text("Complete", exact=True).first.wait_for()
 

@@ -55,7 +55,8 @@ def the_sync(invoice, action=InvoiceSync.Action.POST) -> InvoiceSync:
 
 
 def queued():
-    return DBTaskResult.objects.filter(status="READY")
+    """The push jobs waiting to run (posting also queues its PDF's archiving)."""
+    return DBTaskResult.objects.filter(status="READY", task_path__endswith="push_to_provider")
 
 
 @pytest.mark.parametrize("fake", ["xero", "quickbooks"], indirect=True)

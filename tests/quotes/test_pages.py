@@ -132,7 +132,7 @@ def test_nav_shows_quotes_to_sales_only(client, sales_client, warehouse_user):
 def test_print_of_a_draft_says_draft_and_valid_until(sales_client, quote_with_lines):
     html = sales_client.get(reverse("quotes:print", args=[quote_with_lines.pk])).content.decode()
     assert "Sales Quote" in html
-    assert f"Valid until: {quote_with_lines.valid_until:%Y-%m-%d}" in html
+    assert f"Valid until: {quote_with_lines.valid_until:%d %b %Y}" in html
     assert 'data-testid="draft-mark"' in html
 
 

@@ -143,9 +143,9 @@ def test_preview_shows_this_customers_price_for_the_quantity_and_free_stock(
     StockItemFactory(part=part, quantity=Decimal("60"))
     small = sales_client.get(preview_url(order), {"part": part.pk, "quantity": "10"})
     text = small.content.decode()
-    assert "2.1 EUR" in text and "Price list Acme contract" in text and "60 pcs free" in text
+    assert "2.10 EUR" in text and "Price list Acme contract" in text and "60 pcs free" in text
     big = sales_client.get(preview_url(order), {"part": part.pk, "quantity": "70"}).content
-    assert "1.9 EUR" in big.decode() and "min qty 50" in big.decode()
+    assert "1.90 EUR" in big.decode() and "min qty 50" in big.decode()
     assert "Not enough free stock: 10 pcs would wait for stock." in big.decode()
 
 
@@ -156,7 +156,7 @@ def test_preview_resolves_the_typed_part_and_says_nothing_of_stock_for_a_service
     text = sales_client.get(
         preview_url(order), {"part_q": "FIT-1", "part_label": "", "quantity": "2"}
     ).content.decode()
-    assert "FIT-1" in text and "68 EUR" in text and "free" not in text
+    assert "FIT-1" in text and "68.00 EUR" in text and "free" not in text
 
 
 def test_preview_of_nothing_chosen_is_empty(sales_client, order):

@@ -399,7 +399,7 @@ def test_cancelled_order_page_shows_cancelled_quantities_and_what_was_cancelled(
     assert "Remaining" not in text and 'data-testid="remaining"' not in text
     assert f'data-testid="total">{order.total:,.2f} EUR<' in text
     assert "Ordered total" in text
-    assert f'data-testid="cancelled-value">−{order.total:,.2f}<' in text
+    assert f'data-testid="cancelled-value">−{order.total:,.2f} EUR<' in text
     assert 'data-testid="shipped-value">0.00 EUR<' in text
     assert (
         f"Pending shipments {one.reference}, {two.reference} deleted with the order; "
@@ -417,6 +417,6 @@ def test_cancel_remaining_shows_the_cancelled_value_beside_the_ordered_total(man
     line.refresh_from_db()
     text = manager_client.get(order.get_absolute_url()).content.decode()
     assert f'data-testid="total">{order.total:,.2f} EUR<' in text
-    assert f'data-testid="cancelled-value">−{line.total:,.2f}<' in text
+    assert f'data-testid="cancelled-value">−{line.total:,.2f} EUR<' in text
     assert f'data-testid="net-total">{other.total:,.2f} EUR<' in text
     assert 'data-testid="remaining"' in text  # an open order still shows what is left
