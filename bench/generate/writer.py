@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
+from operator import itemgetter
 
 from django.core.management.color import no_style
 from django.db import connection, models
+from django.db.models.base import ModelState
 
 
 @contextlib.contextmanager
@@ -43,6 +45,13 @@ class Writer:
         }
         self.written: dict[type, int] = defaultdict(int)
         self.pending = 0
+        self.attnames = {m: [f.attname for f in m._meta.concrete_fields] for m in model_classes}
+        self.attname_sets = {m: frozenset(names) for m, names in self.attnames.items()}
+        # Each field's default, as Model.__init__ would take it (a callable default is called
+        # for each row).
+        self.defaults = {
+            m: [(f.attname, f._get_default) for f in m._meta.concrete_fields] for m in model_classes
+        }
 
     def pk(self, model) -> int:
         value = self.next_pk[model]
@@ -50,9 +59,25 @@ class Writer:
         return value
 
     def add(self, model, **values):
-        """A new row of `model` (with the next primary key unless given), written later."""
+        """A new row of `model` (with the next primary key unless given), written later.
+
+        The instance is what `model(**values)` makes (every concrete field set, the missing
+        ones to their defaults, `_state.adding`), without Model.__init__: per field it looks
+        up keyword arguments, sends signals and goes through descriptors, half of a generated
+        row's cost. Values given by relation name (an object, not its `_id`) take the usual
+        constructor."""
         values.setdefault("id", self.pk(model))
-        return self.keep(model(**values))
+        if not values.keys() <= self.attname_sets[model]:
+            return self.keep(model(**values))
+        return self.keep(self.instance(model, values))
+
+    def instance(self, model, values: dict):
+        obj = model.__new__(model)
+        state = obj.__dict__
+        state["_state"] = ModelState()
+        for attname, default in self.defaults[model]:
+            state[attname] = values[attname] if attname in values else default()
+        return obj
 
     def keep(self, obj):
         """Write an unsaved object built elsewhere (e.g. by a model's constructor) later."""
@@ -79,17 +104,17 @@ class Writer:
                 self.written[model] += len(buffer)
                 buffer.clear()
 
-    @staticmethod
-    def copy(model, objects: list) -> None:
+    def copy(self, model, objects: list) -> None:
         """COPY the objects' column values into the model's table (PostgreSQL)."""
         quote = connection.ops.quote_name
         fields = model._meta.concrete_fields
         columns = ", ".join(quote(f.column) for f in fields)
-        attnames = [f.attname for f in fields]
+        row = itemgetter(*self.attnames[model])  # every concrete field is in the instance dict
         sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            write = copy.write_row
             for obj in objects:
-                copy.write_row([getattr(obj, name) for name in attnames])
+                write(row(obj.__dict__))
 
     def reset_sequences(self) -> None:
         statements = connection.ops.sequence_reset_sql(no_style(), list(self.buffers))
