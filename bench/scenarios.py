@@ -329,6 +329,19 @@ def ics_not_modified(b: Bench) -> Plan:
     )
 
 
+@scenario("ics-304-all", "ICS feed, every order (include_completed), answered 304", target_ms=None)
+def ics_all_not_modified(b: Bench) -> Plan:
+    """The same poll of the feed of every order with a target date (ten times the open ones on
+    the generated data): a stored generation makes it cost what the open orders' 304 costs."""
+    path = _feed_path(b) + "?include_completed=true"
+    etag = b.get(path)["ETag"]
+
+    return Plan(
+        timed=lambda _s: b.client.get(path, secure=True, HTTP_IF_NONE_MATCH=etag),
+        expect_status=304,
+    )
+
+
 @scenario("dashboard", "Dashboard")
 def dashboard(b: Bench) -> Plan:
     return get_plan(b, url("dashboard"))

@@ -5,10 +5,12 @@ rebuilt per request. Each order's VEVENT text is stored in the database (OrderCa
 with the order's `version` - which grows with every change of the order, its lines or its
 shipments - so every process shares it and it survives restarts; only orders whose stored
 text is missing or stale are built, and written back. The whole feed is also cached (Django's
-cache) under its ETag. A request first runs one aggregate query (the feed's fingerprint); a
-matching If-None-Match gets 304 and a known fingerprint gets the cached feed, without loading
-orders. `services.calendar_events_refresh` rebuilds given orders' events (after an order
-changes), and `manage.py warm_calendar` fills the store (after a deploy or a data load).
+cache) under its ETag. A request first reads the feed generation (one primary-key query,
+the same whatever the number of orders: database triggers change it on every write of orders,
+lines and customers); a matching If-None-Match gets 304 and a known ETag gets the cached feed,
+without loading orders. `services.calendar_events_refresh` rebuilds given orders' events
+(after an order changes), and `manage.py warm_calendar` fills the store (after a deploy or a
+data load).
 """
 
 import datetime
@@ -20,13 +22,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, When
+from django.db.models import Case, F, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, vDuration
 
 from core.numbers import format_money
-from order_calendar.models import OrderCalendarEvent
+from order_calendar.models import FeedGeneration, OrderCalendarEvent
 from salesorders.models import DeliveryState, InvoicingState, SalesOrder
 
 # Bump when the text of an event or of the calendar changes shape: old cache entries and
@@ -70,12 +72,14 @@ EVENT_STATUS = {
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """What the feed's content depends on, from one aggregate query."""
+    """What the feed's content depends on besides its variant: the feed generation (one
+    primary-key read of FeedGeneration, which database triggers change on every write of orders,
+    order lines and customers) and the year (the time zone component spans the years around
+    today's)."""
 
-    count: int
-    version_sum: int
-    pk_sum: int
+    generation: int
     last_modified: datetime.datetime | None
+    year: int
 
     def etag(self, variant: str) -> str:
         raw = "|".join(
@@ -85,29 +89,25 @@ class Fingerprint:
                 settings.COMPANY_NAME,
                 settings.TIME_ZONE,
                 variant,
-                str(self.count),
-                str(self.version_sum),
-                str(self.pk_sum),
-                self.last_modified.isoformat() if self.last_modified else "-",
+                str(self.year),
+                str(self.generation),
             ]
         )
         return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 
-def fingerprint(orders: QuerySet) -> Fingerprint:
-    """One aggregate over the feed's orders.
+def fingerprint() -> Fingerprint:
+    """The feed generation: one indexed query, whatever the number of orders.
 
-    Every change of an order bumps its `version` and `updated_at` (salesorder_touch), so an
-    edit moves the sums and the latest time, an order that leaves the set changes the count,
-    and one that enters brings a newer `updated_at`."""
-    row = orders.order_by().aggregate(
-        count=Count("pk"), version_sum=Sum("version"), pk_sum=Sum("pk"), last=Max("updated_at")
-    )
+    The generation changes when a write of orders, lines or customers commits (see
+    models.FeedGeneration), so it is the same for every feed and any write anywhere gives every
+    feed a new ETag: a feed whose orders did not change is then sent again (from the stored
+    events), never a 304 for content that did change. No row (a flushed database) reads as
+    generation 0 until the next write puts it back."""
+    row = FeedGeneration.objects.filter(pk=1).values_list("generation", "changed_at").first()
+    generation, changed_at = row or (0, None)
     return Fingerprint(
-        count=row["count"],
-        version_sum=row["version_sum"] or 0,
-        pk_sum=row["pk_sum"] or 0,
-        last_modified=row["last"],
+        generation=generation, last_modified=changed_at, year=timezone.localdate().year
     )
 
 

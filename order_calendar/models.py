@@ -62,3 +62,28 @@ class OrderCalendarEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar event of order {self.order_id} v{self.version}"
+
+
+class FeedGeneration(models.Model):
+    """One row: a number that changes whenever anything the ICS feed shows may have changed, so
+    a feed request reads its ETag with one primary-key lookup instead of aggregating orders.
+
+    Written only by database triggers (migration 0002_feed_generation), never by Python: every
+    INSERT, UPDATE, DELETE or TRUNCATE of orders, order lines or customers (the customer filter
+    matches customers' codes and names) changes `generation`, whichever code wrote - services,
+    queryset `.update()`, `bulk_update`, `.delete()`, the admin, raw SQL. On PostgreSQL the row is
+    written when the writing transaction commits (a deferred trigger: the row lock is held for
+    the commit only, not for the rest of the transaction) with the next value of a sequence, so
+    a value is never used twice; on SQLite (one writer at a time) each changed row adds one.
+    `changed_at` is when that was, the feed's Last-Modified.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    generation = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "order_calendar_feedgeneration"
+
+    def __str__(self) -> str:
+        return f"Feed generation {self.generation}"

@@ -124,7 +124,8 @@ def feed(request, user_id: int, token: str):
 
     Leaves out Complete and Cancelled orders unless `include_completed` is true or a status
     filter is given. Queries: the token's user (one), their permissions (two, none for a
-    superuser), the feed's fingerprint (one); the orders (one) only when the feed is not cached.
+    superuser), the feed generation (one, by primary key); the orders (one) only when the feed is
+    not cached.
     """
     user = selectors.user_for_feed_token(user_id, token)
     if user is None:
@@ -156,7 +157,7 @@ def feed(request, user_id: int, token: str):
         name += f" ({', '.join(details)})"
     # The name is part of the text (X-WR-CALNAME): a renamed customer changes the ETag too.
     variant = "|".join([str(include_completed), ",".join(statuses), customer, name])
-    state = feeds.fingerprint(orders)
+    state = feeds.fingerprint()
     etag = state.etag(variant)
     headers = {
         "ETag": etag,
@@ -165,7 +166,8 @@ def feed(request, user_id: int, token: str):
     }
     if state.last_modified:
         headers["Last-Modified"] = http_date(state.last_modified.timestamp())
-    # Only If-None-Match decides a 304: an order leaving the feed need not move Last-Modified.
+    # Only If-None-Match decides a 304. Last-Modified is the last change of any order (the
+    # generation's), not of this feed's.
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         for header, value in headers.items():

@@ -25,8 +25,13 @@ their models' `Kind`s. Only the writing is bulk. The data keeps every rule the a
   made through the app afterwards.
 
 Rows get explicit primary keys, so children can be written without reading ids back; the whole
-run is one transaction (foreign keys are checked at commit), and the sequences are moved past the
-new ids at the end. Modules: `customers`, `stock` (tax rates, locations, parts, price breaks,
+run is one transaction, and the sequences are moved past the new ids at the end. On PostgreSQL
+the tables are written without their foreign keys and secondary indexes, which are put back
+(and the keys checked, one join each) at the end of the run (`writer.indexes_built_after`).
+One transaction, not one per chunk: stock items are written last (their quantities are what
+the orders left), after the allocations and movements that point at them.
+
+Modules: `customers`, `stock` (tax rates, locations, parts, price breaks,
 stock items and their ledger), `rates` (the ECB rates of the orders' currencies, each order's
 rate of its date), `orders` (salespeople, orders, lines, extra lines, events),
 `shipping` (shipments and allocations), `invoices` (posted invoices and payments for shipped
@@ -38,8 +43,8 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from bench.generate import customers, invoices, orders, rates, stock
-from bench.generate.run import CUSTOMER_PREFIX, PART_PREFIX, Run
-from bench.generate.writer import explicit_timestamps
+from bench.generate.run import CUSTOMER_PREFIX, MODELS, PART_PREFIX, Run
+from bench.generate.writer import explicit_timestamps, indexes_built_after
 from customers.models import Customer
 from inventory.models import Part, StockItem
 from salesorders.models import SalesOrder
@@ -48,7 +53,10 @@ from salesorders.models import SalesOrder
 def generate(**options) -> Run:
     """Write one data set (the options are Run's); call inside a transaction."""
     run = Run(**options)
-    with explicit_timestamps(Customer, Part, StockItem, SalesOrder):
+    with (
+        explicit_timestamps(Customer, Part, StockItem, SalesOrder),
+        indexes_built_after(MODELS),
+    ):
         orders.build_salespeople(run)
         rates.build_rates(run)
         stock.build_taxes_and_locations(run)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import models
+from django.db.models.base import ModelState
 
 from accounting.models import base_currency
 from accounting.selectors import TREATMENT_DEFAULTS, TaxCharge
@@ -111,7 +112,8 @@ class LineRows:
 
     Two such lines differ only in their order, key and position, and from_part costs more than
     the rest of a generated line's work together: from_part builds the first line of each kind
-    and later ones start from its column values (a positional model init, Django's fast path).
+    and later ones start from its column values (put in the instance's dict: Model.__init__
+    cost as much again).
     """
 
     def __init__(self):
@@ -136,7 +138,10 @@ class LineRows:
                 tax_rate=TaxCharge(None, charge[0], ZERO, note=charge[1]) if charge else UNSET,
             )
             row = self.rows[key] = [getattr(built, name) for name in self.fields]
-        line = SalesOrderLine(*row)
+        line = SalesOrderLine.__new__(SalesOrderLine)  # SalesOrderLine(*row), minus __init__
+        state = line.__dict__
+        state.update(zip(self.fields, row, strict=True))
+        state["_state"] = ModelState()
         line.order_id, line.sort_order = order.id, sort_order
         line.part = part  # shipments read it
         if order.currency_rate != 1 and line.price_source != SalesOrderLine.PriceSource.MANUAL:

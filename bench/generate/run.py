@@ -70,7 +70,8 @@ class Run:
         self.writer = Writer(MODELS, batch_size, use_copy=use_copy)
         self.counts: dict[str, int] = defaultdict(int)
         self.last_reference_number = 0
-        # Stock taken by shipped shipments, per stock item: (when, delta, order, shipment).
+        # Stock taken by shipped shipments, per stock item: (when, shipment id, delta,
+        # reference, salesperson).
         self.movements: dict[int, list] = defaultdict(list)
 
     def at(self, day: dt.date, hour: int | None = None) -> dt.datetime:

@@ -61,7 +61,12 @@ def ship(run: Run, order: SalesOrder, shipment: Shipment, lines: list, when: dt.
         item.shipped += quantity
         line.shipped_quantity += quantity
         _add_allocation(run, line, item, shipment, quantity, when)
-        run.movements[item.id].append((when, -quantity, order, shipment))
+        # What the ledger row needs, not the order and shipment: holding every shipped order's
+        # instance until the stock is written was most of the run's memory.
+        reference = f"{order.reference} shipment {shipment.reference} to {order.customer_name}"
+        run.movements[item.id].append(
+            (when, shipment.id, -quantity, reference, order.salesperson_id)
+        )
 
 
 def allocate(run: Run, shipment: Shipment, lines: list, when: dt.datetime) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 
 from django.db.models import prefetch_related_objects
 
@@ -147,7 +148,8 @@ def take(run: Run, part: Part, wanted: Decimal) -> tuple[Item | None, Decimal]:
 def build_stock(run: Run) -> None:
     """Stock items with their final quantities, and each item's movement ledger.
 
-    `run.movements` holds what shipments took from each item: (when, delta, order, shipment)."""
+    `run.movements` holds what shipments took from each item: (when, shipment id, delta, the
+    ledger reference, the salesperson)."""
     rng, w = run.rng, run.writer
     items = [item for part in run.parts for item in run.stock[part.id]]
     for item in run.bar(items, "stock"):
@@ -177,10 +179,9 @@ def build_stock(run: Run) -> None:
             created_at=created,
         )
         after = item.received
-        ledger = sorted(run.movements.pop(item.id, ()), key=lambda m: (m[0], m[3].id))
-        for when, delta, order, shipment in ledger:
+        ledger = sorted(run.movements.pop(item.id, ()), key=itemgetter(0, 1))
+        for when, _shipment_id, delta, reference, salesperson_id in ledger:
             after += delta
-            reference = f"{order.reference} shipment {shipment.reference} to {order.customer_name}"
             w.add(
                 StockMovement,
                 stock_item_id=item.id,
@@ -191,7 +192,7 @@ def build_stock(run: Run) -> None:
                 from_location_id=item.location_id,
                 reference=reference[: StockMovement._meta.get_field("reference").max_length],
                 created_at=when,
-                user_id=order.salesperson_id,
+                user_id=salesperson_id,
             )
         w.maybe_flush()
     # A little stock that cannot be allocated: damaged, quarantined, expired.
