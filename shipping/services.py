@@ -26,13 +26,14 @@ from django.utils import timezone
 
 from core.numbers import format_quantity as qty
 from inventory.models import StockItem, format_per_unit, format_unit_quantity, quantities_by_unit
-from inventory.services import stock_reserve, stock_ship
+from inventory.services import stock_reserve, stock_reserve_rows, stock_ship_rows
 from salesorders import services as order_services
 from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine
 from salesorders.services import (
     salesorder_change_record,
     salesorder_event_record,
     salesorder_lines_adjust,
+    salesorder_lines_adjust_rows,
 )
 from shipping.exceptions import (
     AllocationError,
@@ -101,6 +102,18 @@ def _lock_rows(model, pks: list[int]) -> None:
     )
 
 
+def _lock_rows_of(model, pks: QuerySet) -> list[int]:
+    """Lock the rows whose pks `pks` (a values queryset of another table, e.g. a shipment's
+    allocations' lines) names, in pk order, reading their pks only: one statement with a
+    subquery, however many rows (no list of pks travels to the database and back)."""
+    return list(
+        model.objects.select_for_update(of=("self",))
+        .filter(pk__in=pks.order_by())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _lock_shipment(shipment_pk: int) -> Shipment:
     return Shipment.objects.select_for_update().get(pk=shipment_pk)
 
@@ -135,7 +148,10 @@ def _totals(
         allocations.order_by()
         .values("line", "stock_item", "line__unit")
         .annotate(total=Sum("quantity"))
-        .order_by("line", "stock_item")  # units in line order: "40 pcs and 3.00 m"
+        # Units in line order ("40 pcs and 3.00 m"). By the columns themselves: ordering by
+        # "line" would follow the line's and the order's default ordering and join the
+        # order row for every allocation.
+        .order_by("line__sort_order", "line_id", "stock_item_id")
     )
     for row in rows:
         per_line[row["line"]] = per_line.get(row["line"], ZERO) + row["total"]
@@ -149,20 +165,20 @@ def _negated(amounts: dict[int, Decimal]) -> dict[int, Decimal]:
 
 
 def _release(
-    allocations: QuerySet,
-    per_line: dict[int, Decimal],
-    per_item: dict[int, Decimal],
-    units: dict[int, str],
+    allocations: QuerySet, per_line: dict[int, Decimal], units: dict[int, str]
 ) -> dict[str, Decimal]:
     """Take pending allocations off the reserved counters and delete them: the one release
     of shipping (Remove, Delete Shipment, Cancel Order, Cancel Remaining). Returns what was
-    released per unit ({"pcs": 40, "m": 3}; `units` is each line's unit): quantities of
-    different units are never added.
+    released per unit ({"pcs": 40, "m": 3}; `per_line` and `units` are each line's amount
+    and unit, from `_totals`): quantities of different units are never added.
 
-    The caller holds the locks of the order, the lines and the stock items (by pk) the
-    amounts (from `_totals`) name, then of the shipments, and has checked they are pending."""
-    stock_reserve(quantities=_negated(per_item))
-    salesorder_lines_adjust(allocated=_negated(per_line))
+    Three statements whatever the number of allocations: the stock items' and the lines'
+    counters each in one `UPDATE ... FROM` the allocations grouped (their owners'
+    `stock_reserve_rows`, `salesorder_lines_adjust_rows`), then the DELETE. The caller holds
+    the locks of the order, the lines and the stock items (by pk) they name, then of the
+    shipments, and has checked they are pending."""
+    stock_reserve_rows(rows=allocations, sign=-1)
+    salesorder_lines_adjust_rows(rows=allocations, allocated=-1)
     allocations.delete()
     return quantities_by_unit((units[pk], quantity) for pk, quantity in per_line.items())
 
@@ -328,7 +344,7 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
         raise ShipmentStateError(
             f"Shipment {shipment.reference} of {order} has shipped and cannot be deleted."
         )
-    _release(allocations, per_line, per_item, units)
+    _release(allocations, per_line, units)
     shipment.delete()
     salesorder_change_record(
         order=order,
@@ -366,34 +382,27 @@ def shipment_complete(
             + (f" on {current.shipped_date:%d %b %Y}." if current.shipped_date else ".")
         )
     _require_issued(order, "shipments can be completed")
-    # One row per allocation (one movement each); the order lock keeps them as they are.
-    rows = list(
-        Allocation.objects.filter(shipment_id=shipment.pk)
-        .order_by("pk")
-        .values_list("line", "stock_item", "quantity")
-    )
-    if not rows:
+    # The order lock keeps the allocations as they are; every write below reads them in the
+    # database (one movement each), none sends them back and forth.
+    allocations = Allocation.objects.filter(shipment_id=shipment.pk)
+    if not _lock_rows_of(SalesOrderLine, allocations.values("line")):
         raise ShipmentStateError(
             f"Shipment {current.reference} of {order} has no stock allocated: allocate stock "
             "before completing it."
         )
-    per_line: dict[int, Decimal] = {}
-    for line_pk, _item_pk, quantity in rows:
-        per_line[line_pk] = per_line.get(line_pk, ZERO) + quantity
-    _lock_rows(SalesOrderLine, sorted(per_line))
-    _lock_rows(StockItem, sorted({item_pk for _, item_pk, _ in rows}))
+    _lock_rows_of(StockItem, allocations.values("stock_item"))
     shipment = _lock_shipment(shipment.pk)
 
     shipped_date = shipped_date or timezone.localdate()
     now = timezone.now()
-    stock_ship(
-        quantities=[(item_pk, quantity) for _, item_pk, quantity in rows],
+    stock_ship_rows(
+        rows=allocations,
         reference=f"{order.reference} shipment {shipment.reference} to {order.customer_name}",
         reason=f"Shipped to {order.customer_name} on order {order.reference}.",
         user=user,
         at=now,
     )
-    salesorder_lines_adjust(allocated=_negated(per_line), shipped=per_line)
+    salesorder_lines_adjust_rows(rows=allocations, allocated=-1, shipped=1)
 
     shipment.status = Shipment.Status.SHIPPED
     shipment.shipped_date = shipped_date
@@ -611,10 +620,7 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
         raise AlreadyDeletedError("That allocation was already removed.") from None
     _require_pending(shipment, order, "allocations can be removed")
     _release(
-        Allocation.objects.filter(pk=current.pk),
-        {line.pk: current.quantity},
-        {item.pk: current.quantity},
-        {line.pk: line.unit},
+        Allocation.objects.filter(pk=current.pk), {line.pk: current.quantity}, {line.pk: line.unit}
     )
     salesorder_change_record(
         order=order,
@@ -763,7 +769,7 @@ def _write_allocations(result: AutoAllocateResult, user: User | None) -> None:
         (a.line_id, a.stock_item_id): a
         for a in Allocation.objects.filter(
             shipment=shipment, line_id__in=list({line.pk for line, _, _ in result.allocated})
-        )
+        ).order_by()  # no default ordering: it would join every line's order
     }
     new, changed = [], []
     item_deltas: dict[int, Decimal] = {}
@@ -833,18 +839,13 @@ def backorders_auto_allocate(
 
 
 def _lock_pending_of(allocations: QuerySet):
-    """Under the order and line locks: the totals of `allocations` (pending ones, as
-    `_totals` gives them), with their stock items locked (by pk) and then their shipments."""
+    """Under the order and line locks: what `allocations` (pending ones) hold per line and
+    each line's unit (as `_totals` gives them), with their stock items locked (by pk) and
+    then their shipments."""
     per_line, per_item, units = _totals(allocations)
     _lock_rows(StockItem, sorted(per_item))
-    shipment_pks = sorted(set(allocations.values_list("shipment", flat=True)))
-    list(
-        Shipment.objects.select_for_update()
-        .filter(pk__in=shipment_pks)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return per_line, per_item, units
+    _lock_rows_of(Shipment, allocations.values("shipment"))
+    return per_line, units
 
 
 @transaction.atomic
@@ -872,11 +873,11 @@ def salesorder_cancel(
         .values_list("pk", flat=True)
     )
     pending = Allocation.objects.filter(line__order=order).pending()
-    per_line, per_item, units = _lock_pending_of(pending)
+    per_line, units = _lock_pending_of(pending)
     shipments = list(
         Shipment.objects.select_for_update().filter(order=order).pending().order_by("pk")
     )
-    released = _release(pending, per_line, per_item, units)
+    released = _release(pending, per_line, units)
     if shipments:
         Shipment.objects.filter(pk__in=[each.pk for each in shipments]).delete()
         references = ", ".join(each.reference for each in shipments)
@@ -912,8 +913,8 @@ def salesorderline_cancel_remaining(
         line=line, expected_version=expected_version
     )
     pending = Allocation.objects.filter(line=line).pending()
-    per_line, per_item, units = _lock_pending_of(pending)
-    released = _release(pending, per_line, per_item, units)
+    per_line, units = _lock_pending_of(pending)
+    released = _release(pending, per_line, units)
     return order_services.salesorder_line_cancel_remaining(
         line=line, user=user, expected_version=order.version, released=released
     )
