@@ -45,6 +45,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--compare", default="", help="two database names: run on both, print growth ratios"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="tracebacks of errors")
+    parser.add_argument(
+        "--reuse-built",
+        action="store_true",
+        help="scenarios on a fresh built order use the newest one of their size again",
+    )
     # concurrency
     parser.add_argument("--clients", type=int, default=8, help="client processes (concurrency)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long clients run")
@@ -137,6 +142,8 @@ def data_size() -> dict:
 def run(args: argparse.Namespace) -> int:
     from bench import scenarios  # noqa: F401 - registers the scenarios
     from bench.harness import REGISTRY, format_table, run_scenario
+
+    scenarios.REUSE_BUILT = args.reuse_built
     from bench.invariants import check
 
     if args.list:

@@ -604,6 +604,10 @@ def complete_shipment_3000(b: Bench) -> Plan:
 # -- shipping on fresh orders built line by line (committed, one per repetition) ---------------
 
 FRESH_MARK = "G-BUILT-FRESH"
+# `python -m bench --reuse-built`: the newest such order of the size is used again instead
+# of a new one per repetition (a 3,000-line build takes minutes on a loaded machine), so two
+# versions of the code can be compared, alternating, on one built order.
+REUSE_BUILT = False
 
 
 def fresh_built_order(b: Bench, lines: int) -> SalesOrder:
@@ -611,6 +615,19 @@ def fresh_built_order(b: Bench, lines: int) -> SalesOrder:
     own committed transaction (as people build orders: one request per line), so the order
     row carries the history of that many committed edits. Called in a plan's `prepare`: a
     new one for every repetition. Notes how the order table's updates went (HOT or not)."""
+    if REUSE_BUILT:
+        found = (
+            SalesOrder.objects.filter(
+                customer_reference=FRESH_MARK,
+                line_count=lines,
+                status=SalesOrder.Status.ISSUED,
+                shipments__isnull=True,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if found is not None:
+            return found
     create = service("salesorders.services", "salesorder_create")
     add = service("salesorders.services", "salesorder_line_add")
     issue = service("salesorders.services", "salesorder_issue")

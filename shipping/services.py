@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
+from core.db import add_to_counters, insert_rows
 from core.numbers import format_quantity as qty
 from inventory.models import StockItem, format_per_unit, format_unit_quantity, quantities_by_unit
 from inventory.services import stock_reserve, stock_reserve_rows, stock_ship_rows
@@ -763,40 +764,41 @@ def order_auto_allocate(
 
 
 def _write_allocations(result: AutoAllocateResult, user: User | None) -> None:
-    """Store Auto Allocate's choices with a constant number of queries."""
+    """Store Auto Allocate's choices with a constant number of queries whatever their number
+    (and on SQLite too, where `bulk_create` splits a few hundred rows into several INSERTs):
+    the shipment's existing allocations read once, the counters, the new rows in one INSERT,
+    the grown ones in one UPDATE."""
     shipment = result.shipment
     existing = {
-        (a.line_id, a.stock_item_id): a
-        for a in Allocation.objects.filter(
-            shipment=shipment, line_id__in=list({line.pk for line, _, _ in result.allocated})
-        ).order_by()  # no default ordering: it would join every line's order
+        (line_pk, item_pk): pk
+        for line_pk, item_pk, pk in Allocation.objects.filter(shipment_id=shipment.pk)
+        .order_by()  # no default ordering: it would join every line's order
+        .values_list("line_id", "stock_item_id", "pk")
     }
-    new, changed = [], []
+    new: dict[tuple[int, int], Decimal] = {}
+    grown: dict[int, Decimal] = {}
     item_deltas: dict[int, Decimal] = {}
     line_deltas: dict[int, Decimal] = {}
     for line, item, quantity in result.allocated:
         item_deltas[item.pk] = item_deltas.get(item.pk, ZERO) + quantity
         line_deltas[line.pk] = line_deltas.get(line.pk, ZERO) + quantity
-        current = existing.get((line.pk, item.pk))
-        if current is None:
-            new.append(
-                Allocation(
-                    line=line,
-                    stock_item=item,
-                    shipment=shipment,
-                    quantity=quantity,
-                    created_by=user,
-                )
-            )
+        pk = existing.get((line.pk, item.pk))
+        if pk is None:
+            new[line.pk, item.pk] = new.get((line.pk, item.pk), ZERO) + quantity
         else:
-            current.quantity += quantity
-            changed.append(current)
+            grown[pk] = grown.get(pk, ZERO) + quantity
     stock_reserve(quantities=item_deltas)
     salesorder_lines_adjust(allocated=line_deltas)
-    if new:
-        Allocation.objects.bulk_create(new)
-    if changed:
-        Allocation.objects.bulk_update(changed, ["quantity"])
+    now, user_pk = timezone.now(), user.pk if user is not None else None
+    insert_rows(
+        Allocation,
+        ["line", "stock_item", "shipment", "quantity", "created_at", "created_by"],
+        [
+            [line_pk, item_pk, shipment.pk, quantity, now, user_pk]
+            for (line_pk, item_pk), quantity in new.items()
+        ],
+    )
+    add_to_counters(Allocation, {"quantity": grown})
 
 
 def backorders_auto_allocate(
