@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sort", default="cumulative", help="profile order: cumulative (default), tottime, ..."
     )
     parser.add_argument("--top", type=int, default=30, help="profile rows shown")
+    parser.add_argument("--reuse-built", action="store_true", help="as python -m bench")
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection, transaction
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     if sc is None:
         print(f"No scenario {args.key!r}", file=sys.stderr)
         return 2
+    scenarios.REUSE_BUILT = args.reuse_built
     bench = scenarios.Bench(verbose=True)
     plan = sc.build(bench)
 

@@ -639,7 +639,10 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
 
 @dataclass
 class AutoAllocateResult:
-    """What Auto Allocate did for one order: what it allocated, and what it could not cover."""
+    """What Auto Allocate did for one order: what it allocated, and what it could not cover.
+
+    `allocated` holds (line, stock item, quantity); each stock item carries its pk, part and
+    the quantities read when it was chosen (not its location or other details)."""
 
     order: SalesOrder
     shipment: Shipment
@@ -709,20 +712,20 @@ def order_auto_allocate(
     needs = {each.pk: each.unallocated_quantity for each in lines}
     wanted_parts = sorted({each.part_id for each in lines if needs[each.pk] > 0})
 
-    items_by_part: dict[int, list[StockItem]] = {}
+    # Candidate stock: locked by pk through a subquery, then read in allocation order as
+    # plain rows (the few columns the choice needs); a StockItem is made only for what is
+    # taken. Building thousands of instances with their part and location cost seconds.
+    items_by_part: dict[int, list[tuple]] = {}
     if wanted_parts:
-        candidate_pks = list(
+        candidates = StockItem.objects.allocatable().filter(part_id__in=wanted_parts)
+        locked = _lock_rows_of(StockItem, candidates.values("pk"))
+        rows = (
             StockItem.objects.allocatable()
-            .filter(part_id__in=wanted_parts)
-            .values_list("pk", flat=True)
+            .filter(pk__in=locked)
+            .values_list("pk", "part_id", "quantity", "allocated_quantity", "serial_number")
         )
-        locked = _lock_items(sorted(candidate_pks))
-        # Re-read in allocation order now that the rows are locked.
-        ordered_pks = list(
-            StockItem.objects.allocatable().filter(pk__in=list(locked)).values_list("pk", flat=True)
-        )
-        for pk in ordered_pks:
-            items_by_part.setdefault(locked[pk].part_id, []).append(locked[pk])
+        for row in rows:  # re-read under the locks, in allocation order
+            items_by_part.setdefault(row[1], []).append(row)
 
     try:
         shipment = _lock_shipment(shipment.pk)
@@ -732,26 +735,35 @@ def order_auto_allocate(
 
     result = AutoAllocateResult(order=order, shipment=shipment)
     available = {
-        item.pk: item.quantity - item.allocated_quantity
+        pk: quantity - allocated
         for items in items_by_part.values()
-        for item in items
+        for pk, _part, quantity, allocated, _serial in items
     }
+    taken_items: dict[int, StockItem] = {}
     for each in lines:
         need = needs[each.pk]
         if need <= 0:
             continue
-        for item in items_by_part.get(each.part_id, []):
+        for pk, part_pk, quantity, allocated, serial_number in items_by_part.get(each.part_id, []):
             if need <= 0:
                 break
             # Whole pieces stay whole: a stock item holding 2.5 pcs gives 2.
-            take = min(need, available[item.pk]).quantize(each.quantity_step, rounding=ROUND_DOWN)
-            if item.serial_number:
+            take = min(need, available[pk]).quantize(each.quantity_step, rounding=ROUND_DOWN)
+            if serial_number:
                 take = Decimal("1") if take >= 1 else ZERO
             if take <= 0:
                 continue
-            available[item.pk] -= take
+            available[pk] -= take
             need -= take
-            result.allocated.append((each, item, take))
+            if pk not in taken_items:  # what the result names (pk, part, quantities read)
+                taken_items[pk] = StockItem(
+                    pk=pk,
+                    part_id=part_pk,
+                    quantity=quantity,
+                    allocated_quantity=allocated,
+                    serial_number=serial_number,
+                )
+            result.allocated.append((each, taken_items[pk], take))
         if need > 0:
             result.short.append((each, need))
 
