@@ -91,18 +91,6 @@ def _lock_items(item_pks: list[int]) -> dict[int, StockItem]:
     return {item.pk: item for item in rows}
 
 
-def _lock_rows(model, pks: list[int]) -> None:
-    """Lock rows by pk, in pk order, reading nothing but their pks: a shipment of 3,000
-    allocations would otherwise build 3,000 line and 3,000 stock item instances (with their
-    part and location) only to throw them away."""
-    list(
-        model.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(pks))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
 def _lock_rows_of(model, pks: QuerySet) -> list[int]:
     """Lock the rows whose pks `pks` (a values queryset of another table, e.g. a shipment's
     allocations' lines) names, in pk order, reading their pks only: one statement with a
@@ -334,9 +322,9 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
     Raises ShipmentStateError when it has shipped."""
     order = _lock_order(shipment.order_id)
     allocations = Allocation.objects.filter(shipment_id=shipment.pk)
-    per_line, per_item, units = _totals(allocations)
-    _lock_rows(SalesOrderLine, sorted(per_line))
-    _lock_rows(StockItem, sorted(per_item))
+    per_line, _per_item, units = _totals(allocations)
+    _lock_rows_of(SalesOrderLine, allocations.values("line"))
+    _lock_rows_of(StockItem, allocations.values("stock_item"))
     try:
         shipment = _lock_shipment(shipment.pk)
     except Shipment.DoesNotExist:
@@ -856,8 +844,8 @@ def _lock_pending_of(allocations: QuerySet):
     """Under the order and line locks: what `allocations` (pending ones) hold per line and
     each line's unit (as `_totals` gives them), with their stock items locked (by pk) and
     then their shipments."""
-    per_line, per_item, units = _totals(allocations)
-    _lock_rows(StockItem, sorted(per_item))
+    per_line, _per_item, units = _totals(allocations)
+    _lock_rows_of(StockItem, allocations.values("stock_item"))
     _lock_rows_of(Shipment, allocations.values("shipment"))
     return per_line, units
 
