@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shipping', '0001_initial'),
+        ("shipping", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='allocation',
-            options={'ordering': ['shipment_id', 'line__sort_order', 'line_id', 'pk']},
+            name="allocation",
+            options={"ordering": ["shipment_id", "line__sort_order", "line_id", "pk"]},
         ),
     ]
