@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sort", default="cumulative", help="profile order: cumulative (default), tottime, ..."
     )
     parser.add_argument("--top", type=int, default=30, help="profile rows shown")
+    parser.add_argument("--reuse-built", action="store_true", help="as python -m bench")
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection, transaction
@@ -38,14 +39,24 @@ def main(argv: list[str] | None = None) -> int:
     if sc is None:
         print(f"No scenario {args.key!r}", file=sys.stderr)
         return 2
+    scenarios.REUSE_BUILT = args.reuse_built
     bench = scenarios.Bench(verbose=True)
     plan = sc.build(bench)
+
+    def set_up():
+        if plan.prepare:  # committed, before the repetition's transaction
+            return plan.setup(prepared) if plan.setup else prepared
+        return plan.setup() if plan.setup else None
+
+    # One prepared (committed) state for the warm-up and the measured run: a scenario that
+    # builds an order line by line would otherwise build it twice.
+    prepared = plan.prepare() if plan.prepare else None
     with transaction.atomic():
-        state = plan.setup() if plan.setup else None
+        state = set_up()
         plan.timed(state)  # warm-up
         transaction.set_rollback(True)
     with transaction.atomic():
-        state = plan.setup() if plan.setup else None
+        state = set_up()
         profiler = cProfile.Profile() if args.profile else None
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -64,11 +75,18 @@ def main(argv: list[str] | None = None) -> int:
             slowest = sorted(queries, key=lambda q: -float(q["time"]))[: args.analyze]
             with connection.cursor() as cursor:
                 for q in slowest:
-                    if not q["sql"].lstrip().upper().startswith("SELECT"):
+                    verb = q["sql"].lstrip().split(" ", 1)[0].upper()
+                    if verb not in ("SELECT", "UPDATE", "INSERT", "DELETE"):
                         continue
-                    print(f"\n--- EXPLAIN ANALYZE ({float(q['time']) * 1000:.1f} ms)\n{q['sql']}\n")
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
-                    print("\n".join(row[0] for row in cursor.fetchall()))
+                    print(f"\n--- EXPLAIN ANALYZE ({float(q['time']) * 1000:.1f} ms)\n")
+                    print(q["sql"][:2000])
+                    try:  # a write runs again here: in a savepoint, undone at once
+                        with transaction.atomic():
+                            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
+                            print("\n".join(row[0] for row in cursor.fetchall()))
+                            transaction.set_rollback(True)
+                    except Exception as error:  # noqa: BLE001 - report and go on
+                        print(f"(not explained: {type(error).__name__}: {error})")
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)

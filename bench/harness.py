@@ -4,7 +4,10 @@ A scenario is a small function registered with `@scenario(...)`. It receives the
 logged-in test client and the data it found) and returns a `Plan`: an untimed `setup` run before
 each repetition, the timed call, and an untimed `check` that the call did what it claims (a
 refused action that redirects fast must not pass for a fast action). Every repetition runs in a
-transaction that is rolled back, so the database is the same before and after a run.
+transaction that is rolled back, so the database is the same before and after a run; only an
+optional `prepare`, run before that transaction, commits what it writes (rows that must carry
+the history of many committed edits, as an order built line by line does), and its result is
+what `setup` receives.
 
 Queries are counted on one extra repetition under CaptureQueriesContext (its debug cursor costs
 time, so the timed repetitions run without it). Savepoint statements are left out of the count:
@@ -36,9 +39,11 @@ class CheckFailed(AssertionError):
 @dataclass
 class Plan:
     timed: Callable[[Any], Any]
-    setup: Callable[[], Any] | None = None
+    setup: Callable[..., Any] | None = None
     check: Callable[[Any, Any], None] | None = None
     expect_status: int | tuple[int, ...] | None = 200
+    # Untimed and committed, before each repetition's transaction; setup(prepared) then.
+    prepare: Callable[[], Any] | None = None
 
 
 @dataclass
@@ -102,8 +107,12 @@ def _status_ok(response, expected) -> bool:
 
 def _one(plan: Plan, *, count_queries: bool) -> tuple[float, int | None]:
     """One repetition in a transaction that is rolled back: (seconds, queries or None)."""
+    prepared = plan.prepare() if plan.prepare else None
     with transaction.atomic():
-        state = plan.setup() if plan.setup else None
+        if plan.prepare:
+            state = plan.setup(prepared) if plan.setup else prepared
+        else:
+            state = plan.setup() if plan.setup else None
         queries = None
         if count_queries:
             with CaptureQueriesContext(connection) as captured:

@@ -614,6 +614,215 @@ def complete_shipment_3000(b: Bench) -> Plan:
     return Plan(timed=timed, setup=setup, check=check, expect_status=302)
 
 
+# -- shipping on fresh orders built line by line (committed, one per repetition) ---------------
+
+FRESH_MARK = "G-BUILT-FRESH"
+# `python -m bench --reuse-built`: the newest such order of the size is used again instead
+# of a new one per repetition (a 3,000-line build takes minutes on a loaded machine), so two
+# versions of the code can be compared, alternating, on one built order.
+REUSE_BUILT = False
+
+
+def fresh_built_order(b: Bench, lines: int) -> SalesOrder:
+    """A new issued order of `lines` lines, each added through `salesorder_line_add` in its
+    own committed transaction (as people build orders: one request per line), so the order
+    row carries the history of that many committed edits. Called in a plan's `prepare`: a
+    new one for every repetition. Notes how the order table's updates went (HOT or not)."""
+    if REUSE_BUILT:
+        found = (
+            SalesOrder.objects.filter(
+                customer_reference=FRESH_MARK,
+                line_count=lines,
+                status=SalesOrder.Status.ISSUED,
+                shipments__isnull=True,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if found is not None:
+            return found
+    create = service("salesorders.services", "salesorder_create")
+    add = service("salesorders.services", "salesorder_line_add")
+    issue = service("salesorders.services", "salesorder_issue")
+    parts = list(
+        Part.objects.filter(
+            active=True,
+            salable=True,
+            pk__in=StockItem.objects.allocatable()
+            .filter(quantity__gt=F("allocated_quantity"))
+            .values("part"),
+        ).order_by("pk")[:lines]
+    )
+    if not parts:
+        raise Unavailable("no part has free stock")
+    # Small data sets (the smoke run) build as many lines as they have parts with stock.
+    customer = Customer.objects.filter(active=True).order_by("pk").first()
+    before = _order_table_updates()
+    order = create(customer=customer, user=b.user, customer_reference=FRESH_MARK)
+    for part in parts:
+        add(order=order, part=part, quantity=Decimal("1"), user=b.user)
+    issue(order=order, user=b.user)
+    order = SalesOrder.objects.get(pk=order.pk)
+    after = _order_table_updates()
+    if before and after:
+        updates, hot = after[0] - before[0], after[1] - before[1]
+        b.notes[f"built-{len(parts)}"] = f"order rows updated {updates}x while built, {hot} HOT"
+    return order
+
+
+def _order_table_updates() -> tuple[int, int] | None:
+    """(updates, HOT updates) of the order table so far (PostgreSQL statistics; None
+    elsewhere). The statistics arrive with a short delay: the figures are approximate."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
+            [SalesOrder._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _allocated_shipment(b: Bench, order: SalesOrder, key: str) -> Shipment:
+    shipment = b.new_shipment(order)
+    b.auto_allocate(order, shipment)
+    n = Allocation.objects.filter(shipment=shipment).count()
+    if n < order.line_count:
+        raise CheckFailed(f"Auto Allocate made {n} allocations for {order.line_count} lines")
+    b.notes[key] = f"{n} allocations; " + b.notes.get(f"built-{order.line_count}", "")
+    return shipment
+
+
+def _fresh_complete(lines: int):
+    key = f"complete-shipment-built-{lines}"
+
+    def build(b: Bench) -> Plan:
+        def setup(order):
+            return order, _allocated_shipment(b, order, key)
+
+        def timed(state):
+            order, shipment = state
+            data = {"carrier": "DHL", "tracking_number": f"BENCH-{lines}"}
+            return b.post(url("shipping:shipment-complete", order.pk, shipment.pk), data)
+
+        def check(state, _response):
+            order, shipment = state
+            shipment.refresh_from_db()
+            if shipment.status == Shipment.Status.PENDING:
+                raise CheckFailed("the shipment is still pending")
+            shipped = SalesOrderLine.objects.filter(order=order, shipped_quantity=1).count()
+            if shipped != order.line_count:
+                raise CheckFailed(f"{shipped} of {order.line_count} lines shipped")
+
+        return Plan(
+            timed=timed,
+            prepare=lambda: fresh_built_order(b, lines),
+            setup=setup,
+            check=check,
+            expect_status=302,
+        )
+
+    return build
+
+
+for _lines in (30, 300, 3000):
+    scenario(
+        f"complete-shipment-built-{_lines}",
+        f"Complete Shipment, {_lines:,} allocations, fresh order built line by line",
+        target_ms=500.0,
+        group="actions",
+    )(_fresh_complete(_lines))
+
+
+@scenario(
+    "auto-allocate-built-3000",
+    "Auto Allocate, 3,000 lines, fresh order built line by line",
+    target_ms=None,
+    group="actions",
+)
+def auto_allocate_built_3000(b: Bench) -> Plan:
+    def timed(state):
+        order, shipment = state
+        return b.auto_allocate(order, shipment)
+
+    def check(state, result):
+        order, shipment = state
+        n = Allocation.objects.filter(shipment=shipment).count()
+        b.notes["auto-allocate-built-3000"] = f"{n} allocations made"
+        if n < order.line_count:
+            raise CheckFailed(f"{n} allocations for {order.line_count} lines")
+
+    return Plan(
+        timed=timed,
+        prepare=lambda: fresh_built_order(b, 3000),
+        setup=lambda order: (order, b.new_shipment(order)),
+        check=check,
+        expect_status=None,
+    )
+
+
+@scenario(
+    "delete-shipment-built-3000",
+    "Delete Shipment, 3,000 allocations, fresh order built line by line",
+    target_ms=500.0,
+    group="actions",
+)
+def delete_shipment_built_3000(b: Bench) -> Plan:
+    key = "delete-shipment-built-3000"
+
+    def timed(state):
+        order, shipment = state
+        return b.post(url("shipping:shipment-delete", order.pk, shipment.pk))
+
+    def check(state, _response):
+        order, shipment = state
+        if Shipment.objects.filter(pk=shipment.pk).exists():
+            raise CheckFailed("the shipment is still there")
+        if SalesOrderLine.objects.filter(order=order, allocated_quantity__gt=0).exists():
+            raise CheckFailed("lines still count allocated stock")
+
+    return Plan(
+        timed=timed,
+        prepare=lambda: fresh_built_order(b, 3000),
+        setup=lambda order: (order, _allocated_shipment(b, order, key)),
+        check=check,
+        expect_status=302,
+    )
+
+
+@scenario(
+    "cancel-order-built-3000",
+    "Cancel Order, 3,000 allocations pending, fresh order built line by line",
+    target_ms=500.0,
+    group="actions",
+)
+def cancel_order_built_3000(b: Bench) -> Plan:
+    key = "cancel-order-built-3000"
+    cancel = service("shipping.services", "salesorder_cancel")
+
+    def timed(state):
+        order, _shipment = state
+        return cancel(order=order, user=b.user, reason="Bench")
+
+    def check(state, _response):
+        order, _shipment = state
+        order.refresh_from_db()
+        if order.status != SalesOrder.Status.CANCELLED:
+            raise CheckFailed(f"{order} is {order.status}")
+
+    return Plan(
+        timed=timed,
+        prepare=lambda: fresh_built_order(b, 3000),
+        setup=lambda order: (order, _allocated_shipment(b, order, key)),
+        check=check,
+        expect_status=None,
+    )
+
+
 @scenario("export-orders", "Order list CSV export, every order", target_ms=5000.0, group="export")
 def export_orders(b: Bench) -> Plan:
     """The whole export read as a client would; notes the rows, the first chunk's time and

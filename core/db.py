@@ -100,3 +100,41 @@ def insert_rows(
                 f"INSERT INTO {table} ({columns}) VALUES ({marks})",
                 [[_prep(f, v) for f, v in zip(fields, row, strict=True)] for row in rows],
             )
+
+
+def rows_sql(rows: models.QuerySet, **columns: str) -> tuple[str, tuple]:
+    """The SQL of `rows` (no ordering, so no join for a default ordering) selecting the
+    given fields under the given names: {"key": "line"} selects the line id AS key."""
+    query = rows.order_by().values(**{alias: models.F(name) for alias, name in columns.items()})
+    return query.query.sql_with_params()
+
+
+def add_grouped_sums(
+    model: type[models.Model],
+    rows: models.QuerySet,
+    *,
+    key: str,
+    amount: str,
+    signs: Mapping[str, int],
+) -> None:
+    """Add the sums of `rows` (a queryset of another app's rows, e.g. a shipment's
+    allocations) to numeric columns of `model`, one statement whatever their number:
+    rows grouped by their `key` field (a foreign key to `model`), the sum of their `amount`
+    field added to each column of `signs` times its sign (+1 or -1).
+
+    `UPDATE ... FROM (SELECT key, SUM(amount) ... GROUP BY key)`: the rows are read once,
+    in the database, whatever their number (PostgreSQL, SQLite 3.33+). The caller holds the
+    rows' locks; the table's CHECK constraints still refuse a bad total (IntegrityError)."""
+    meta, quote = model._meta, connection.ops.quote_name
+    table, pk_column = quote(meta.db_table), quote(meta.pk.column)
+    source, params = rows_sql(rows, gs_key=key, gs_amount=amount)
+    columns = {
+        quote(meta.get_field(name).column): "+" if sign > 0 else "-" for name, sign in signs.items()
+    }
+    sets = ", ".join(f"{c} = {table}.{c} {op} g.gs_total" for c, op in columns.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM (SELECT r.gs_key AS gs_key, SUM(r.gs_amount) AS "
+            f"gs_total FROM ({source}) r GROUP BY r.gs_key) g WHERE {table}.{pk_column} = g.gs_key",
+            params,
+        )

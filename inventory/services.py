@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.db import add_to_counters, insert_rows
+from core.db import add_grouped_sums, add_to_counters, insert_rows, rows_sql
 from core.numbers import format_quantity
 from inventory.exceptions import (
     DuplicateSerialError,
@@ -390,6 +391,94 @@ def stock_ship(
         items[pk] = (part, location, after)
         rows.append((pk, part, -quantity, after, location, user_pk))
     _insert_shipped_movements(rows, reference=reference, reason=reason, at=at)
+
+
+def stock_ship_rows(
+    *,
+    rows: QuerySet,
+    reference: str,
+    reason: str,
+    user: Any,
+    at: datetime.datetime,
+) -> None:
+    """`stock_ship` for rows the database already holds: `rows` is a queryset of another
+    app's rows, each naming a `stock_item` and a `quantity` (shipping passes a shipment's
+    allocations). Each stock item's quantity and allocated quantity go down by its rows' sum
+    and one `shipped` movement is written per row, in pk order, its quantity_after the item's
+    running quantity (the last movement of an item shows its new quantity).
+
+    Two statements whatever the number of rows, both reading the rows once in the database:
+    `UPDATE ... FROM (SELECT stock_item, SUM(quantity) ... GROUP BY stock_item)` and
+    `INSERT ... SELECT` of the movements (a window sum gives each one's quantity_after).
+    The caller holds the row locks of the stock items and reserved these quantities earlier
+    (`stock_reserve`); the database constraints refuse shipping more than is on hand or
+    allocated (IntegrityError)."""
+    add_grouped_sums(
+        StockItem,
+        rows,
+        key="stock_item",
+        amount="quantity",
+        signs={"quantity": -1, "allocated_quantity": -1},
+    )
+    source, source_params = rows_sql(rows, sm_pk="pk", sm_item="stock_item", sm_qty="quantity")
+    movement, item = StockMovement._meta, StockItem._meta
+    quote = connection.ops.quote_name
+    columns = [
+        "stock_item",
+        "part",
+        "quantity_delta",
+        "quantity_after",
+        "from_location",
+        "kind",
+        "reference",
+        "reason",
+        "user",
+        "created_at",
+    ]
+    reference = reference[: movement.get_field("reference").max_length]
+    user_pk = user.pk if getattr(user, "is_authenticated", False) else None
+    fixed = {
+        "kind": StockMovement.Kind.SHIPPED.value,
+        "reference": reference,
+        "reason": reason,
+        "user": user_pk,
+        "created_at": at,
+    }
+    marks, fixed_params = [], []
+    for name, value in fixed.items():
+        field = movement.get_field(name)
+        mark = "%s"
+        if connection.vendor == "postgresql":  # a bare parameter in a SELECT list is text
+            mark = f"%s::{field.db_type(connection)}"
+        marks.append(mark)
+        fixed_params.append(field.get_db_prep_save(value, connection))
+    later = (
+        "SUM(r.sm_qty) OVER (PARTITION BY r.sm_item ORDER BY r.sm_pk "
+        "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
+    )
+    s = quote(item.db_table)
+    sql = (
+        f"INSERT INTO {quote(movement.db_table)} "
+        f"({', '.join(quote(movement.get_field(name).column) for name in columns)}) "
+        f"SELECT r.sm_item, {s}.{quote(item.get_field('part').column)}, -r.sm_qty, "
+        f"{s}.{quote(item.get_field('quantity').column)} + COALESCE({later}, 0), "
+        f"{s}.{quote(item.get_field('location').column)}, {', '.join(marks)} "
+        f"FROM ({source}) r INNER JOIN {s} ON {s}.{quote(item.pk.column)} = r.sm_item "
+        "ORDER BY r.sm_pk"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*fixed_params, *source_params])
+
+
+def stock_reserve_rows(*, rows: QuerySet, sign: int = 1) -> None:
+    """`stock_reserve` for rows the database already holds: add (sign +1) or take off (-1)
+    the sums of `rows` (another app's rows naming a `stock_item` and a `quantity`, e.g. the
+    allocations being released) to the items' allocated quantity. One statement
+    (`UPDATE ... FROM` a grouped subquery) whatever their number; the caller holds the
+    items' locks and the constraint still refuses a wrong total (IntegrityError)."""
+    add_grouped_sums(
+        StockItem, rows, key="stock_item", amount="quantity", signs={"allocated_quantity": sign}
+    )
 
 
 def _insert_shipped_movements(rows, *, reference: str, reason: str, at) -> None:

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from accounting.services import exchange_rate_check, period_require_open
 from approvals import services as approvals
 from core.attachments import attachment_add, attachment_delete
 from core.currency import in_base, validate_currency_code
-from core.db import add_to_counters
+from core.db import add_grouped_sums, add_to_counters
 from core.emails import document_email_enqueue
 from core.models import Attachment, EmailMessageLog
 from core.numbers import (
@@ -1656,6 +1656,22 @@ def salesorder_lines_adjust(
         SalesOrderLine,
         {"allocated_quantity": allocated or {}, "shipped_quantity": shipped or {}},
     )
+
+
+def salesorder_lines_adjust_rows(*, rows: QuerySet, allocated: int = 0, shipped: int = 0) -> None:
+    """`salesorder_lines_adjust` for rows the database already holds: `rows` is a queryset
+    of another app's rows, each naming a `line` and a `quantity` (shipping's allocations);
+    each line's allocated and shipped quantities get their rows' sum times the sign given
+    (+1, -1; 0 leaves the counter). One statement (`UPDATE ... FROM` a subquery grouped by
+    line) whatever their number (core.db.add_grouped_sums). The caller holds the order and
+    line locks; the constraints still refuse a wrong total (IntegrityError)."""
+    signs = {
+        name: sign
+        for name, sign in (("allocated_quantity", allocated), ("shipped_quantity", shipped))
+        if sign
+    }
+    if signs:
+        add_grouped_sums(SalesOrderLine, rows, key="line", amount="quantity", signs=signs)
 
 
 def salesorder_lines_lock(

@@ -102,7 +102,9 @@ class Allocation(models.Model):
     objects = AllocationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["shipment", "line", "pk"]
+        # By the columns, in each shipment its lines' order: "shipment" and "line" would
+        # follow their models' orderings and join the order row (twice) for every allocation.
+        ordering = ["shipment_id", "line__sort_order", "line_id", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["line", "stock_item", "shipment"],

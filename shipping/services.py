@@ -24,15 +24,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
+from core.db import add_to_counters, insert_rows
 from core.numbers import format_quantity as qty
 from inventory.models import StockItem, format_per_unit, format_unit_quantity, quantities_by_unit
-from inventory.services import stock_reserve, stock_ship
+from inventory.services import stock_reserve, stock_reserve_rows, stock_ship_rows
 from salesorders import services as order_services
 from salesorders.models import SalesOrder, SalesOrderEvent, SalesOrderLine
 from salesorders.services import (
     salesorder_change_record,
     salesorder_event_record,
     salesorder_lines_adjust,
+    salesorder_lines_adjust_rows,
 )
 from shipping.exceptions import (
     AllocationError,
@@ -89,13 +91,13 @@ def _lock_items(item_pks: list[int]) -> dict[int, StockItem]:
     return {item.pk: item for item in rows}
 
 
-def _lock_rows(model, pks: list[int]) -> None:
-    """Lock rows by pk, in pk order, reading nothing but their pks: a shipment of 3,000
-    allocations would otherwise build 3,000 line and 3,000 stock item instances (with their
-    part and location) only to throw them away."""
-    list(
+def _lock_rows_of(model, pks: QuerySet) -> list[int]:
+    """Lock the rows whose pks `pks` (a values queryset of another table, e.g. a shipment's
+    allocations' lines) names, in pk order, reading their pks only: one statement with a
+    subquery, however many rows (no list of pks travels to the database and back)."""
+    return list(
         model.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(pks))
+        .filter(pk__in=pks.order_by())
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -135,7 +137,10 @@ def _totals(
         allocations.order_by()
         .values("line", "stock_item", "line__unit")
         .annotate(total=Sum("quantity"))
-        .order_by("line", "stock_item")  # units in line order: "40 pcs and 3.00 m"
+        # Units in line order ("40 pcs and 3.00 m"). By the columns themselves: ordering by
+        # "line" would follow the line's and the order's default ordering and join the
+        # order row for every allocation.
+        .order_by("line__sort_order", "line_id", "stock_item_id")
     )
     for row in rows:
         per_line[row["line"]] = per_line.get(row["line"], ZERO) + row["total"]
@@ -149,20 +154,20 @@ def _negated(amounts: dict[int, Decimal]) -> dict[int, Decimal]:
 
 
 def _release(
-    allocations: QuerySet,
-    per_line: dict[int, Decimal],
-    per_item: dict[int, Decimal],
-    units: dict[int, str],
+    allocations: QuerySet, per_line: dict[int, Decimal], units: dict[int, str]
 ) -> dict[str, Decimal]:
     """Take pending allocations off the reserved counters and delete them: the one release
     of shipping (Remove, Delete Shipment, Cancel Order, Cancel Remaining). Returns what was
-    released per unit ({"pcs": 40, "m": 3}; `units` is each line's unit): quantities of
-    different units are never added.
+    released per unit ({"pcs": 40, "m": 3}; `per_line` and `units` are each line's amount
+    and unit, from `_totals`): quantities of different units are never added.
 
-    The caller holds the locks of the order, the lines and the stock items (by pk) the
-    amounts (from `_totals`) name, then of the shipments, and has checked they are pending."""
-    stock_reserve(quantities=_negated(per_item))
-    salesorder_lines_adjust(allocated=_negated(per_line))
+    Three statements whatever the number of allocations: the stock items' and the lines'
+    counters each in one `UPDATE ... FROM` the allocations grouped (their owners'
+    `stock_reserve_rows`, `salesorder_lines_adjust_rows`), then the DELETE. The caller holds
+    the locks of the order, the lines and the stock items (by pk) they name, then of the
+    shipments, and has checked they are pending."""
+    stock_reserve_rows(rows=allocations, sign=-1)
+    salesorder_lines_adjust_rows(rows=allocations, allocated=-1)
     allocations.delete()
     return quantities_by_unit((units[pk], quantity) for pk, quantity in per_line.items())
 
@@ -317,9 +322,9 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
     Raises ShipmentStateError when it has shipped."""
     order = _lock_order(shipment.order_id)
     allocations = Allocation.objects.filter(shipment_id=shipment.pk)
-    per_line, per_item, units = _totals(allocations)
-    _lock_rows(SalesOrderLine, sorted(per_line))
-    _lock_rows(StockItem, sorted(per_item))
+    per_line, _per_item, units = _totals(allocations)
+    _lock_rows_of(SalesOrderLine, allocations.values("line"))
+    _lock_rows_of(StockItem, allocations.values("stock_item"))
     try:
         shipment = _lock_shipment(shipment.pk)
     except Shipment.DoesNotExist:
@@ -328,7 +333,7 @@ def shipment_delete(*, shipment: Shipment, user: User | None) -> None:
         raise ShipmentStateError(
             f"Shipment {shipment.reference} of {order} has shipped and cannot be deleted."
         )
-    _release(allocations, per_line, per_item, units)
+    _release(allocations, per_line, units)
     shipment.delete()
     salesorder_change_record(
         order=order,
@@ -366,34 +371,27 @@ def shipment_complete(
             + (f" on {current.shipped_date:%d %b %Y}." if current.shipped_date else ".")
         )
     _require_issued(order, "shipments can be completed")
-    # One row per allocation (one movement each); the order lock keeps them as they are.
-    rows = list(
-        Allocation.objects.filter(shipment_id=shipment.pk)
-        .order_by("pk")
-        .values_list("line", "stock_item", "quantity")
-    )
-    if not rows:
+    # The order lock keeps the allocations as they are; every write below reads them in the
+    # database (one movement each), none sends them back and forth.
+    allocations = Allocation.objects.filter(shipment_id=shipment.pk)
+    if not _lock_rows_of(SalesOrderLine, allocations.values("line")):
         raise ShipmentStateError(
             f"Shipment {current.reference} of {order} has no stock allocated: allocate stock "
             "before completing it."
         )
-    per_line: dict[int, Decimal] = {}
-    for line_pk, _item_pk, quantity in rows:
-        per_line[line_pk] = per_line.get(line_pk, ZERO) + quantity
-    _lock_rows(SalesOrderLine, sorted(per_line))
-    _lock_rows(StockItem, sorted({item_pk for _, item_pk, _ in rows}))
+    _lock_rows_of(StockItem, allocations.values("stock_item"))
     shipment = _lock_shipment(shipment.pk)
 
     shipped_date = shipped_date or timezone.localdate()
     now = timezone.now()
-    stock_ship(
-        quantities=[(item_pk, quantity) for _, item_pk, quantity in rows],
+    stock_ship_rows(
+        rows=allocations,
         reference=f"{order.reference} shipment {shipment.reference} to {order.customer_name}",
         reason=f"Shipped to {order.customer_name} on order {order.reference}.",
         user=user,
         at=now,
     )
-    salesorder_lines_adjust(allocated=_negated(per_line), shipped=per_line)
+    salesorder_lines_adjust_rows(rows=allocations, allocated=-1, shipped=1)
 
     shipment.status = Shipment.Status.SHIPPED
     shipment.shipped_date = shipped_date
@@ -611,10 +609,7 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
         raise AlreadyDeletedError("That allocation was already removed.") from None
     _require_pending(shipment, order, "allocations can be removed")
     _release(
-        Allocation.objects.filter(pk=current.pk),
-        {line.pk: current.quantity},
-        {item.pk: current.quantity},
-        {line.pk: line.unit},
+        Allocation.objects.filter(pk=current.pk), {line.pk: current.quantity}, {line.pk: line.unit}
     )
     salesorder_change_record(
         order=order,
@@ -632,7 +627,10 @@ def allocation_delete(*, allocation: Allocation, user: User | None) -> None:
 
 @dataclass
 class AutoAllocateResult:
-    """What Auto Allocate did for one order: what it allocated, and what it could not cover."""
+    """What Auto Allocate did for one order: what it allocated, and what it could not cover.
+
+    `allocated` holds (line, stock item, quantity); each stock item carries its pk, part and
+    the quantities read when it was chosen (not its location or other details)."""
 
     order: SalesOrder
     shipment: Shipment
@@ -702,20 +700,20 @@ def order_auto_allocate(
     needs = {each.pk: each.unallocated_quantity for each in lines}
     wanted_parts = sorted({each.part_id for each in lines if needs[each.pk] > 0})
 
-    items_by_part: dict[int, list[StockItem]] = {}
+    # Candidate stock: locked by pk through a subquery, then read in allocation order as
+    # plain rows (the few columns the choice needs); a StockItem is made only for what is
+    # taken. Building thousands of instances with their part and location cost seconds.
+    items_by_part: dict[int, list[tuple]] = {}
     if wanted_parts:
-        candidate_pks = list(
+        candidates = StockItem.objects.allocatable().filter(part_id__in=wanted_parts)
+        locked = _lock_rows_of(StockItem, candidates.values("pk"))
+        rows = (
             StockItem.objects.allocatable()
-            .filter(part_id__in=wanted_parts)
-            .values_list("pk", flat=True)
+            .filter(pk__in=locked)
+            .values_list("pk", "part_id", "quantity", "allocated_quantity", "serial_number")
         )
-        locked = _lock_items(sorted(candidate_pks))
-        # Re-read in allocation order now that the rows are locked.
-        ordered_pks = list(
-            StockItem.objects.allocatable().filter(pk__in=list(locked)).values_list("pk", flat=True)
-        )
-        for pk in ordered_pks:
-            items_by_part.setdefault(locked[pk].part_id, []).append(locked[pk])
+        for row in rows:  # re-read under the locks, in allocation order
+            items_by_part.setdefault(row[1], []).append(row)
 
     try:
         shipment = _lock_shipment(shipment.pk)
@@ -725,26 +723,35 @@ def order_auto_allocate(
 
     result = AutoAllocateResult(order=order, shipment=shipment)
     available = {
-        item.pk: item.quantity - item.allocated_quantity
+        pk: quantity - allocated
         for items in items_by_part.values()
-        for item in items
+        for pk, _part, quantity, allocated, _serial in items
     }
+    taken_items: dict[int, StockItem] = {}
     for each in lines:
         need = needs[each.pk]
         if need <= 0:
             continue
-        for item in items_by_part.get(each.part_id, []):
+        for pk, part_pk, quantity, allocated, serial_number in items_by_part.get(each.part_id, []):
             if need <= 0:
                 break
             # Whole pieces stay whole: a stock item holding 2.5 pcs gives 2.
-            take = min(need, available[item.pk]).quantize(each.quantity_step, rounding=ROUND_DOWN)
-            if item.serial_number:
+            take = min(need, available[pk]).quantize(each.quantity_step, rounding=ROUND_DOWN)
+            if serial_number:
                 take = Decimal("1") if take >= 1 else ZERO
             if take <= 0:
                 continue
-            available[item.pk] -= take
+            available[pk] -= take
             need -= take
-            result.allocated.append((each, item, take))
+            if pk not in taken_items:  # what the result names (pk, part, quantities read)
+                taken_items[pk] = StockItem(
+                    pk=pk,
+                    part_id=part_pk,
+                    quantity=quantity,
+                    allocated_quantity=allocated,
+                    serial_number=serial_number,
+                )
+            result.allocated.append((each, taken_items[pk], take))
         if need > 0:
             result.short.append((each, need))
 
@@ -757,40 +764,41 @@ def order_auto_allocate(
 
 
 def _write_allocations(result: AutoAllocateResult, user: User | None) -> None:
-    """Store Auto Allocate's choices with a constant number of queries."""
+    """Store Auto Allocate's choices with a constant number of queries whatever their number
+    (and on SQLite too, where `bulk_create` splits a few hundred rows into several INSERTs):
+    the shipment's existing allocations read once, the counters, the new rows in one INSERT,
+    the grown ones in one UPDATE."""
     shipment = result.shipment
     existing = {
-        (a.line_id, a.stock_item_id): a
-        for a in Allocation.objects.filter(
-            shipment=shipment, line_id__in=list({line.pk for line, _, _ in result.allocated})
-        )
+        (line_pk, item_pk): pk
+        for line_pk, item_pk, pk in Allocation.objects.filter(shipment_id=shipment.pk)
+        .order_by()  # no default ordering: it would join every line's order
+        .values_list("line_id", "stock_item_id", "pk")
     }
-    new, changed = [], []
+    new: dict[tuple[int, int], Decimal] = {}
+    grown: dict[int, Decimal] = {}
     item_deltas: dict[int, Decimal] = {}
     line_deltas: dict[int, Decimal] = {}
     for line, item, quantity in result.allocated:
         item_deltas[item.pk] = item_deltas.get(item.pk, ZERO) + quantity
         line_deltas[line.pk] = line_deltas.get(line.pk, ZERO) + quantity
-        current = existing.get((line.pk, item.pk))
-        if current is None:
-            new.append(
-                Allocation(
-                    line=line,
-                    stock_item=item,
-                    shipment=shipment,
-                    quantity=quantity,
-                    created_by=user,
-                )
-            )
+        pk = existing.get((line.pk, item.pk))
+        if pk is None:
+            new[line.pk, item.pk] = new.get((line.pk, item.pk), ZERO) + quantity
         else:
-            current.quantity += quantity
-            changed.append(current)
+            grown[pk] = grown.get(pk, ZERO) + quantity
     stock_reserve(quantities=item_deltas)
     salesorder_lines_adjust(allocated=line_deltas)
-    if new:
-        Allocation.objects.bulk_create(new)
-    if changed:
-        Allocation.objects.bulk_update(changed, ["quantity"])
+    now, user_pk = timezone.now(), user.pk if user is not None else None
+    insert_rows(
+        Allocation,
+        ["line", "stock_item", "shipment", "quantity", "created_at", "created_by"],
+        [
+            [line_pk, item_pk, shipment.pk, quantity, now, user_pk]
+            for (line_pk, item_pk), quantity in new.items()
+        ],
+    )
+    add_to_counters(Allocation, {"quantity": grown})
 
 
 def backorders_auto_allocate(
@@ -833,18 +841,13 @@ def backorders_auto_allocate(
 
 
 def _lock_pending_of(allocations: QuerySet):
-    """Under the order and line locks: the totals of `allocations` (pending ones, as
-    `_totals` gives them), with their stock items locked (by pk) and then their shipments."""
-    per_line, per_item, units = _totals(allocations)
-    _lock_rows(StockItem, sorted(per_item))
-    shipment_pks = sorted(set(allocations.values_list("shipment", flat=True)))
-    list(
-        Shipment.objects.select_for_update()
-        .filter(pk__in=shipment_pks)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return per_line, per_item, units
+    """Under the order and line locks: what `allocations` (pending ones) hold per line and
+    each line's unit (as `_totals` gives them), with their stock items locked (by pk) and
+    then their shipments."""
+    per_line, _per_item, units = _totals(allocations)
+    _lock_rows_of(StockItem, allocations.values("stock_item"))
+    _lock_rows_of(Shipment, allocations.values("shipment"))
+    return per_line, units
 
 
 @transaction.atomic
@@ -872,11 +875,11 @@ def salesorder_cancel(
         .values_list("pk", flat=True)
     )
     pending = Allocation.objects.filter(line__order=order).pending()
-    per_line, per_item, units = _lock_pending_of(pending)
+    per_line, units = _lock_pending_of(pending)
     shipments = list(
         Shipment.objects.select_for_update().filter(order=order).pending().order_by("pk")
     )
-    released = _release(pending, per_line, per_item, units)
+    released = _release(pending, per_line, units)
     if shipments:
         Shipment.objects.filter(pk__in=[each.pk for each in shipments]).delete()
         references = ", ".join(each.reference for each in shipments)
@@ -912,8 +915,8 @@ def salesorderline_cancel_remaining(
         line=line, expected_version=expected_version
     )
     pending = Allocation.objects.filter(line=line).pending()
-    per_line, per_item, units = _lock_pending_of(pending)
-    released = _release(pending, per_line, per_item, units)
+    per_line, units = _lock_pending_of(pending)
+    released = _release(pending, per_line, units)
     return order_services.salesorder_line_cancel_remaining(
         line=line, user=user, expected_version=order.version, released=released
     )
