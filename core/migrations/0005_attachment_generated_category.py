@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_job_state_and_email_log'),
+        ("core", "0004_job_state_and_email_log"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='attachment',
-            name='category',
-            field=models.CharField(choices=[('quote', 'Quote'), ('signed_agreement', 'Signed agreement'), ('customer_po', 'Customer PO'), ('other', 'Other'), ('generated', 'Generated document')], default='other', max_length=20),
+            model_name="attachment",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("quote", "Quote"),
+                    ("signed_agreement", "Signed agreement"),
+                    ("customer_po", "Customer PO"),
+                    ("other", "Other"),
+                    ("generated", "Generated document"),
+                ],
+                default="other",
+                max_length=20,
+            ),
         ),
     ]
