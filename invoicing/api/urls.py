@@ -1,8 +1,10 @@
 from django.urls import path, re_path
 
+from core.api.attachments import attachment_api_urls
 from core.api.urls import resource_urls
 
 from .views import (
+    InvoiceAttachmentViewSet,
     InvoiceLineViewSet,
     InvoicePaymentViewSet,
     InvoiceViewSet,
@@ -54,5 +56,11 @@ urlpatterns = [
         InvoiceLineViewSet,
         name="invoiceLines",
         parents=r"invoices\((?P<invoice_pk>\d+)\)/invoiceLines",
+    ),
+    *attachment_api_urls(
+        "invoices/<int:invoice_pk>",
+        r"invoices\((?P<invoice_pk>\d+)\)",
+        InvoiceAttachmentViewSet,
+        name="invoiceAttachments",
     ),
 ]

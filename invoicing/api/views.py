@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from core.api.attachments import AttachmentViewSet
 from core.api.etag import EntityChanged, if_match_version, make_etag
 from core.api.odata import DATE, DECIMAL, ENUM, INTEGER, ODataField
 from core.api.views import ApiViewSet, ReasonSerializer, bound_action
@@ -312,3 +313,11 @@ class InvoiceLineViewSet(InvoiceChildMixin, ApiViewSet):
     create.required_permission = CHANGE_INVOICE
     partial_update.required_permission = CHANGE_INVOICE
     destroy.required_permission = CHANGE_INVOICE
+
+
+class InvoiceAttachmentViewSet(AttachmentViewSet):
+    """`invoices({id})/attachments`: its supporting documents and its generated PDF (read
+    only: a Generated document cannot be deleted or uploaded as one)."""
+
+    parent_model = Invoice
+    parent_kwarg = "invoice_pk"

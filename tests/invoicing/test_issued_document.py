@@ -14,6 +14,7 @@ from core.models import Attachment
 from core.pdf import pdf_available
 from invoicing import services
 from invoicing.tasks import issued_document, issued_document_enqueue
+from tests.api.conftest import BASE, token_client
 from tests.core.jobs_for_tests import run_jobs
 from tests.factories import CustomerFactory
 from tests.invoicing.helpers import make_order, ship
@@ -110,3 +111,24 @@ def test_the_email_carries_the_stored_document(manager_user, mailoutbox):
     run_jobs()
     ((name, content, _mime),) = mailoutbox[0].attachments
     assert name == f"{invoice.number}.pdf" and content == kept
+
+
+def test_the_api_lists_an_invoices_attachments_with_its_generated_pdf(manager_user):
+    invoice = _posted(manager_user)
+    run_jobs()
+    api = token_client(manager_user)
+    url = f"{BASE}/invoices({invoice.pk})/attachments"
+    created = api.post(
+        url, {"file": SimpleUploadedFile("remittance.txt", b"paid in full")}, format="multipart"
+    )
+    assert created.status_code == 201, created.json()
+    listed = {row["fileName"]: row for row in api.get(url).json()["value"]}
+    assert set(listed) == {"remittance.txt", f"{invoice.number}.pdf"}
+    generated = listed[f"{invoice.number}.pdf"]
+    assert generated["category"] == "generatedDocument"
+    content = api.get(f"{url}({generated['id']})/content", HTTP_ACCEPT="application/pdf")
+    assert b"".join(content.streaming_content).startswith(b"%PDF-")
+    refused = api.delete(f"{url}({generated['id']})", HTTP_IF_MATCH="*")
+    assert refused.status_code == 400
+    assert "as it was issued" in refused.json()["error"]["message"]
+    assert Attachment.objects.live().of(invoice).count() == 2
