@@ -37,7 +37,8 @@ def store_issued_document(attempt: Attempt, invoice_id: int) -> int | None:
 
     A missing WeasyPrint is a permanent failure (the Jobs page shows why)."""
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("posted_by").get(pk=invoice_id)
+        # posted_by is read after the lock: FOR UPDATE cannot cover a nullable outer join.
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         existing = issued_document(invoice)
         if existing is not None:
             return existing.pk

@@ -61,6 +61,13 @@ def test_flush_between_transactional_tests_empties_every_table_and_keeps_sequenc
     statements = [query["sql"] for query in flushed.captured_queries]
     assert not [sql for sql in statements if "TRUNCATE" in sql]
     assert any(sql.startswith("DELETE FROM") for sql in statements)
-    left = {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.managed}
+    # The feed generation is a counter the order tables' triggers write on every change, the
+    # flush's DELETEs included (order_calendar 0002): its one row comes back by design.
+    kept = {"order_calendar.FeedGeneration"}
+    left = {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.managed and m._meta.label not in kept
+    }
     assert set(left.values()) == {0}, {label: n for label, n in left.items() if n}
     assert SalesOrderLineFactory().pk > line.pk  # nor did TRUNCATE restart them
