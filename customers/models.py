@@ -144,6 +144,19 @@ class Customer(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("customers:customer-detail", args=[self.pk])
 
+    def default_address_texts(self) -> tuple[str, str]:
+        """(ship-to, bill-to) as a document copies them: the default shipping and billing
+        addresses as text (bill-to falls back to ship-to), "" where there is none. One query."""
+        ship_to = bill_to = ""
+        for address in self.addresses.filter(
+            Q(is_default_shipping=True) | Q(is_default_billing=True)
+        ):
+            if address.is_default_shipping:
+                ship_to = address.as_text(self.name)
+            if address.is_default_billing:
+                bill_to = address.as_text(self.name)
+        return ship_to, bill_to or ship_to
+
     def clean(self) -> None:
         """A tax treatment must fit the customer's country and VAT number."""
         super().clean()

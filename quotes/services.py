@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -218,14 +218,7 @@ def quote_create(
     except ValidationError as error:
         raise QuoteError({"currency": error.messages}) from None
     rate = exchange_rate_for(currency=currency, on=quote_date)
-    ship_to = bill_to = ""
-    for address in customer.addresses.filter(
-        Q(is_default_shipping=True) | Q(is_default_billing=True)
-    ):
-        if address.is_default_shipping:
-            ship_to = address.as_text(customer.name)
-        if address.is_default_billing:
-            bill_to = address.as_text(customer.name)
+    ship_to, bill_to = customer.default_address_texts()
     number, value = _take_number(quote_date)
     return SalesQuote.objects.create(
         number=number,

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -488,18 +488,6 @@ AMOUNT_FIELDS = ("discount_percent", "discount_amount", "currency", "order_date"
 AUDIT_EXCLUDE = ["reference_number", "customer_name", "created_by", "updated_by"]
 
 
-def _default_addresses(customer: Customer) -> tuple[str, str]:
-    ship_to = bill_to = ""
-    for address in customer.addresses.filter(
-        Q(is_default_shipping=True) | Q(is_default_billing=True)
-    ):
-        if address.is_default_shipping:
-            ship_to = address.as_text(customer.name)
-        if address.is_default_billing:
-            bill_to = address.as_text(customer.name)
-    return ship_to, bill_to or ship_to
-
-
 def _customer_terms(customer: Customer) -> dict:
     """What an order copies from its customer for tax and payment."""
     return {
@@ -574,7 +562,7 @@ def salesorder_create(
         raise SalesOrderError({"currency": error.messages}) from None
     quote = exchange_rate_for(currency=currency, on=order_date)
     default_ship, default_bill = (
-        _default_addresses(customer) if ship_to is None or bill_to is None else ("", "")
+        customer.default_address_texts() if ship_to is None or bill_to is None else ("", "")
     )
     reference, number = _take_reference(reference=reference, order_date=order_date)
     order = SalesOrder(
@@ -667,7 +655,7 @@ def salesorder_update(
         order.customer_name = order.customer.name
         changed.append("customer_name")
         # A new customer brings its own addresses and currency, unless this same edit set them.
-        ship_to, bill_to = _default_addresses(order.customer)
+        ship_to, bill_to = order.customer.default_address_texts()
         for field, value in (
             ("ship_to", ship_to),
             ("bill_to", bill_to),
