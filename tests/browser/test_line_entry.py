@@ -66,7 +66,10 @@ class Counter:
 
 
 def pick_by_keyboard(page, box, text: str) -> None:
-    """Type into a picker and take its single suggestion with Enter."""
+    """Type into a picker and take its single suggestion with Enter. Waits for the page's
+    scripts first, as a person does not type into a page still loading: keys typed before
+    htmx has bound the box ask for no suggestions (the server still takes a single match)."""
+    page.wait_for_load_state("load")
     box.press_sequentially(text)
     expect(page.get_by_role("listbox").get_by_role("option")).to_have_count(1)
     page.keyboard.press("Enter")
