@@ -212,8 +212,12 @@ def period_create(
     Periods never overlap: checked here for the sentence, and on PostgreSQL backed by an
     exclusion constraint on the date range, so two people creating overlapping periods at
     the same moment get one period and one refusal (on SQLite the IMMEDIATE transaction
-    serialises writers). Raises PeriodError (at `name`, `start` or `end`): no name, a name
-    in use, end before start, an overlap naming the other period."""
+    serialises writers). On PostgreSQL creators also take the period table's SHARE ROW
+    EXCLUSIVE lock, which only another creator (or a period's move) waits for: two
+    conflicting inserts checked by the exclusion constraint at once can deadlock, so the
+    second creator waits for the first to commit and is refused with the sentence instead.
+    Raises PeriodError (at `name`, `start` or `end`): no name, a name in use, end before
+    start, an overlap naming the other period."""
     name = (name or "").strip()
     if not name:
         raise PeriodError({"name": "Give the period a name, such as “March 2026”."})
@@ -225,6 +229,10 @@ def period_create(
         raise PeriodError(
             {"end": f"The period cannot end ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})."}
         )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(AccountingPeriod._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
     if AccountingPeriod.objects.filter(name__iexact=name).exists():
         raise PeriodError({"name": f"A period named {name} already exists."})
     _refuse_overlap(start, end)
