@@ -16,7 +16,7 @@ from django.urls import reverse
 from customers.models import Customer
 from order_calendar.feeds import event_source_key
 from order_calendar.models import CalendarFeedToken
-from salesorders.models import SalesOrder
+from salesorders.models import SalesOrder, SalesOrderLine
 
 # --- Tokens -----------------------------------------------------------------------------------
 
@@ -96,17 +96,20 @@ def stale_event_orders() -> QuerySet:
 # --- Pages ------------------------------------------------------------------------------------
 
 
-def month_orders(orders: QuerySet, start, end, *, per_day: int) -> QuerySet:
+def month_orders(orders: QuerySet, start, end, *, per_day: int) -> list[SalesOrder]:
     """The first `per_day` of `orders` on each target date from `start` to `end` (by
-    reference), each with `day_total`, the number of orders on its date.
+    reference), each with `day_total`, the number of orders on its date, and
+    `has_open_lines` (what SalesOrder.is_overdue() reads).
 
-    One query whose rows do not grow with the orders of a day: the window functions number
-    and count each date's orders in the database, which sends only what the grid shows."""
+    Two queries whose rows do not grow with the orders of a day: the window functions number
+    and count each date's orders in the database, which sends only what the grid shows; then
+    one EXISTS-like read of open lines for just those orders. Asked inside the windowed
+    query, "has open lines" ran once for every order of the six weeks (6,533 probes at
+    300,000 orders to show 140)."""
     day = F("target_date")
-    return (
+    shown = list(
         orders.filter(target_date__gte=start, target_date__lte=end)
         .only("pk", "reference", "customer_name", "status", "target_date")
-        .with_open_lines()
         .annotate(
             day_rank=Window(RowNumber(), partition_by=day, order_by=["reference_number", "pk"]),
             day_total=Window(Count("pk"), partition_by=day),
@@ -114,6 +117,18 @@ def month_orders(orders: QuerySet, start, end, *, per_day: int) -> QuerySet:
         .filter(day_rank__lte=per_day)
         .order_by("target_date", "reference_number", "pk")
     )
+    if not shown:
+        return shown
+    with_open = set(
+        SalesOrderLine.objects.open()
+        .filter(order_id__in=[order.pk for order in shown])
+        .order_by()
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+    for order in shown:
+        order.has_open_lines = order.pk in with_open
+    return shown
 
 
 def customer_label(text: str) -> str:
