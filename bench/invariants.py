@@ -13,7 +13,13 @@ from django.db.models.functions import Coalesce
 
 from core.numbers import ZERO
 from inventory.models import StockItem, StockMovement
-from salesorders.models import OPEN_STATUSES, SalesOrder, SalesOrderExtraLine, SalesOrderLine
+from salesorders.models import (
+    OPEN_STATUSES,
+    SalesOrder,
+    SalesOrderExtraLine,
+    SalesOrderLine,
+    kept_line_flags,
+)
 from shipping.models import Allocation, Shipment
 
 QTY = DecimalField(max_digits=20, decimal_places=4)
@@ -126,6 +132,11 @@ def check(limit: int = 5, scope: dict[str, Q] | None = None) -> dict[str, list]:
         "order base total != base subtotal + base tax",
         _differ(all_orders, F("base_total"), F("base_subtotal") + F("base_tax_total")),
     )
+    for name, derived in kept_line_flags().items():
+        report(
+            f"order {name} != what its lines say",
+            all_orders.annotate(derived=derived).exclude(**{name: F("derived")}),
+        )
     report(
         "pending allocation on an order that is not open",
         pending.exclude(line__order__status__in=OPEN_STATUSES),

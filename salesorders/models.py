@@ -281,33 +281,31 @@ class SalesOrderQuerySet(models.QuerySet):
         )
 
     def invoicing_state(self, state: str) -> "SalesOrderQuerySet":
-        """Orders in one InvoicingState (the list filter), as EXISTS tests over the lines."""
+        """Orders in one InvoicingState (the list filter). Partially invoiced, the rare one,
+        is the stored `partially_invoiced` (its partial index); the other two, most orders
+        between them, are EXISTS tests over the lines."""
+        if state == InvoicingState.PARTIALLY_INVOICED:
+            return self.filter(partially_invoiced=True)
         invoiced = Exists(
             SalesOrderLine.objects.filter(order=OuterRef("pk"), invoiced_quantity__gt=0)
         )
         uninvoiced = Exists(SalesOrderLine.objects.filter(UNINVOICED_LINE, order=OuterRef("pk")))
         if state == InvoicingState.NOT_INVOICED:
             return self.filter(~invoiced)
-        if state == InvoicingState.INVOICED:
-            return self.filter(invoiced & ~uninvoiced)
-        return self.filter(invoiced & uninvoiced)
+        return self.filter(invoiced & ~uninvoiced)
 
     def shipped_not_invoiced(self) -> "SalesOrderQuerySet":
         """Accounts' work queue: orders (not cancelled) with a line shipped (or delivered)
-        beyond what is invoiced."""
-        return self.exclude(status=OrderStatus.CANCELLED).filter(
-            Exists(SalesOrderLine.objects.filter(SHIPPED_NOT_INVOICED_LINE, order=OuterRef("pk")))
-        )
+        beyond what is invoiced: the stored `shipped_uninvoiced` (its partial index)."""
+        return self.exclude(status=OrderStatus.CANCELLED).filter(shipped_uninvoiced=True)
 
     def ready_to_complete(self) -> "SalesOrderQuerySet":
         """Issued orders whose delivery state is Shipped (something shipped, every line
         shipped, delivered or its remainder cancelled): they wait only for Complete Order.
-        SalesOrder.is_ready_to_complete() is the same rule for one order."""
-        return (
-            self.filter(status=OrderStatus.ISSUED)
-            .with_delivery_state()
-            .filter(delivery_state=DeliveryState.SHIPPED)
-        )
+        The stored `shipped_in_full` (its partial index), so the count reads the few ready
+        orders, not every Issued order's lines. SalesOrder.is_ready_to_complete() is the same
+        rule for one order."""
+        return self.filter(status=OrderStatus.ISSUED, shipped_in_full=True)
 
     def to_allocate(self) -> "SalesOrderQuerySet":
         """Issued orders with a goods line whose remainder no pending shipment has stock
@@ -339,6 +337,47 @@ class SalesOrderQuerySet(models.QuerySet):
         )
 
 
+def kept_line_flags() -> dict:
+    """The order's stored flags, as expressions over its lines (OuterRef "pk") for an UPDATE of
+    the order: `salesorder_touch` and the totals update set them in the statement that bumps
+    the version, after every change of line quantities (ordered, shipped, cancelled,
+    invoiced), so they never need a query of their own.
+
+    They are the derived states the work queues ask of every open order, stored so that a
+    queue reads its few orders through a partial index instead of every order's lines:
+    - shipped_in_full: the delivery state is Shipped (with_delivery_state);
+    - shipped_uninvoiced: some line is shipped beyond what is invoiced (Accounts' queue);
+    - partially_invoiced: the invoicing state is Partially invoiced (with_invoicing_state).
+    """
+    lines = SalesOrderLine.objects.filter(order=OuterRef("pk"))
+    something_shipped = Exists(lines.filter(shipped_quantity__gt=0))
+    something_invoiced = Exists(lines.filter(invoiced_quantity__gt=0))
+    return {
+        "shipped_in_full": Case(
+            When(something_shipped & ~Exists(lines.filter(OPEN_LINE)), then=Value(True)),
+            default=Value(False),
+        ),
+        "shipped_uninvoiced": Exists(lines.filter(SHIPPED_NOT_INVOICED_LINE)),
+        "partially_invoiced": Case(
+            When(something_invoiced & Exists(lines.filter(UNINVOICED_LINE)), then=Value(True)),
+            default=Value(False),
+        ),
+    }
+
+
+def line_flags_of(lines) -> dict:
+    """kept_line_flags over loaded lines (for rows written without the services: the data
+    generator)."""
+    lines = list(lines)
+    invoiced = any(line.invoiced_quantity > 0 for line in lines)
+    return {
+        "shipped_in_full": delivery_state_of(lines) == DeliveryState.SHIPPED,
+        "shipped_uninvoiced": any(line.shipped_quantity > line.invoiced_quantity for line in lines),
+        "partially_invoiced": invoiced
+        and any(line.quantity > line.invoiced_quantity + line.cancelled_quantity for line in lines),
+    }
+
+
 def has_open_lines() -> Exists:
     """The order (OuterRef "pk") has a line with something still to ship: the one spelling
     of "not fully shipped" behind overdue, answered by the partial index `salesorderline_open`."""
@@ -346,7 +385,8 @@ def has_open_lines() -> Exists:
 
 
 class DeliveryState(models.TextChoices):
-    """Derived from line quantities, never stored (see with_delivery_state)."""
+    """Derived from line quantities (see with_delivery_state); only "Shipped" is also
+    stored, as `shipped_in_full`, for the ready-to-complete queue (kept_line_flags)."""
 
     NOT_SHIPPED = "not_shipped", "Not shipped"
     PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
@@ -355,7 +395,8 @@ class DeliveryState(models.TextChoices):
 
 class InvoicingState(models.TextChoices):
     """Derived from line quantities (invoiced against ordered less cancelled), never from
-    amounts and never stored (see with_invoicing_state)."""
+    amounts (see with_invoicing_state); only "Partially invoiced" is also stored, as
+    `partially_invoiced`, for the list filter (kept_line_flags)."""
 
     NOT_INVOICED = "not_invoiced", "Not invoiced"
     PARTIALLY_INVOICED = "partially_invoiced", "Partially invoiced"
@@ -692,6 +733,12 @@ class SalesOrder(models.Model):
         related_name="+",
         db_index=False,
     )
+    # Derived from the lines, stored for the work queues (ready to complete, shipped not
+    # invoiced, partially invoiced): kept by salesorder_touch (kept_line_flags). An instance
+    # in memory does not see them change: read them from the database.
+    shipped_in_full = models.BooleanField(default=False, editable=False)
+    shipped_uninvoiced = models.BooleanField(default=False, editable=False)
+    partially_invoiced = models.BooleanField(default=False, editable=False)
     issued_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -728,6 +775,23 @@ class SalesOrder(models.Model):
                 fields=["-priority", "target_date", "reference"],
                 condition=Q(status__in=BACKORDER_STATUSES),
                 name="salesorder_backorder_queue",
+            ),
+            # The stored work-queue flags (kept_line_flags): each index holds only the few
+            # orders in its queue, newest first as the list shows them.
+            models.Index(
+                fields=["-reference_number"],
+                condition=Q(status=OrderStatus.ISSUED, shipped_in_full=True),
+                name="salesorder_ready_to_complete",
+            ),
+            models.Index(
+                fields=["-reference_number"],
+                condition=Q(shipped_uninvoiced=True) & ~Q(status=OrderStatus.CANCELLED),
+                name="salesorder_shipped_uninvoiced",
+            ),
+            models.Index(
+                fields=["-reference_number"],
+                condition=Q(partially_invoiced=True),
+                name="salesorder_partially_invoiced",
             ),
         ]
         permissions = [

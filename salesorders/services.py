@@ -64,6 +64,7 @@ from salesorders.models import (
     SalesOrderSettings,
     apply_tax,
     check_amount,
+    kept_line_flags,
 )
 from salesorders.numbering import format_reference, parse_reference
 from salesorders.selectors import (
@@ -99,14 +100,15 @@ def salesorder_touch(*, order: SalesOrder, user: AbstractBaseUser | None) -> Non
     """Mark the order as changed: bump its version and who/when changed it.
 
     Any write that changes what the order shows (header, lines, totals, status, shipped or
-    cancelled quantities) calls this in its transaction, so stale edit forms are refused and
-    the calendar feed's SEQUENCE grows. Once the change commits, `signals.order_changed` is
-    sent (the calendar rebuilds the order's stored event then, so the feed never has to build
-    it on a request).
+    cancelled quantities) calls this in its transaction, after the change, so stale edit
+    forms are refused, the calendar feed's SEQUENCE grows and the order's stored line flags
+    (models.kept_line_flags) are set from its lines in the same statement. Once the change
+    commits, `signals.order_changed` is sent (the calendar rebuilds the order's stored event
+    then, so the feed never has to build it on a request).
     """
     now = timezone.now()
     SalesOrder.objects.filter(pk=order.pk).update(
-        version=F("version") + 1, updated_at=now, updated_by=user
+        version=F("version") + 1, updated_at=now, updated_by=user, **kept_line_flags()
     )
     order.version += 1
     order.updated_at, order.updated_by = now, user
@@ -267,6 +269,7 @@ def _refresh_totals(
         version=F("version") + 1,
         updated_at=now,
         updated_by=user,
+        **kept_line_flags(),
     )
     order.version += 1
     order.updated_at, order.updated_by = now, user

@@ -16,6 +16,8 @@ their models' `Kind`s. Only the writing is bulk. The data keeps every rule the a
 - a line's `shipped_quantity` is the sum of its allocations in shipped shipments, its
   `allocated_quantity` the sum of its allocations in pending shipments, and shipped + cancelled +
   allocated <= ordered; complete orders are fully shipped or have their remainder cancelled;
+- an order's stored line flags (shipped in full, shipped not invoiced, partially invoiced)
+  are what its lines say (`salesorders.models.kept_line_flags`);
 - a stock item's `allocated_quantity` is the sum of its pending allocations, within its quantity,
   and only OK stock is allocated; its quantity is what was received less every shipped
   movement, and each movement's `quantity_after` follows the item's ledger in time order;

@@ -26,6 +26,7 @@ from salesorders.models import (
     SalesOrderLine,
     SalesOrderSettings,
     apply_tax,
+    line_flags_of,
 )
 from salesorders.numbering import format_reference
 from shipping.models import Shipment
@@ -324,6 +325,9 @@ def build_order(run: Run, plan: dict, number: int, pattern: str) -> None:
         shipping.allocate(run, shipment, lines[half : half + 100], when)
     if status == S.ON_HOLD:
         order.hold_reason = order.hold_reason or rng.choice(HOLD_REASONS)
+    # What salesorder_touch keeps from the lines, as the services would have left it.
+    for name, value in line_flags_of(lines).items():
+        setattr(order, name, value)
     order.updated_at = max(when for when, _kind, _message in events)
     for when, kind, message in events:
         w.add(
