@@ -163,12 +163,13 @@ class SalesOrderQuerySet(models.QuerySet):
         that still have something to ship: a fully shipped order waiting for Complete Order
         (or one whose remainder was cancelled) is late for nobody.
 
-        Served by the partial index `salesorder_open_target` (open orders by target date)
-        and, for "something to ship", by `salesorderline_open` (open lines by order), so the
-        list filter and the dashboard stay cheap however many orders are closed.
+        Served by the partial index `salesorder_open_target` (open orders by target date,
+        with the stored `something_to_ship` and the base total in the index), so the list
+        filter and the dashboard's sums read no order row and no line however many orders
+        there are.
         SalesOrder.is_overdue() is the same rule for one order."""
         today = today or timezone.localdate()
-        return self.open().filter(target_date__lt=today).filter(has_open_lines())
+        return self.open().filter(target_date__lt=today, something_to_ship=True)
 
     def with_open_lines(self) -> "SalesOrderQuerySet":
         """Annotate `has_open_lines` (some line still has something to ship), so
@@ -345,6 +346,7 @@ def kept_line_flags() -> dict:
 
     They are the derived states the work queues ask of every open order, stored so that a
     queue reads its few orders through a partial index instead of every order's lines:
+    - something_to_ship: some line still has something to ship (has_open_lines; overdue);
     - shipped_in_full: the delivery state is Shipped (with_delivery_state);
     - shipped_uninvoiced: some line is shipped beyond what is invoiced (Accounts' queue);
     - partially_invoiced: the invoicing state is Partially invoiced (with_invoicing_state).
@@ -352,10 +354,11 @@ def kept_line_flags() -> dict:
     lines = SalesOrderLine.objects.filter(order=OuterRef("pk"))
     something_shipped = Exists(lines.filter(shipped_quantity__gt=0))
     something_invoiced = Exists(lines.filter(invoiced_quantity__gt=0))
+    to_ship = Exists(lines.filter(OPEN_LINE))
     return {
+        "something_to_ship": to_ship,
         "shipped_in_full": Case(
-            When(something_shipped & ~Exists(lines.filter(OPEN_LINE)), then=Value(True)),
-            default=Value(False),
+            When(something_shipped & ~to_ship, then=Value(True)), default=Value(False)
         ),
         "shipped_uninvoiced": Exists(lines.filter(SHIPPED_NOT_INVOICED_LINE)),
         "partially_invoiced": Case(
@@ -371,6 +374,7 @@ def line_flags_of(lines) -> dict:
     lines = list(lines)
     invoiced = any(line.invoiced_quantity > 0 for line in lines)
     return {
+        "something_to_ship": any(line.remaining_quantity > 0 for line in lines),
         "shipped_in_full": delivery_state_of(lines) == DeliveryState.SHIPPED,
         "shipped_uninvoiced": any(line.shipped_quantity > line.invoiced_quantity for line in lines),
         "partially_invoiced": invoiced
@@ -733,9 +737,10 @@ class SalesOrder(models.Model):
         related_name="+",
         db_index=False,
     )
-    # Derived from the lines, stored for the work queues (ready to complete, shipped not
-    # invoiced, partially invoiced): kept by salesorder_touch (kept_line_flags). An instance
-    # in memory does not see them change: read them from the database.
+    # Derived from the lines, stored for the work queues (overdue, ready to complete, shipped
+    # not invoiced, partially invoiced): kept by salesorder_touch (kept_line_flags). An
+    # instance in memory does not see them change: read them from the database.
+    something_to_ship = models.BooleanField(default=False, editable=False)
     shipped_in_full = models.BooleanField(default=False, editable=False)
     shipped_uninvoiced = models.BooleanField(default=False, editable=False)
     partially_invoiced = models.BooleanField(default=False, editable=False)
@@ -761,14 +766,25 @@ class SalesOrder(models.Model):
             models.Index(fields=["customer", "-order_date"], name="salesorder_customer_date"),
             # The credit exposure: one sum over a customer's orders in CREDIT_STATUSES.
             models.Index(fields=["customer", "status"], name="salesorder_customer_status"),
-            models.Index(fields=["target_date"], name="salesorder_target_date"),
+            # By target date, then reference: the calendar reads each date's first orders
+            # (order_calendar.selectors.month_orders) a few index entries each.
+            models.Index(fields=["target_date", "reference_number"], name="salesorder_target_ref"),
             models.Index(fields=["total"], name="salesorder_total"),
-            # Overdue (SalesOrderQuerySet.overdue): the few open orders by target date, read
-            # by the list's "overdue only" and the dashboard whatever the closed ones number.
+            # Overdue (SalesOrderQuerySet.overdue): the open orders by target date, read by
+            # the list's "overdue only" and the dashboard whatever the closed ones number;
+            # with what the dashboard sums and filters, so its sums read the index alone.
             models.Index(
                 fields=["target_date"],
+                include=["something_to_ship", "base_total", "id"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="salesorder_open_target",
+            ),
+            # The dashboard's sales per month (issued, not cancelled), from the index alone.
+            models.Index(
+                fields=["order_date"],
+                include=["base_total"],
+                condition=Q(issued_at__isnull=False) & ~Q(status=OrderStatus.CANCELLED),
+                name="salesorder_sales_by_date",
             ),
             models.Index(fields=["base_total", "id"], name="salesorder_base_total"),
             models.Index(

@@ -19,7 +19,7 @@ from inventory.models import (
     StockLocation,
     TaxRate,
 )
-from salesorders.models import SalesOrder, SalesOrderExtraLine, SalesOrderLine
+from salesorders.models import SalesOrder, SalesOrderExtraLine, SalesOrderLine, kept_line_flags
 from shipping.models import Allocation, Shipment
 
 PASSWORD = "correct-horse-battery-staple"
@@ -187,7 +187,9 @@ class SalesOrderLineFactory(factory.django.DjangoModelFactory):
     """A line built by SalesOrderLine.from_part (name, SKU and unit copied, priced by the
     part's price breaks, taxed at its rate, amounts rounded). from_part's options
     (unit_price, discount_percent, tax_rate, ...) may be given, and stored counters such as
-    shipped_quantity. The order's totals are not refreshed: use the services for that."""
+    shipped_quantity. The order's totals are not refreshed: use the services for that. Its
+    stored line flags are (models.kept_line_flags), as every service that changes a line
+    does, so the queues and "overdue" see the line."""
 
     class Meta:
         model = SalesOrderLine
@@ -208,6 +210,7 @@ class SalesOrderLineFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         line = cls._build(model_class, *args, **kwargs)
         line.save()
+        SalesOrder.objects.filter(pk=line.order_id).update(**kept_line_flags())
         return line
 
 

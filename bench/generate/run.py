@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from decimal import Decimal
 
 from django.utils import timezone
 from tqdm import tqdm
@@ -73,6 +74,7 @@ class Run:
         # Stock taken by shipped shipments, per stock item: (when, shipment id, delta,
         # reference, salesperson).
         self.movements: dict[int, list] = defaultdict(list)
+        self.shared_deltas: dict[Decimal, Decimal] = {}  # quantity -> its negative, one object
 
     def at(self, day: dt.date, hour: int | None = None) -> dt.datetime:
         """A moment of `day` in working hours (at `hour` if given)."""

@@ -50,6 +50,12 @@ def _add_allocation(run: Run, line, item, shipment, quantity, when: dt.datetime)
 def ship(run: Run, order: SalesOrder, shipment: Shipment, lines: list, when: dt.datetime) -> None:
     """Ship what stock allows of each line's remainder in `shipment` (already shipped); the
     items' ledger rows are written with the stock (`run.movements`)."""
+    # What the ledger row needs, not the order and shipment: holding every shipped order's
+    # instance until the stock is written was most of the run's memory. The reference is the
+    # shipment's, one string for all its rows, and equal deltas share one Decimal: at 300,000
+    # orders the 2.4 million rows held until then took half a gigabyte as separate objects.
+    reference = f"{order.reference} shipment {shipment.reference} to {order.customer_name}"
+    deltas = run.shared_deltas
     for line in lines:
         if line.is_service:  # delivered, not shipped: counted in shipped_quantity
             line.shipped_quantity += line.remaining_quantity
@@ -61,12 +67,8 @@ def ship(run: Run, order: SalesOrder, shipment: Shipment, lines: list, when: dt.
         item.shipped += quantity
         line.shipped_quantity += quantity
         _add_allocation(run, line, item, shipment, quantity, when)
-        # What the ledger row needs, not the order and shipment: holding every shipped order's
-        # instance until the stock is written was most of the run's memory.
-        reference = f"{order.reference} shipment {shipment.reference} to {order.customer_name}"
-        run.movements[item.id].append(
-            (when, shipment.id, -quantity, reference, order.salesperson_id)
-        )
+        delta = deltas.setdefault(quantity, -quantity)
+        run.movements[item.id].append((when, shipment.id, delta, reference, order.salesperson_id))
 
 
 def allocate(run: Run, shipment: Shipment, lines: list, when: dt.datetime) -> None:

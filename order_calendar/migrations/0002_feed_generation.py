@@ -16,7 +16,9 @@ only one writer at a time: a row-level trigger adds one to the counter per chang
 
 from django.db import migrations, models
 
-WATCHED = ["salesorders_salesorder", "salesorders_salesorderline", "customers_customer"]
+# The SQLite statements live in the app, which puts them back after a table rebuild.
+from order_calendar.triggers import SQLITE_DROP_TRIGGERS, SQLITE_TRIGGERS, WATCHED
+
 
 PG_FORWARD = [
     "CREATE SEQUENCE order_calendar_feed_generation_seq",
@@ -74,37 +76,14 @@ PG_BACKWARD = [
     "DROP SEQUENCE IF EXISTS order_calendar_feed_generation_seq",
 ]
 
-# The counter row comes back (at a random number, so values seen before a flush are unlikely
-# to return) if something deleted it.
-SQLITE_BUMP = """
-    INSERT OR IGNORE INTO order_calendar_feedgeneration (id, generation, changed_at)
-    VALUES (1, abs(random() % 1000000000000), strftime('%Y-%m-%d %H:%M:%f', 'now'));
-    UPDATE order_calendar_feedgeneration
-    SET generation = generation + 1, changed_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
-    WHERE id = 1;
-"""
-OPERATIONS = ["INSERT", "UPDATE", "DELETE"]
-
 SQLITE_FORWARD = [
-    *(
-        f"""
-        CREATE TRIGGER order_calendar_feed_{table}_{operation.lower()}
-        AFTER {operation} ON {table} FOR EACH ROW BEGIN {SQLITE_BUMP} END
-        """
-        for table in WATCHED
-        for operation in OPERATIONS
-    ),
+    *SQLITE_TRIGGERS,
     """
     INSERT INTO order_calendar_feedgeneration (id, generation, changed_at)
     VALUES (1, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'))
     """,
 ]
-
-SQLITE_BACKWARD = [
-    f"DROP TRIGGER IF EXISTS order_calendar_feed_{table}_{operation.lower()}"
-    for table in WATCHED
-    for operation in OPERATIONS
-]
+SQLITE_BACKWARD = SQLITE_DROP_TRIGGERS
 
 
 def _run(statements: dict):
