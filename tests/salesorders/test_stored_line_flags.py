@@ -1,12 +1,14 @@
-"""The order's stored line flags (shipped in full, shipped not invoiced, partially invoiced)
-follow its lines through shipping, invoicing, voiding and cancelling, and the queues that read
-them (Ready to complete, Shipped not invoiced, Partially invoiced) show the order exactly while
-its lines say so."""
+"""The order's stored line flags (something to ship, shipped in full, shipped not invoiced,
+partially invoiced) follow its lines through shipping, invoicing, deleting a draft and
+cancelling, and the queues that read them (Overdue, Ready to complete, Shipped not invoiced,
+Partially invoiced) show the order exactly while its lines say so."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from bench import invariants
 from invoicing import services as invoicing_services
@@ -29,6 +31,9 @@ QUEUES = {
 
 def flags(order) -> dict:
     stored = SalesOrder.objects.values(*QUEUES).get(pk=order.pk)
+    assert SalesOrder.objects.filter(pk=order.pk, something_to_ship=True).exists() == (
+        order.lines.open().exists()
+    )
     drifted = [name for name in invariants.check() if "what its lines say" in name]
     assert not drifted  # the invariant the benchmarks check holds here too
     return stored
@@ -95,9 +100,7 @@ def test_cancelling_the_rest_makes_a_part_shipped_order_ready(client, manager_us
     assert "shipped_in_full" in queues_showing(client, order)
 
 
-def test_a_line_added_after_shipping_in_full_takes_the_order_out_of_the_queue(
-    client, manager_user
-):
+def test_a_line_added_after_shipping_in_full_takes_the_order_out_of_the_queue(client, manager_user):
     clerk = UserFactory(username="clerk")
     client.force_login(manager_user)
     order = make_order(clerk, [("4", "10.0000")])
@@ -110,3 +113,27 @@ def test_a_line_added_after_shipping_in_full_takes_the_order_out_of_the_queue(
     )
     assert not flags(order)["shipped_in_full"]
     assert "shipped_in_full" not in queues_showing(client, order)
+
+
+def test_an_order_past_its_date_is_overdue_until_nothing_is_left_to_ship(client, manager_user):
+    clerk = UserFactory(username="clerk")
+    client.force_login(manager_user)
+    today = timezone.localdate()
+    order = make_order(
+        clerk,
+        [("4", "10.0000")],
+        order_date=today - datetime.timedelta(days=10),
+        target_date=today - datetime.timedelta(days=1),
+    )
+
+    def overdue_listed() -> bool:
+        page = client.get(reverse("salesorders:list"), {"overdue": "true"}).content.decode()
+        return f">{order.reference}<" in page
+
+    assert overdue_listed() and SalesOrder.objects.overdue().filter(pk=order.pk).exists()
+    line = order.lines.get()
+    ship(order, clerk, {line: "1"})
+    assert overdue_listed()
+    shipping_services.salesorderline_cancel_remaining(line=line, user=clerk)
+    assert not overdue_listed()
+    assert not SalesOrder.objects.overdue().filter(pk=order.pk).exists()
