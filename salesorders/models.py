@@ -168,8 +168,7 @@ class SalesOrderQuerySet(models.QuerySet):
         filter and the dashboard's sums read no order row and no line however many orders
         there are.
         SalesOrder.is_overdue() is the same rule for one order."""
-        today = today or timezone.localdate()
-        return self.open().filter(target_date__lt=today, something_to_ship=True)
+        return self.open().filter(overdue_condition(today))
 
     def with_open_lines(self) -> "SalesOrderQuerySet":
         """Annotate `has_open_lines` (some line still has something to ship), so
@@ -336,6 +335,14 @@ class SalesOrderQuerySet(models.QuerySet):
             .with_invoicing_state()
             .with_open_lines()
         )
+
+
+def overdue_condition(today=None) -> Q:
+    """SalesOrderQuerySet.overdue's test of an open order: past its target date (company time
+    zone) with something still to ship. For sums that count overdue beside other open
+    orders in one aggregate (the dashboard); the list filter calls overdue()."""
+    today = today or timezone.localdate()
+    return Q(target_date__lt=today, something_to_ship=True)
 
 
 def kept_line_flags() -> dict:

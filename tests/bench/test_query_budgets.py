@@ -126,8 +126,9 @@ def test_ics_feed_not_modified(bench, django_assert_max_num_queries):
 
 
 def test_dashboard(bench, django_assert_max_num_queries):
-    # The figures, then one COUNT per work-queue card of the user's roles and the chart.
-    with django_assert_max_num_queries(12):
+    # The figures (one aggregate), then one COUNT per work-queue card of the user's roles
+    # and the chart.
+    with django_assert_max_num_queries(10):
         get(bench, reverse("dashboard"))
 
 
