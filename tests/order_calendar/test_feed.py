@@ -4,6 +4,7 @@ HTTP caching, and a query count that does not grow with the number of orders."""
 import datetime
 import logging
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.cache import cache
@@ -654,6 +655,20 @@ def test_warm_calendar_fills_the_store(client, sales_user, builds):
     assert builds == [completed.pk]  # only the stale one
     call_command("warm_calendar", "--no-progress", "--all", verbosity=0)
     assert len(builds) == 1 + 6
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_warm_calendar_in_several_processes_stores_every_event():
+    """--jobs 2: two processes, each with its own connection, build the batches; every order
+    with a target date ends with its event, at its version."""
+    _orders(7)
+    SalesOrderFactory(reference="SO-NODATE", target_date=None)
+    out = StringIO()
+    call_command("warm_calendar", "--no-progress", "--batch-size", "2", "--jobs", "2", stdout=out)
+    with_date = SalesOrder.objects.filter(target_date__isnull=False)
+    assert stored_versions() == dict(with_date.values_list("pk", "version"))
+    assert "Stored 7 calendar event(s)" in out.getvalue()
 
 
 @pytest.mark.postgres
