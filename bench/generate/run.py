@@ -71,8 +71,8 @@ class Run:
         self.writer = Writer(MODELS, batch_size, use_copy=use_copy)
         self.counts: dict[str, int] = defaultdict(int)
         self.last_reference_number = 0
-        # Stock taken by shipped shipments, per stock item: (when, shipment id, delta,
-        # reference, salesperson).
+        # Stock taken by shipped shipments, per stock item: when, shipment id, delta,
+        # reference, salesperson, one after the other in a flat list (stock.MOVEMENT_WIDTH).
         self.movements: dict[int, list] = defaultdict(list)
         self.shared_deltas: dict[Decimal, Decimal] = {}  # quantity -> its negative, one object
 

@@ -68,7 +68,8 @@ def ship(run: Run, order: SalesOrder, shipment: Shipment, lines: list, when: dt.
         line.shipped_quantity += quantity
         _add_allocation(run, line, item, shipment, quantity, when)
         delta = deltas.setdefault(quantity, -quantity)
-        run.movements[item.id].append((when, shipment.id, delta, reference, order.salesperson_id))
+        # Flat, five values a row, no tuple per row (build_stock groups them again).
+        run.movements[item.id].extend((when, shipment.id, delta, reference, order.salesperson_id))
 
 
 def allocate(run: Run, shipment: Shipment, lines: list, when: dt.datetime) -> None:

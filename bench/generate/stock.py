@@ -145,11 +145,14 @@ def take(run: Run, part: Part, wanted: Decimal) -> tuple[Item | None, Decimal]:
     return best, best_free
 
 
+MOVEMENT_WIDTH = 5  # values of one shipped movement in run.movements (shipping.ship)
+
+
 def build_stock(run: Run) -> None:
     """Stock items with their final quantities, and each item's movement ledger.
 
-    `run.movements` holds what shipments took from each item: (when, shipment id, delta, the
-    ledger reference, the salesperson)."""
+    `run.movements` holds what shipments took from each item, MOVEMENT_WIDTH values a row in
+    one flat list: when, shipment id, delta, the ledger reference, the salesperson."""
     rng, w = run.rng, run.writer
     items = [item for part in run.parts for item in run.stock[part.id]]
     for item in run.bar(items, "stock"):
@@ -179,7 +182,9 @@ def build_stock(run: Run) -> None:
             created_at=created,
         )
         after = item.received
-        ledger = sorted(run.movements.pop(item.id, ()), key=itemgetter(0, 1))
+        flat = run.movements.pop(item.id, [])
+        rows = zip(*[iter(flat)] * MOVEMENT_WIDTH, strict=True)
+        ledger = sorted(rows, key=itemgetter(0, 1))
         for when, _shipment_id, delta, reference, salesperson_id in ledger:
             after += delta
             w.add(
