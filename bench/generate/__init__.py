@@ -46,7 +46,7 @@ from django.core.management.base import CommandError
 
 from bench.generate import customers, invoices, orders, rates, stock
 from bench.generate.run import CUSTOMER_PREFIX, MODELS, PART_PREFIX, Run
-from bench.generate.writer import explicit_timestamps, indexes_built_after
+from bench.generate.writer import explicit_timestamps, indexes_built_after, light_constructors
 from customers.models import Customer
 from inventory.models import Part, StockItem
 from salesorders.models import SalesOrder
@@ -58,6 +58,7 @@ def generate(**options) -> Run:
     with (
         explicit_timestamps(Customer, Part, StockItem, SalesOrder),
         indexes_built_after(MODELS),
+        light_constructors(MODELS),
     ):
         orders.build_salespeople(run)
         rates.build_rates(run)
