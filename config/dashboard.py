@@ -4,13 +4,20 @@ bounded count that links to the list filtered to exactly the rows it counts.
 A card's count and its link are built from the same query params run through the list's own
 FilterSet (orders, shipments, backorders, invoices), so the figure and the list it opens
 cannot disagree. One COUNT query per card (a card shown in two sections is counted once), one
-for the chart: a constant number for the whole page."""
+for the chart: a constant number for the whole page.
+
+The order figures at the top and the chart sum every open order and every order issued in
+the last twelve months, so their cost grows with the business. They are kept in the cache
+until orders change (`kept_until_orders_change`): between two writes, every view reads them
+with one primary-key query whatever the number of orders; the first view after a write
+computes them again, exactly, from the covering indexes."""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -21,15 +28,18 @@ from core.lists import bounded_count, bounded_label
 from core.numbers import format_money
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
+from order_calendar.selectors import orders_change_mark
 from salesorders.filters import MINE, REJECTED, SHIPPED_NOT_INVOICED, SalesOrderFilter
 from salesorders.models import OPEN_STATUSES, SalesOrder
-from salesorders.selectors import salesorder_sales_by_month
+from salesorders.selectors import salesorder_dashboard_figures, salesorder_sales_by_month
 from shipping.filters import BackorderFilter, ShipmentFilter
 from shipping.models import Shipment
 from shipping.selectors import backorder_lines
 
 # Dashboard cards count up to this many rows: past it, "1,000+".
 CARD_LIMIT = 1_000
+# The order figures and the chart stay cached this long at most (seconds) if nothing changes.
+KEPT_FOR = 24 * 3600
 
 SALES, WAREHOUSE, MANAGERS, ACCOUNTS, CREDIT = (
     "Sales",
@@ -225,9 +235,44 @@ SECTIONS = [
 CHART_SECTION = "office"
 
 
-def dashboard_sections(request: HttpRequest, today: datetime.date | None = None) -> list[Section]:
+# --- figures kept until orders change -----------------------------------------------------------
+
+
+def kept_until_orders_change(mark: str | None, name: str, compute, *args):
+    """`compute(*args)`, kept in the cache under the orders' change `mark`
+    (order_calendar.selectors.orders_change_mark, read before computing: a write that commits
+    meanwhile can only make the kept value newer than its mark, never older) and the base
+    currency; computed and not kept when there is no mark. The same for every user: call it
+    only for figures that depend on no one's permissions."""
+    if mark is None:
+        return compute(*args)
+    key = ":".join(["dashboard", name, mark, base_currency(), *map(str, args)])
+    value = cache.get(key)
+    if value is None:
+        value = compute(*args)
+        cache.set(key, value, timeout=KEPT_FOR)
+    return value
+
+
+def order_figures(mark: str | None, today: datetime.date) -> dict:
+    """salesorder_dashboard_figures of `today`, kept until orders change."""
+    return kept_until_orders_change(mark, "figures", salesorder_dashboard_figures, today)
+
+
+def sales_by_month(mark: str | None, today: datetime.date) -> list[tuple[datetime.date, Decimal]]:
+    """The chart's twelve months to `today`, kept until orders change."""
+    return kept_until_orders_change(mark, "sales", salesorder_sales_by_month, 12, today)
+
+
+NOT_READ = "not read"  # no mark of the orders' changes passed: read it when needed
+
+
+def dashboard_sections(
+    request: HttpRequest, today: datetime.date | None = None, mark: str | None = NOT_READ
+) -> list[Section]:
     """The sections `request.user` sees: one per role held (all of them for a superuser),
-    each with the cards the user may open."""
+    each with the cards the user may open. `mark` is orders_change_mark(), read once per
+    request by the caller when it shows the figures (read here for the chart otherwise)."""
     user = request.user
     today = today or timezone.localdate()
     roles = set(user.groups.values_list("name", flat=True))
@@ -238,7 +283,9 @@ def dashboard_sections(request: HttpRequest, today: datetime.date | None = None)
             continue
         section = Section(key, title, [c for c in map(cards.get, card_keys) if c is not None])
         if key == CHART_SECTION and user.has_perm("salesorders.view_salesorder"):
-            section.chart = sales_chart(salesorder_sales_by_month(12, today))
+            if mark is NOT_READ:
+                mark = orders_change_mark()
+            section.chart = sales_chart(sales_by_month(mark, today))
         if section.cards or section.chart:
             sections.append(section)
     return sections

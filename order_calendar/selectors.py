@@ -16,8 +16,37 @@ from django.urls import reverse
 
 from customers.models import Customer
 from order_calendar.feeds import event_source_key
-from order_calendar.models import CalendarFeedToken
+from order_calendar.models import CalendarFeedToken, FeedGeneration
 from salesorders.models import SalesOrder
+
+# --- Changes of orders ----------------------------------------------------------------------
+
+
+def orders_change_mark() -> str | None:
+    """A string that changes whenever a write of orders, order lines or customers commits
+    (the feed generation, models.FeedGeneration, which database triggers move whichever code
+    wrote), for keeping figures computed from them until they change: one primary-key read.
+
+    None when what this connection reads is not what the mark stands for: on PostgreSQL, when
+    its open transaction has written something itself (an id is assigned to it; the triggers
+    move the mark only at commit). On SQLite the triggers move it at each write, inside the
+    writing transaction too, and its time is part of the mark, so a number handed out again
+    after a rollback is still a new mark."""
+    if connection.vendor == "postgresql":
+        table = FeedGeneration._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT g.generation, g.changed_at, txid_current_if_assigned() IS NULL "
+                f"FROM (SELECT 1) AS one LEFT JOIN {table} AS g ON g.id = 1"
+            )
+            generation, changed_at, unwritten = cursor.fetchone()
+        if not unwritten:
+            return None
+    else:
+        row = FeedGeneration.objects.filter(pk=1).values_list("generation", "changed_at").first()
+        generation, changed_at = row or (None, None)
+    return f"{generation or 0}@{changed_at.isoformat() if changed_at else '-'}"
+
 
 # --- Tokens -----------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -257,3 +258,32 @@ def test_the_work_queue_filters_are_query_params_of_the_api_too(sales_user):
     body = response.json()
     rows = body.get("value", body.get("results", body))
     assert [row["number"] for row in rows] == [mine.reference]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_and_chart_are_kept_until_orders_change_then_follow_every_writer(
+    client, manager_user, django_assert_max_num_queries
+):
+    """Between two committed writes the open figures and the chart come from the cache (no
+    sums run, two queries fewer); a change through a service, and one that bypasses them (a
+    queryset update), both show on the next view."""
+    cache.clear()
+    clerk = UserFactory(username="clerk")
+    make_order(clerk, [("3", "100.0000")], tax="0")  # issued today, open: 300.00
+    client.force_login(manager_user)
+    with django_assert_max_num_queries(30) as computed:
+        html = client.get("/").content.decode()
+    assert 'data-testid="open-count">1<' in html and "300.00 EUR in all" in html
+    assert [q for q in computed.captured_queries if "SUM(" in q["sql"].upper()]
+    with django_assert_max_num_queries(len(computed.captured_queries) - 2) as again:
+        html = client.get("/").content.decode()
+    assert 'data-testid="open-count">1<' in html and "300.00 EUR in all" in html
+    assert not [q for q in again.captured_queries if "SUM(" in q["sql"].upper()]
+
+    second = make_order(clerk, [("1", "50.0000")], tax="0")
+    html = client.get("/").content.decode()
+    assert 'data-testid="open-count">2<' in html and "350.00 EUR in all" in html
+
+    SalesOrder.objects.filter(pk=second.pk).update(status=Status.CANCELLED)
+    html = client.get("/").content.decode()
+    assert 'data-testid="open-count">1<' in html and "300.00 EUR in all" in html

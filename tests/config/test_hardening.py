@@ -154,7 +154,7 @@ def _database_down(*args, **kwargs):
 def test_a_database_fault_in_a_view_is_a_503_with_retry_after_in_one_log_line(
     sales_client, monkeypatch, caplog
 ):
-    monkeypatch.setattr("config.views.salesorder_dashboard_figures", _database_down)
+    monkeypatch.setattr("config.views.order_figures", _database_down)
     with caplog.at_level(logging.INFO):
         response = sales_client.get(reverse("dashboard"))
     assert response.status_code == 503
