@@ -8,15 +8,25 @@ what is the same for every row is worked out once per column, not once per cell:
 method's signature (django-tables2 inspects it for every cell), the `<td>` attributes (a dict
 merge, class sorting and escaping per cell in the loop) and the header. A column whose `<td>`
 attributes are callables of the record still has them computed per cell.
+
+A column whose accessor is one attribute of a model record (`reference`, `status`, most of
+them) reads it directly (`get_FOO_display()` for a field with choices, as django-tables2
+does): its accessor resolves a model by trying `record[name]` first, an exception caught for
+every cell, and looks the field up in the model's options again for each. Anything else (a
+path across relations, a method, a dict record, a value that is callable) goes through
+django-tables2's own `BoundRow._get_and_render_with`.
 """
 
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape, escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
-from django_tables2.utils import signature
+from django_tables2.columns import ManyToManyColumn
+from django_tables2.utils import Accessor, signature
 
 
 def _td_attrs_vary(bound_column) -> bool:
@@ -25,6 +35,9 @@ def _td_attrs_vary(bound_column) -> bool:
     column_attrs = bound_column.column.attrs or {}
     td = column_attrs.get("td", column_attrs.get("cell", table_attrs.get("td", {})))
     return any(callable(value) for value in (td or {}).values())
+
+
+_MISSING = object()
 
 
 class _Column:
@@ -44,6 +57,43 @@ class _Column:
         label = escape(strip_tags(str(bound_column.header)))
         self.open = "" if self.varying_attrs else self._open(label)
         self.label = label
+        accessor = str(bound_column.accessor)
+        simple = accessor and Accessor.SEPARATOR not in accessor and "." not in accessor
+        self.attribute = accessor if simple else None
+        if isinstance(bound_column.column, ManyToManyColumn):
+            self.attribute = None
+        self.empty_values = bound_column.column.empty_values
+        self.record_type: type | None = None  # the model the attribute was looked up on
+        self.display: str | None = None  # its get_FOO_display, for a field with choices
+
+    def _learn(self, record) -> None:
+        """How this column reads a record of this type (once per type and table)."""
+        self.record_type = type(record)
+        try:
+            field = record._meta.get_field(self.attribute)
+        except FieldDoesNotExist:
+            field = None
+        display = f"get_{self.attribute}_display"
+        has_choices = getattr(field, "choices", ()) and hasattr(record, display)
+        self.display = display if has_choices else None
+
+    def cell(self, row):
+        """The cell's content, as BoundRow._get_and_render_with makes it."""
+        record = row.record
+        if self.attribute is not None and isinstance(record, models.Model):
+            if type(record) is not self.record_type:
+                self._learn(record)
+            if self.display is not None:
+                value = getattr(record, self.display)()
+            else:
+                value = getattr(record, self.attribute, _MISSING)
+            if value is not _MISSING and not callable(value):
+                if value in self.empty_values:
+                    return self.default
+                return self.render_func(row)(self.bound_column, value)
+        return row._get_and_render_with(
+            self.bound_column, render_func=self.render_func(row), default=self.default
+        )
 
     def _open(self, label: str) -> str:
         return f'<td {self.bound_column.attrs["td"].as_html()} data-label="{label}">'
@@ -78,9 +128,7 @@ def table_rows(table, context) -> SafeString:
     for row in table.paginated_rows:
         html.append(f"<tr {row.attrs.as_html()}>")
         for column in columns:
-            cell = row._get_and_render_with(
-                column.bound_column, render_func=column.render_func(row), default=column.default
-            )
+            cell = column.cell(row)
             if column.varying_attrs:
                 column.bound_column.current_value = cell
                 column.bound_column.current_record = row.record

@@ -77,3 +77,43 @@ def test_each_row_is_one_line_of_cells():
     html = str(table_rows(ExampleTable(ROWS), Context()))
     assert len(re.findall(r"<tr [^>]*>", html)) == 2
     assert html.count("<td ") == 2 * len(ExampleTable.base_columns)
+
+
+class OrderTable(tables.Table):
+    reference = tables.Column(linkify=lambda record: f"/o/{record.reference}/")
+    status = tables.Column()
+    customer_reference = tables.Column(default="—")
+    line_count = tables.Column()
+    unissued = tables.Column(accessor="is_unissued")
+    total = tables.Column(accessor="total", verbose_name="Total")
+
+
+def test_model_rows_read_attributes_and_choice_labels_as_django_tables2_does():
+    """Model records take the direct path for one-attribute accessors: a field with choices
+    shows its label, an empty value the column's default, and an accessor naming a method
+    is still called (django-tables2's own path), exactly as the template loop shows them."""
+    from salesorders.models import SalesOrder
+
+    orders = [
+        SalesOrder(
+            reference="SO-1",
+            status=SalesOrder.Status.ISSUED,
+            customer_reference="",
+            line_count=3,
+            total=Decimal("12.50"),
+        ),
+        SalesOrder(
+            reference="SO-<2>",
+            status=SalesOrder.Status.PENDING,
+            customer_reference="PO 7",
+            line_count=0,
+            total=Decimal("0"),
+        ),
+    ]
+    context = Context({"table": OrderTable(orders)})
+    expected = LOOP.render(context)
+    assert str(table_rows(OrderTable(orders), context)) == expected
+    assert ">Issued</td>" in expected and ">Pending</td>" in expected
+    assert ">—</td>" in expected and ">PO 7</td>" in expected
+    assert ">False</td>" in expected and ">True</td>" in expected
+    assert '<a href="/o/SO-&lt;2&gt;/">SO-&lt;2&gt;</a>' in expected
