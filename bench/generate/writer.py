@@ -7,8 +7,9 @@ from collections import defaultdict
 from operator import itemgetter
 
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import connection, models, router
 from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 
 @contextlib.contextmanager
@@ -77,11 +78,15 @@ def light_constructors(model_classes):
     this keeps them the source of every value while the generator builds millions of rows.
 
     The instance is what the constructor makes: every concrete field set, the missing ones to
-    their defaults, `_state.adding`; a relation given by name sets its `_id` and caches the
-    object, as its descriptor does. Positional arguments, subclasses and names that are not
-    fields take the usual constructor. No model here has pre_init or post_init receivers
-    (the constructor would send them)."""
-    saved = [(model, model.__dict__.get("__init__")) for model in model_classes]
+    their defaults, `_state.adding`; a relation given by name sets its `_id`, caches the
+    object and takes its database, as its descriptor does. Positional arguments, subclasses
+    and names that are not fields take the usual constructor, and so does a model with
+    pre_init or post_init receivers (the constructor sends them)."""
+    saved = [
+        (model, model.__dict__.get("__init__"))
+        for model in model_classes
+        if not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+    ]
     for model, _own in saved:
         model.__init__ = _light_init(model, model.__init__)
     try:
@@ -116,6 +121,8 @@ def _light_init(model, usual):
             attname, target = relations[name]
             values[attname] = None if obj is None else getattr(obj, target)
             model_state.fields_cache[name] = obj
+            if obj is not None and model_state.db is None:
+                model_state.db = router.db_for_write(model, instance=obj)
         fill(self.__dict__, model_state, defaults, values)
 
     return __init__
