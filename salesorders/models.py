@@ -799,6 +799,13 @@ class SalesOrder(models.Model):
                 condition=Q(status__in=BACKORDER_STATUSES),
                 name="salesorder_backorder_queue",
             ),
+            # The same orders by primary key: joined with their open lines (Backorders and its
+            # capped count) a merge reads these orders alone, not every order since the first.
+            models.Index(
+                fields=["id"],
+                condition=Q(status__in=BACKORDER_STATUSES),
+                name="salesorder_backorder_ids",
+            ),
             # The stored work-queue flags (kept_line_flags): each index holds only the few
             # orders in its queue, newest first as the list shows them.
             models.Index(
