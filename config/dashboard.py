@@ -28,7 +28,6 @@ from core.lists import bounded_count, bounded_label
 from core.numbers import format_money
 from invoicing.filters import InvoiceFilter
 from invoicing.models import Invoice
-from order_calendar.selectors import orders_change_mark
 from salesorders.filters import MINE, REJECTED, SHIPPED_NOT_INVOICED, SalesOrderFilter
 from salesorders.models import OPEN_STATUSES, SalesOrder
 from salesorders.selectors import salesorder_dashboard_figures, salesorder_sales_by_month
@@ -264,15 +263,13 @@ def sales_by_month(mark: str | None, today: datetime.date) -> list[tuple[datetim
     return kept_until_orders_change(mark, "sales", salesorder_sales_by_month, 12, today)
 
 
-NOT_READ = "not read"  # no mark of the orders' changes passed: read it when needed
-
-
 def dashboard_sections(
-    request: HttpRequest, today: datetime.date | None = None, mark: str | None = NOT_READ
+    request: HttpRequest, today: datetime.date | None = None, mark: str | None = None
 ) -> list[Section]:
     """The sections `request.user` sees: one per role held (all of them for a superuser),
-    each with the cards the user may open. `mark` is orders_change_mark(), read once per
-    request by the caller when it shows the figures (read here for the chart otherwise)."""
+    each with the cards the user may open. `mark` is orders_change_mark(), which the view
+    reads for whoever may see orders (the chart's readers too); without it the chart is
+    summed and not kept."""
     user = request.user
     today = today or timezone.localdate()
     roles = set(user.groups.values_list("name", flat=True))
@@ -283,8 +280,6 @@ def dashboard_sections(
             continue
         section = Section(key, title, [c for c in map(cards.get, card_keys) if c is not None])
         if key == CHART_SECTION and user.has_perm("salesorders.view_salesorder"):
-            if mark is NOT_READ:
-                mark = orders_change_mark()
             section.chart = sales_chart(sales_by_month(mark, today))
         if section.cards or section.chart:
             sections.append(section)

@@ -6,7 +6,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from knox.models import get_token_model
 
-from config.dashboard import NOT_READ, dashboard_sections, order_figures
+from config.dashboard import dashboard_sections, order_figures
 from order_calendar.selectors import orders_change_mark
 from salesorders.models import OPEN_STATUSES
 
@@ -21,7 +21,7 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        today, mark = timezone.localdate(), NOT_READ
+        today, mark = timezone.localdate(), None
         if self.request.user.has_perm("salesorders.view_salesorder"):
             mark = orders_change_mark()
             figures = order_figures(mark, today)

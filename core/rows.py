@@ -58,10 +58,13 @@ class _Column:
         self.open = "" if self.varying_attrs else self._open(label)
         self.label = label
         accessor = str(bound_column.accessor)
-        simple = accessor and Accessor.SEPARATOR not in accessor and "." not in accessor
-        self.attribute = accessor if simple else None
-        if isinstance(bound_column.column, ManyToManyColumn):
-            self.attribute = None
+        simple = (
+            accessor
+            and Accessor.SEPARATOR not in accessor
+            and "." not in accessor
+            and not isinstance(bound_column.column, ManyToManyColumn)
+        )
+        self.attribute = accessor if simple else None  # None: django-tables2 reads the cell
         self.empty_values = bound_column.column.empty_values
         self.record_type: type | None = None  # the model the attribute was looked up on
         self.display: str | None = None  # its get_FOO_display, for a field with choices

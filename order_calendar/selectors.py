@@ -15,7 +15,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from customers.models import Customer
-from order_calendar.feeds import event_source_key
+from order_calendar.feeds import event_source_key, fingerprint
 from order_calendar.models import CalendarFeedToken, FeedGeneration
 from salesorders.models import SalesOrder
 
@@ -43,8 +43,8 @@ def orders_change_mark() -> str | None:
         if not unwritten:
             return None
     else:
-        row = FeedGeneration.objects.filter(pk=1).values_list("generation", "changed_at").first()
-        generation, changed_at = row or (None, None)
+        current = fingerprint()
+        generation, changed_at = current.generation, current.last_modified
     return f"{generation or 0}@{changed_at.isoformat() if changed_at else '-'}"
 
 

@@ -94,21 +94,19 @@ def test_model_rows_read_attributes_and_choice_labels_as_django_tables2_does():
     is still called (django-tables2's own path), exactly as the template loop shows them."""
     from salesorders.models import SalesOrder
 
+    Status = SalesOrder.Status
     orders = [
         SalesOrder(
-            reference="SO-1",
-            status=SalesOrder.Status.ISSUED,
-            customer_reference="",
-            line_count=3,
-            total=Decimal("12.50"),
-        ),
-        SalesOrder(
-            reference="SO-<2>",
-            status=SalesOrder.Status.PENDING,
-            customer_reference="PO 7",
-            line_count=0,
-            total=Decimal("0"),
-        ),
+            reference=reference,
+            status=status,
+            customer_reference=po,
+            line_count=lines,
+            total=Decimal(total),
+        )
+        for reference, status, po, lines, total in [
+            ("SO-1", Status.ISSUED, "", 3, "12.50"),
+            ("SO-<2>", Status.PENDING, "PO 7", 0, "0"),
+        ]
     ]
     context = Context({"table": OrderTable(orders)})
     expected = LOOP.render(context)
