@@ -1,13 +1,11 @@
 """The SQLite half of the feed generation's triggers (migration 0002_feed_generation), kept
-here so that they can be put back after another app's migration rebuilt a watched table.
-
-SQLite has no ALTER TABLE for most schema changes: Django's schema editor copies the table to
-a new one and drops the old, and the triggers on it go with it. PostgreSQL alters the table in
-place and keeps them. `ensure_sqlite_triggers` runs after every `migrate` (apps.py) and creates
-whichever of them is missing, so a new column on orders never silently stops the feed's
-ETag from changing."""
+here so that they can be put back after another app's migration rebuilt a watched table
+(core.triggers): `ensure_sqlite_triggers` runs after every `migrate` (apps.py), so a new column
+on orders never silently stops the feed's ETag from changing."""
 
 from django.db import connection as default_connection
+
+from core import triggers
 
 WATCHED = ["salesorders_salesorder", "salesorders_salesorderline", "customers_customer"]
 OPERATIONS = ["INSERT", "UPDATE", "DELETE"]
@@ -40,10 +38,4 @@ SQLITE_DROP_TRIGGERS = [
 def ensure_sqlite_triggers(connection=default_connection) -> None:
     """On SQLite, create the feed triggers a rebuilt table lost (a no-op elsewhere, and before
     the calendar's own migration made its counter table)."""
-    if connection.vendor != "sqlite":
-        return
-    if "order_calendar_feedgeneration" not in connection.introspection.table_names():
-        return
-    with connection.cursor() as cursor:
-        for sql in SQLITE_TRIGGERS:
-            cursor.execute(sql)
+    triggers.ensure_sqlite_triggers(connection, SQLITE_TRIGGERS, "order_calendar_feedgeneration")

@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _repair_totals(sender, using, **kwargs):
+    from django.db import connections
+
+    from salesorders.totals import repair_sqlite
+
+    repair_sqlite(connections[using])
 
 
 class SalesordersConfig(AppConfig):
@@ -11,3 +20,6 @@ class SalesordersConfig(AppConfig):
         from salesorders.approvals import salesorder_summaries
 
         registry.register("salesorders.salesorder", summaries=salesorder_summaries)
+        # After any migrate or flush on SQLite: the running totals' triggers back (a rebuilt
+        # order table lost them) and the totals counted again (totals.py).
+        post_migrate.connect(_repair_totals, sender=self, dispatch_uid="order_day_totals")

@@ -339,8 +339,8 @@ class SalesOrderQuerySet(models.QuerySet):
 
 def overdue_condition(today=None) -> Q:
     """SalesOrderQuerySet.overdue's test of an open order: past its target date (company time
-    zone) with something still to ship. For sums that count overdue beside other open
-    orders in one aggregate (the dashboard); the list filter calls overdue()."""
+    zone) with something still to ship. The dashboard's figures read the same test off the
+    running totals (OrderDayTotal's day and to_ship)."""
     today = today or timezone.localdate()
     return Q(target_date__lt=today, something_to_ship=True)
 
@@ -1615,3 +1615,37 @@ class CreditWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.excess} over the limit"
+
+
+class OrderDayTotal(models.Model):
+    """Running totals of orders per day, for the dashboard's order figures and its sales chart:
+    summing these rows costs the same whatever the number of orders.
+
+    Written only by database triggers on the order table (salesorders.totals), never by the
+    services: every INSERT, UPDATE, DELETE or TRUNCATE of orders adds rows of what it changed,
+    whichever code wrote. A trigger only ever inserts, so two transactions changing orders of
+    the same day never wait for each other or deadlock over a total. `totals.compact()` folds
+    the added rows (`merged` false) into one per day.
+
+    - OPEN: the open orders (OPEN_STATUSES) by target date and `something_to_ship`;
+    - SOLD: the issued orders that are not cancelled (the chart's sales) by order date.
+    """
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Open orders by target date"
+        SOLD = "sold", "Sales by order date"
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    day = models.DateField(null=True)
+    to_ship = models.BooleanField(default=False)
+    orders = models.IntegerField(default=0)
+    # The orders' base totals in cents (MONEY has 2 places): an integer adds up exactly on
+    # SQLite too, where a decimal column holds a float.
+    value_cents = models.BigIntegerField(default=0)
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "day"], name="orderdaytotal_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.day}: {self.orders}"

@@ -40,6 +40,7 @@ from salesorders.models import (
     OPEN_STATUSES,
     CreditPolicy,
     DeliveryState,
+    OrderDayTotal,
     OrderFacts,
     OrderStatus,
     SalesOrder,
@@ -50,7 +51,6 @@ from salesorders.models import (
     SalesOrderSettings,
     Transition,
     delivery_state_of,
-    overdue_condition,
 )
 
 HISTORY_LIMIT = 100
@@ -335,33 +335,46 @@ def tax_notes_of(rows, more=()) -> list[str]:
 # --- dashboard and customer page -----------------------------------------------------------
 
 
+def _amount(cents: int | None) -> Decimal:
+    return Decimal(cents or 0).scaleb(-2)
+
+
 def salesorder_dashboard_figures(today: datetime.date | None = None) -> dict:
     """Counts and values of open, overdue and due-this-week orders, the values summed in the
-    base currency (each order's base total, at its own rate): one query, read from the
-    covering index of open orders alone.
+    base currency (each order's base total, at its own rate): one query over the running
+    totals per target date (models.OrderDayTotal), a few rows per day whatever the number of
+    orders. `unmerged` is how many rows the triggers added since the last totals.compact().
 
     "Overdue" is SalesOrderQuerySet.overdue's condition (models.overdue_condition: open, past
-    the target date, something still to ship), so the list it links to shows the same
-    orders. "Due this week" is open orders with a target date from today to today + 6 days.
+    the target date, something still to ship) over the totals' target date and `to_ship`, so
+    the list it links to shows the same orders. "Due this week" is open orders with a target
+    date from today to today + 6 days.
     """
     today = today or timezone.localdate()
     week_end = today + datetime.timedelta(days=6)
-    due = Q(target_date__gte=today, target_date__lte=week_end)
-    overdue = overdue_condition(today)
-    figures = SalesOrder.objects.open().aggregate(
-        open_count=Count("pk"),
-        open_value=Coalesce(Sum("base_total"), Decimal("0")),
-        due_count=Count("pk", filter=due),
-        due_value=Coalesce(Sum("base_total", filter=due), Decimal("0")),
-        overdue_count=Count("pk", filter=overdue),
-        overdue_value=Coalesce(Sum("base_total", filter=overdue), Decimal("0")),
+    open_ = Q(kind=OrderDayTotal.Kind.OPEN)
+    due = open_ & Q(day__gte=today, day__lte=week_end)
+    overdue = open_ & Q(day__lt=today, to_ship=True)
+    sums = OrderDayTotal.objects.filter(open_ | Q(merged=False)).aggregate(
+        open_count=Sum("orders", filter=open_),
+        open_cents=Sum("value_cents", filter=open_),
+        due_count=Sum("orders", filter=due),
+        due_cents=Sum("value_cents", filter=due),
+        overdue_count=Sum("orders", filter=overdue),
+        overdue_cents=Sum("value_cents", filter=overdue),
+        unmerged=Count("pk", filter=Q(merged=False)),
     )
+    figures = {}
+    for name in ("open", "due", "overdue"):
+        figures[f"{name}_count"] = sums[f"{name}_count"] or 0
+        figures[f"{name}_value"] = _amount(sums[f"{name}_cents"])
     return {
         "today": today,
         "week_end": week_end,
         "base_currency": base_currency(),
         **figures,
         "due_this_week_count": figures["due_count"],
+        "unmerged": sums["unmerged"],
     }
 
 
@@ -371,28 +384,26 @@ def salesorder_sales_by_month(
     """Sales per calendar month for the last `months` months, this one included: the base
     totals of the orders that were issued (Issued, On Hold after issue, Complete; never
     Pending, Pending Approval or Cancelled), by order date. Oldest month first, a month with
-    no sales as zero. One query."""
+    no sales as zero. One query over the running totals per order date (OrderDayTotal), a
+    few rows per day whatever the number of orders."""
     today = today or timezone.localdate()
     first = today.replace(day=1)
     starts = [first]
     for _ in range(months - 1):
         starts.insert(0, (starts[0] - datetime.timedelta(days=1)).replace(day=1))
-    # Summed per day in the database, by months here: a day is the index's own key (the
-    # partial covering index `salesorder_sales_by_date` is read in order, alone), where
-    # truncating every order's date to its month cost more than the sums.
     rows = (
-        SalesOrder.objects.filter(order_date__gte=starts[0], order_date__lte=today)
-        .filter(issued_at__isnull=False)
-        .exclude(status=SalesOrder.Status.CANCELLED)
+        OrderDayTotal.objects.filter(
+            kind=OrderDayTotal.Kind.SOLD, day__gte=starts[0], day__lte=today
+        )
         .order_by()
-        .values_list("order_date")
-        .annotate(value=Sum("base_total"))
+        .values_list("day")
+        .annotate(cents=Sum("value_cents"))
     )
-    totals: dict[datetime.date, Decimal] = {}
-    for day, value in rows:
+    totals: dict[datetime.date, int] = {}
+    for day, cents in rows:
         month = day.replace(day=1)
-        totals[month] = totals.get(month, Decimal("0")) + value
-    return [(start, totals.get(start, Decimal("0"))) for start in starts]
+        totals[month] = totals.get(month, 0) + cents
+    return [(start, _amount(totals.get(start))) for start in starts]
 
 
 def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT) -> dict:
