@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from core.currency import (
     EU_COUNTRIES,
@@ -14,6 +13,7 @@ from core.currency import (
     country_code_choices,
     validate_currency_code,
 )
+from core.links import url_by_pk
 from core.pickers import suggestions
 
 
@@ -142,7 +142,7 @@ class Customer(models.Model):
         return f"{self.code} {self.name}" if self.code else self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:customer-detail", args=[self.pk])
+        return url_by_pk("customers:customer-detail", self.pk)
 
     def default_address_texts(self) -> tuple[str, str]:
         """(ship-to, bill-to) as a document copies them: the default shipping and billing

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from core.currency import validate_currency_code
+from core.links import url_by_pk
 from core.numbers import format_quantity
 from core.pickers import suggestions
 
@@ -256,7 +256,7 @@ class Part(models.Model):
         return f"{self.sku} {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("inventory:part-detail", args=[self.pk])
+        return url_by_pk("inventory:part-detail", self.pk)
 
     def clean(self) -> None:
         """A part with stock stays a stock part, and its stock must fit a changed unit (the
@@ -534,7 +534,7 @@ class StockItem(models.Model):
         return f"{self.part.sku}{tag} @ {self.location}"
 
     def get_absolute_url(self) -> str:
-        return reverse("inventory:stockitem-detail", args=[self.pk])
+        return url_by_pk("inventory:stockitem-detail", self.pk)
 
     def is_usable(self) -> bool:
         """OK and not expired as of today: the stock allocation may take from."""

@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounting.models import (
@@ -22,6 +21,7 @@ from accounting.models import (
     base_currency,
 )
 from core.currency import RATE, TaxTreatment, country_code_choices
+from core.links import url_by_pk
 from core.models import user_stamp
 from core.numbers import MONEY, QUANTITY, UNIT_PRICE, ZERO
 from customers.models import Customer, PaymentTermsKind, payment_terms_text
@@ -336,7 +336,7 @@ class Invoice(models.Model):
         return f"{noun} #{self.pk}" if self.pk else noun
 
     def get_absolute_url(self) -> str:
-        return reverse("invoicing:invoice-detail", args=[self.pk])
+        return url_by_pk("invoicing:invoice-detail", self.pk)
 
     @property
     def is_credit_note(self) -> bool:

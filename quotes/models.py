@@ -9,12 +9,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Q, Value, When
-from django.urls import reverse
 from django.utils import timezone
 
 from accounting.models import RateSource
 from accounting.selectors import TaxCharge
 from core.currency import RATE, TaxTreatment, country_code_choices
+from core.links import url_by_pk
 from core.numbers import MAX_AMOUNT, MONEY, QUANTITY, UNIT_PRICE, ZERO, gross_line_amounts
 from customers.models import Customer, validate_currency_code
 from inventory.models import Part, TaxRate, quantity_refusal
@@ -283,7 +283,7 @@ class SalesQuote(models.Model):
         return self.number
 
     def get_absolute_url(self) -> str:
-        return reverse("quotes:detail", args=[self.pk])
+        return url_by_pk("quotes:detail", self.pk)
 
     @property
     def state(self) -> str:

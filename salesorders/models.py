@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from accounting.models import Account, Dimension, DimensionValue, RateSource, TaxRule, base_currency
 from accounting.selectors import TaxCharge
 from approvals.models import ApprovalRequest, RequestStatus
 from core.currency import RATE, UNIT_PRICE_STEP, TaxTreatment, country_code_choices
+from core.links import url_by_pk
 from core.models import user_stamp
 from core.numbers import (
     MAX_AMOUNT,
@@ -861,7 +861,7 @@ class SalesOrder(models.Model):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("salesorders:detail", args=[self.pk])
+        return url_by_pk("salesorders:detail", self.pk)
 
     @property
     def is_open(self) -> bool:

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
+from core.links import url_by_pk
 from inventory.models import QUANTITY, StockItem
 from salesorders.models import SalesOrder, SalesOrderLine
 
@@ -57,7 +57,7 @@ class Shipment(models.Model):
         return f"{self.order.reference} / {self.reference}"
 
     def get_absolute_url(self) -> str:
-        return reverse("shipping:shipment-detail", args=[self.pk])
+        return url_by_pk("shipping:shipment-detail", self.pk)
 
     @property
     def is_pending(self) -> bool:
