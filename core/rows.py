@@ -15,6 +15,12 @@ does): its accessor resolves a model by trying `record[name]` first, an exceptio
 every cell, and looks the field up in the model's options again for each. Anything else (a
 path across relations, a method, a dict record, a value that is callable) goes through
 django-tables2's own `BoundRow._get_and_render_with`.
+
+A link (`linkify`) whose URL is the record's (or its attribute's) `get_absolute_url()` or a
+function of the record alone, with fixed `<a>` attributes, is written here too: the
+attributes once per column, the URL per cell. django-tables2 merges and escapes the
+attributes, resolves the accessor and inspects the URL function's signature for each cell.
+Any other link (reverse arguments, attributes computed per record) is django-tables2's.
 """
 
 from collections.abc import Callable
@@ -26,7 +32,8 @@ from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape, escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2.columns import ManyToManyColumn
-from django_tables2.utils import Accessor, signature
+from django_tables2.columns.base import LinkTransform
+from django_tables2.utils import Accessor, AttributeDict, signature
 
 
 def _td_attrs_vary(bound_column) -> bool:
@@ -68,6 +75,7 @@ class _Column:
         self.empty_values = bound_column.column.empty_values
         self.record_type: type | None = None  # the model the attribute was looked up on
         self.display: str | None = None  # its get_FOO_display, for a field with choices
+        self.link_head, self.url_of = _plain_link(self.link, self.name)
 
     def _learn(self, record) -> None:
         """How this column reads a record of this type (once per type and table)."""
@@ -112,9 +120,54 @@ class _Column:
                 content = self.render(**{arg: kwargs[arg] for arg in self.args})
             else:
                 content = None
-            return self.link(content, **kwargs) if self.link else content
+            if not self.link:
+                return content
+            if self.url_of is not None:
+                url = self.url_of(row.record)
+                if url is None:
+                    return content
+                if url is not _MISSING:
+                    return mark_safe(
+                        f'{self.link_head}{conditional_escape(url)}">'
+                        f"{conditional_escape(content)}</a>"
+                    )
+            return self.link(content, **kwargs)
 
         return call
+
+
+def _plain_link(link, name: str) -> tuple[str, Callable[[Any], Any] | None]:
+    """For a LinkTransform this module writes itself: the `<a ... href="` before the URL, and
+    the record's URL as LinkTransform.compose_url finds it (_MISSING where only
+    django-tables2 can tell). ("", None) for any other link."""
+    if not isinstance(link, LinkTransform) or link.reverse_args:
+        return "", None
+    attrs = link.attrs or {}
+    if "href" in attrs or any(callable(v) or isinstance(v, dict) for v in attrs.values()):
+        return "", None
+    fixed = AttributeDict(attrs).as_html()
+    head = f'<a {fixed} href="' if fixed else '<a href="'
+    if link.url is not None:
+        if not callable(link.url) or signature(link.url) != (("record",), None):
+            return "", None
+        url = link.url
+        return head, lambda record: url(record=record)
+    attribute = link.accessor if link.accessor is not None else name
+    if not attribute or Accessor.SEPARATOR in str(attribute) or "." in str(attribute):
+        return "", None
+
+    def url_of(record):
+        if not isinstance(record, models.Model):
+            return _MISSING
+        target = getattr(record, attribute, _MISSING)
+        if target is _MISSING or callable(target):
+            return _MISSING
+        if not hasattr(target, "get_absolute_url"):
+            target = record
+        get_url = getattr(target, "get_absolute_url", None)
+        return get_url() if get_url is not None else _MISSING
+
+    return head, url_of
 
 
 def _text(value: Any, context) -> str:

@@ -115,3 +115,40 @@ def test_model_rows_read_attributes_and_choice_labels_as_django_tables2_does():
     assert ">—</td>" in expected and ">PO 7</td>" in expected
     assert ">False</td>" in expected and ">True</td>" in expected
     assert '<a href="/o/SO-&lt;2&gt;/">SO-&lt;2&gt;</a>' in expected
+
+
+class LinkTable(tables.Table):
+    reference = tables.Column(linkify=True, attrs={"a": {"class": "ref", "title": "<o & p>"}})
+    customer = tables.Column(linkify=True)  # the customer's own page
+    customer_name = tables.Column(linkify=lambda record: record.customer.get_absolute_url())
+    customer_reference = tables.Column(linkify=lambda record: None, default="—")
+    status = tables.Column(linkify=("salesorders:detail", [tables.A("pk")]))
+
+
+def test_links_are_written_as_django_tables2_writes_them():
+    """linkify=True on the record and on a related record, a function of the record, a
+    function that gives no URL, fixed <a> attributes (escaped), and reverse arguments (left
+    to django-tables2) come out exactly as the template loop shows them."""
+    from customers.models import Customer
+    from salesorders.models import SalesOrder
+
+    customer = Customer(pk=5, code="C-5", name="Acme <Ltd>")
+    orders = [
+        SalesOrder(
+            pk=pk,
+            reference=f"SO-{pk}",
+            customer=customer,
+            customer_name=customer.name,
+            customer_reference=po,
+            status=SalesOrder.Status.ISSUED,
+        )
+        for pk, po in [(3, ""), (4, "PO <9>")]
+    ]
+    context = Context({"table": LinkTable(orders)})
+    expected = LOOP.render(context)
+    assert str(table_rows(LinkTable(orders), context)) == expected
+    assert '<a class="ref" title="&lt;o &amp; p&gt;" href="/orders/3/">SO-3</a>' in expected
+    assert '<a href="/customers/5/">C-5 Acme &lt;Ltd&gt;</a>' in expected
+    assert '<a href="/customers/5/">Acme &lt;Ltd&gt;</a>' in expected
+    assert ">PO &lt;9&gt;</td>" in expected and ">—</td>" in expected
+    assert '<a href="/orders/4/">Issued</a>' in expected
