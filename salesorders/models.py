@@ -778,20 +778,12 @@ class SalesOrder(models.Model):
             models.Index(fields=["target_date", "reference_number"], name="salesorder_target_ref"),
             models.Index(fields=["total"], name="salesorder_total"),
             # Overdue (SalesOrderQuerySet.overdue): the open orders by target date, read by
-            # the list's "overdue only" and the dashboard whatever the closed ones number;
-            # with what the dashboard sums and filters, so its sums read the index alone.
+            # the list's "overdue only" whatever the closed ones number.
             models.Index(
                 fields=["target_date"],
                 include=["something_to_ship", "base_total", "id"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="salesorder_open_target",
-            ),
-            # The dashboard's sales per month (issued, not cancelled), from the index alone.
-            models.Index(
-                fields=["order_date"],
-                include=["base_total"],
-                condition=Q(issued_at__isnull=False) & ~Q(status=OrderStatus.CANCELLED),
-                name="salesorder_sales_by_date",
             ),
             models.Index(fields=["base_total", "id"], name="salesorder_base_total"),
             models.Index(
