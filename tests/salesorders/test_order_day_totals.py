@@ -8,7 +8,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -214,3 +214,22 @@ def test_writers_changing_the_same_days_in_opposite_orders_neither_wait_nor_drif
     assert_totals_match_orders(today)
     assert totals.compact()
     assert_totals_match_orders(today)
+
+
+@pytest.mark.django_db
+def test_a_busy_database_leaves_the_rows_for_the_next_view(client, monkeypatch):
+    """Compaction is housekeeping: if the database is busy past its timeout the dashboard
+    still shows its figures, and the rows stay to be folded by a later view."""
+    superuser = UserFactory(username="boss", is_superuser=True, is_staff=True)
+    order(Status.ISSUED, days=1, total="1.00")
+
+    def busy(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(dashboard, "COMPACT_AFTER", 1)
+    monkeypatch.setattr(totals, "compact", busy)
+    client.force_login(superuser)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'data-testid="open-count">1<' in response.content.decode()
+    assert OrderDayTotal.objects.filter(merged=False).exists()
