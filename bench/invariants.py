@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 
 from core.numbers import ZERO
 from inventory.models import StockItem, StockMovement
+from salesorders import totals
 from salesorders.models import (
     OPEN_STATUSES,
     SalesOrder,
@@ -142,6 +143,10 @@ def check(limit: int = 5, scope: dict[str, Q] | None = None) -> dict[str, list]:
         pending.exclude(line__order__status__in=OPEN_STATUSES),
     )
     _check_invoices(report, all_lines)
+    if not scope:  # the running totals are over every order
+        wrong = totals.mismatches()[:limit]
+        if wrong:
+            problems["dashboard running totals != the orders' (kind, day, to_ship)"] = wrong
     return problems
 
 

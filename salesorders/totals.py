@@ -168,15 +168,35 @@ SQLITE_DROP_TRIGGERS = [
 # --- Recount and compaction -------------------------------------------------------------------
 
 
+def _counted_sql(vendor: str) -> str:
+    """SELECT kind, day, to_ship, orders, cents: every total counted from the orders."""
+    counted = _union(_contributions("o", vendor), f"{ORDERS} AS o")
+    return (
+        "SELECT kind, day, to_ship, sum(orders), sum(cents) "
+        f"FROM ({counted}) AS counted GROUP BY kind, day, to_ship"
+    )
+
+
 def recount_sql(vendor: str) -> list[str]:
     """Every total counted again from the orders, one merged row per day and kind."""
-    counted = _union(_contributions("o", vendor), f"{ORDERS} AS o")
     return [
         f"DELETE FROM {TOTALS}",
-        f"INSERT INTO {TOTALS} ({COLUMNS}) "
-        f"SELECT kind, day, to_ship, sum(orders), sum(cents), {_true(vendor)} "
-        f"FROM ({counted}) AS counted GROUP BY kind, day, to_ship",
+        f"INSERT INTO {TOTALS} ({COLUMNS}) SELECT *, {_true(vendor)} FROM ({_counted_sql(vendor)})"
+        " AS counted",
     ]
+
+
+def mismatches(connection=default_connection) -> list[tuple]:
+    """(kind, day, to_ship) whose kept totals differ from the orders' (bench.invariants)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_counted_sql(connection.vendor))
+        counted = {(k, str(d), bool(s)): (n, c) for k, d, s, n, c in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT kind, day, to_ship, sum(orders), sum(value_cents) FROM {TOTALS} "
+            "GROUP BY kind, day, to_ship HAVING sum(orders) <> 0 OR sum(value_cents) <> 0"
+        )
+        kept = {(k, str(d), bool(s)): (n, c) for k, d, s, n, c in cursor.fetchall()}
+    return sorted(key for key in counted.keys() | kept.keys() if counted.get(key) != kept.get(key))
 
 
 def recount(connection=default_connection) -> None:
