@@ -13,13 +13,11 @@ cache until orders change (`kept_until_orders_change`): between two writes, ever
 them with one primary-key query; the first view after a write sums the totals again."""
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db import OperationalError
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -38,15 +36,10 @@ from shipping.filters import BackorderFilter, ShipmentFilter
 from shipping.models import Shipment
 from shipping.selectors import backorder_lines
 
-logger = logging.getLogger(__name__)
-
 # Dashboard cards count up to this many rows: past it, "1,000+".
 CARD_LIMIT = 1_000
 # The order figures and the chart stay cached this long at most (seconds) if nothing changes.
 KEPT_FOR = 24 * 3600
-# Once the triggers have added this many rows to the running totals, the view that reads them
-# folds them into one per day (a few milliseconds; the rows read stay about the days shown).
-COMPACT_AFTER = 2_000
 
 SALES, WAREHOUSE, MANAGERS, ACCOUNTS, CREDIT = (
     "Sales",
@@ -262,14 +255,9 @@ def kept_until_orders_change(mark: str | None, name: str, compute, *args):
 
 
 def figures_compacting(today: datetime.date) -> dict:
-    """salesorder_dashboard_figures, and the running totals compacted when the triggers have
-    added COMPACT_AFTER rows or more since the last time."""
+    """salesorder_dashboard_figures, then the running totals folded if enough rows wait."""
     figures = salesorder_dashboard_figures(today)
-    if figures["unmerged"] >= COMPACT_AFTER:
-        try:
-            totals.compact()
-        except OperationalError:  # SQLite busy past its timeout: the next view folds them
-            logger.warning("running totals not compacted: the database was busy", exc_info=True)
+    totals.compact_if_due(figures["unmerged"])
     return figures
 
 

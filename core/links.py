@@ -11,8 +11,6 @@ converter shows as its digits) goes through `reverse()`.
 import functools
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 # Digits, as an <int:pk> converter takes them; no row of ours has this key, and the URL is only
@@ -30,12 +28,6 @@ def _halves(prefix: str, urlconf: str, name: str) -> tuple[str, str] | None:
         return None
     head, _, tail = url.partition(_MARKER)
     return head, tail
-
-
-@receiver(setting_changed)
-def _forget_on_urlconf_change(*, setting: str, **kwargs) -> None:
-    if setting == "ROOT_URLCONF":
-        _halves.cache_clear()
 
 
 def url_by_pk(name: str, pk) -> str:

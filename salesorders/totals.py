@@ -8,7 +8,7 @@ date's SOLD row. The triggers only insert, never update a total in place: an in-
 would be one row per day that every transaction changing an order of that day locks until it
 commits, so two of them changing orders of the same two days in opposite order would deadlock.
 Inserted rows cost nothing to write and are summed by the reader; `compact()` folds them into
-one row per day from time to time (config.dashboard, once there are COMPACT_AFTER of them).
+one row per day from time to time (`compact_if_due`, from the dashboard; the generator).
 
 The triggers see every writer: services, queryset `.update()`, `bulk_update`, `.delete()`, the
 admin, raw SQL, the generator's COPY. An UPDATE that changes none of the columns the totals
@@ -21,8 +21,10 @@ table's triggers add rows for what the flush deletes): after every `migrate` and
 one writer at a time makes exact. PostgreSQL flushes with one TRUNCATE of every table.
 """
 
+import logging
+
+from django.db import OperationalError, transaction
 from django.db import connection as default_connection
-from django.db import transaction
 
 from core import triggers
 from salesorders.models import OPEN_STATUSES, OrderDayTotal, OrderStatus, SalesOrder
@@ -215,6 +217,12 @@ def repair_sqlite(connection=default_connection) -> None:
         recount(connection)
 
 
+logger = logging.getLogger(__name__)
+
+# Once the triggers have added this many rows, the reader that finds them folds them into one
+# per day (a few milliseconds; the rows read stay about the days shown).
+COMPACT_AFTER = 2_000
+
 # A transaction-level advisory lock: one compaction at a time (another one skips, it has
 # nothing left to do). The number is this module's own.
 COMPACT_LOCK = 7_302_011
@@ -250,3 +258,15 @@ def compact(connection=default_connection) -> bool:
             cursor.execute(f"INSERT INTO {TOTALS} ({COLUMNS}) {sums.format(rows=rows)}")
             cursor.execute(f"DELETE FROM {rows}")
         return True
+
+
+def compact_if_due(unmerged: int) -> None:
+    """compact() when `unmerged` (rows the triggers added since the last one, as
+    salesorder_dashboard_figures reads them) reaches COMPACT_AFTER. Housekeeping: if SQLite is
+    busy past its timeout it is logged and left for the next reader."""
+    if unmerged < COMPACT_AFTER:
+        return
+    try:
+        compact()
+    except OperationalError:
+        logger.warning("running totals not compacted: the database was busy", exc_info=True)

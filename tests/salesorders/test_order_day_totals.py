@@ -12,7 +12,6 @@ from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from config import dashboard
 from salesorders import services, totals
 from salesorders.models import OPEN_STATUSES, OrderDayTotal, SalesOrder
 from salesorders.selectors import salesorder_dashboard_figures, salesorder_sales_by_month
@@ -148,7 +147,7 @@ def test_the_dashboard_folds_the_added_rows_once_there_are_enough(client, monkey
     totals.compact()
     SalesOrder.objects.update(total=D("2.00"), base_total=D("2.00"))
     assert OrderDayTotal.objects.filter(merged=False).count() >= 4
-    monkeypatch.setattr(dashboard, "COMPACT_AFTER", 4)
+    monkeypatch.setattr(totals, "COMPACT_AFTER", 4)
     client.force_login(superuser)
     html = client.get("/").content.decode()
     assert 'data-testid="open-count">4<' in html
@@ -226,7 +225,7 @@ def test_a_busy_database_leaves_the_rows_for_the_next_view(client, monkeypatch):
     def busy(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(dashboard, "COMPACT_AFTER", 1)
+    monkeypatch.setattr(totals, "COMPACT_AFTER", 1)
     monkeypatch.setattr(totals, "compact", busy)
     client.force_login(superuser)
     response = client.get("/")
