@@ -18,7 +18,9 @@ Migration 0029_order_day_totals creates them and counts the existing orders once
 table rebuild drops the triggers and a test's flush empties the tables one by one (the order
 table's triggers add rows for what the flush deletes): after every `migrate` and flush
 (post_migrate, apps.py) the triggers are put back and the totals counted again, which SQLite's
-one writer at a time makes exact. PostgreSQL flushes with one TRUNCATE of every table.
+one writer at a time makes exact. PostgreSQL flushes with one TRUNCATE of every table, whose
+trigger empties the totals (the test suite's flush deletes instead, the totals last:
+config/test_postgresql).
 """
 
 import logging

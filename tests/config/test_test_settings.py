@@ -71,3 +71,25 @@ def test_flush_between_transactional_tests_empties_every_table_and_keeps_sequenc
     }
     assert set(left.values()) == {0}, {label: n for label, n in left.items() if n}
     assert SalesOrderLineFactory().pk > line.pk  # nor did TRUNCATE restart them
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_flush_leaves_no_running_totals_whatever_order_it_is_given_the_tables_in():
+    """The order table's DELETE trigger adds rows to the running totals for the orders it
+    deletes; flush deletes the totals after the orders even when handed them first."""
+    from django.core.management.color import no_style
+    from django.db import transaction
+
+    from salesorders.models import OrderDayTotal, OrderStatus
+    from tests.factories import SalesOrderFactory
+
+    SalesOrderFactory(status=OrderStatus.ISSUED)
+    assert OrderDayTotal.objects.exists()
+    tables = connection.introspection.django_table_names(only_existing=True)
+    tables.sort(key=lambda table: table != OrderDayTotal._meta.db_table)  # the totals first
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sql_flush(no_style(), tables):
+                cursor.execute(sql)
+    assert not OrderDayTotal.objects.exists()
