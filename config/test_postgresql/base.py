@@ -13,7 +13,6 @@ Asked to reset sequences or to cascade, it truncates as Django does.
 
 from django.db.backends.postgresql import base, operations
 
-
 # Written by triggers on other tables' DELETEs: emptied after every other table.
 WRITTEN_BY_TRIGGERS = ("salesorders_orderdaytotal",)
 

@@ -88,8 +88,7 @@ def test_flush_leaves_no_running_totals_whatever_order_it_is_given_the_tables_in
     assert OrderDayTotal.objects.exists()
     tables = connection.introspection.django_table_names(only_existing=True)
     tables.sort(key=lambda table: table != OrderDayTotal._meta.db_table)  # the totals first
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sql_flush(no_style(), tables):
-                cursor.execute(sql)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in connection.ops.sql_flush(no_style(), tables):
+            cursor.execute(sql)
     assert not OrderDayTotal.objects.exists()
