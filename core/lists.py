@@ -220,7 +220,8 @@ class CsvExportMixin:
 
 
 class StyledFilterSet(django_filters.FilterSet):
-    """A filter form with Bootstrap's classes on every widget (`compact`: the small ones)."""
+    """A filter form with Bootstrap's classes on every widget (`compact`: the small ones), for
+    templates/partials/filter_form.html (inline) or filter_form_stacked.html (a side column)."""
 
     compact = False
 
@@ -228,7 +229,11 @@ class StyledFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         size = " form-select-sm" if self.compact else ""
         for field in self.form.fields.values():
-            if isinstance(field.widget, forms.Select):
+            if isinstance(field.widget, forms.HiddenInput):
+                continue
+            if isinstance(field.widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
                 css = f"form-select{size}"
             else:
                 css = "form-control" + (" form-control-sm" if self.compact else "")

@@ -3,12 +3,12 @@
 import django_filters
 from django.db.models import Q
 
-from core.lists import MatchFilter
+from core.lists import MatchFilter, StyledFilterSet
 from customers.models import Customer
 from quotes.models import QuoteStatus, SalesQuote
 
 
-class SalesQuoteFilter(django_filters.FilterSet):
+class SalesQuoteFilter(StyledFilterSet):
     """Query params: q (number, customer or reference), status (a QuoteStatus, Expired
     included), customer (code or name)."""
 

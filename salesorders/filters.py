@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounting.models import base_currency
-from core.lists import MatchFilter
+from core.lists import MatchFilter, StyledFilterSet
 from customers.models import Customer
 from salesorders.models import InvoicingState, SalesOrder
 
@@ -25,7 +25,7 @@ class IdsFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     """`?ids=3,5,8`: those orders only (the list's Export selected)."""
 
 
-class SalesOrderFilter(django_filters.FilterSet):
+class SalesOrderFilter(StyledFilterSet):
     """Query params: status (repeatable), customer, order_date_after/_before,
     target_date_after/_before, total_min/_max (in the base currency), invoicing (an
     InvoicingState or shipped_not_invoiced), overdue, q; and the work queues the dashboard

@@ -46,6 +46,24 @@ def test_list_filters_by_search_status_overdue_and_target_range(sales_client, or
     assert order.reference in html and other.reference not in html
 
 
+def test_list_filter_form_keeps_what_was_asked_and_says_what_is_wrong(sales_client, order):
+    """The side column's form shows the filter in use (the box ticked, the text kept) and,
+    for a date that is not one, the field's own message beside it."""
+    html = sales_client.get(
+        reverse("salesorders:list"),
+        {"status": ["issued"], "q": "PO-1", "order_date_after": "not-a-date"},
+    ).content.decode()
+    assert 'name="status" value="issued" class="form-check-input" id="id_status_2" checked' in html
+    assert 'name="status" value="pending" class="form-check-input" id="id_status_0">' in html
+    assert 'name="q" value="PO-1"' in html
+    start = html.index('<legend class="form-label fs-6">Order date</legend>')
+    order_date = html[start : html.index("</fieldset>", start)]
+    assert 'name="order_date_after" value="not-a-date"' in order_date
+    assert 'name="order_date_before"' in order_date
+    assert "Enter a valid date." in order_date
+    assert '<input type="hidden" name="ids" id="id_ids">' in html
+
+
 def test_list_customer_filter_takes_a_code_or_part_of_a_name(sales_client):
     acme = CustomerFactory(name="Acme Trading")
     mine, other = SalesOrderFactory(customer=acme), SalesOrderFactory()
