@@ -140,9 +140,7 @@ ORDER_COLUMNS = (
 
 def month_orders(orders: QuerySet, start, end, *, per_day: int) -> list[SalesOrder]:
     """The first `per_day` of `orders` on each target date from `start` to `end` (by
-    reference), each with `day_total`, the number of orders on its date, and
-    `has_open_lines` (what SalesOrder.is_overdue() reads: the order's stored
-    `something_to_ship`).
+    reference), each with `day_total`, the number of orders on its date.
 
     On PostgreSQL two queries that read what the grid shows, not the orders of the six weeks:
     the count of each date's orders (from the index on target date alone when no filter
@@ -170,13 +168,12 @@ def month_orders(orders: QuerySet, start, end, *, per_day: int) -> list[SalesOrd
     shown.sort(key=lambda order: (order.target_date, order.reference_number, order.pk))
     for order in shown:
         order.day_total = totals[order.target_date]
-        order.has_open_lines = order.something_to_ship
     return shown
 
 
 def _month_orders_windowed(in_grid: QuerySet, per_day: int) -> list[SalesOrder]:
     day = F("target_date")
-    shown = list(
+    return list(
         in_grid.only(*ORDER_COLUMNS)
         .annotate(
             day_rank=Window(RowNumber(), partition_by=day, order_by=["reference_number", "pk"]),
@@ -185,9 +182,6 @@ def _month_orders_windowed(in_grid: QuerySet, per_day: int) -> list[SalesOrder]:
         .filter(day_rank__lte=per_day)
         .order_by("target_date", "reference_number", "pk")
     )
-    for order in shown:
-        order.has_open_lines = order.something_to_ship
-    return shown
 
 
 def customer_label(text: str) -> str:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -170,47 +170,33 @@ class SalesOrderQuerySet(models.QuerySet):
         SalesOrder.is_overdue() is the same rule for one order."""
         return self.open().filter(overdue_condition(today))
 
-    def with_open_lines(self) -> "SalesOrderQuerySet":
-        """Annotate `has_open_lines` (some line still has something to ship), so
-        SalesOrder.is_overdue() answers without a query: one EXISTS per order, indexed."""
-        return self.annotate(has_open_lines=has_open_lines())
-
     def due_between(self, start, end) -> "SalesOrderQuerySet":
         """Open orders with a target date from `start` to `end`, both included."""
         return self.open().filter(target_date__gte=start, target_date__lte=end)
 
     def with_delivery_state(self) -> "SalesOrderQuerySet":
-        """Annotate `delivery_state` (a SalesOrder.DeliveryState value) from line quantities.
-
-        One correlated subquery per order over its lines (indexed by order), so a list of
-        10,000 orders costs one query:
+        """Annotate `delivery_state` (a SalesOrder.DeliveryState value), the rule over line
+        quantities (delivery_state_of):
         - not_shipped: nothing shipped on any line (also: no lines at all);
         - shipped: something shipped and every line is done (shipped + cancelled >= ordered);
         - partially_shipped: something shipped and some line still has a remainder.
         An order whose lines were all cancelled without shipping stays "not_shipped".
-        """
-        per_order = (
-            SalesOrderLine.objects.filter(order=OuterRef("pk"))
-            .order_by()
-            .values("order")
-            .annotate(
-                shipped_sum=Sum("shipped_quantity"),
-                open_lines=Count("pk", filter=OPEN_LINE),
-            )
-            .annotate(
-                state=Case(
-                    When(shipped_sum__lte=0, then=Value(DeliveryState.NOT_SHIPPED.value)),
-                    When(open_lines=0, then=Value(DeliveryState.SHIPPED.value)),
-                    default=Value(DeliveryState.PARTIALLY_SHIPPED.value),
-                    output_field=models.CharField(),
-                )
-            )
-            .values("state")
+
+        Read off the order's stored line flags (kept_line_flags, written in the statement of
+        every change to its lines): `shipped_in_full` is Shipped, nothing left to ship
+        otherwise is Not shipped, and only for an order with something left to ship does
+        one EXISTS look for a shipped line. An aggregate over every line of every listed
+        order cost more as orders grew (a 1,000-line order on the first page of the list)."""
+        something_shipped = Exists(
+            SalesOrderLine.objects.filter(order=OuterRef("pk"), shipped_quantity__gt=0)
         )
         return self.annotate(
-            delivery_state=Coalesce(
-                Subquery(per_order, output_field=models.CharField()),
-                Value(DeliveryState.NOT_SHIPPED.value),
+            delivery_state=Case(
+                When(shipped_in_full=True, then=Value(DeliveryState.SHIPPED.value)),
+                When(something_to_ship=False, then=Value(DeliveryState.NOT_SHIPPED.value)),
+                When(something_shipped, then=Value(DeliveryState.PARTIALLY_SHIPPED.value)),
+                default=Value(DeliveryState.NOT_SHIPPED.value),
+                output_field=models.CharField(),
             )
         )
 
@@ -247,36 +233,29 @@ class SalesOrderQuerySet(models.QuerySet):
         )
 
     def with_invoicing_state(self) -> "SalesOrderQuerySet":
-        """Annotate `invoicing_state` (an InvoicingState value) from line quantities, never
-        from amounts: one correlated subquery per order over its lines (indexed by order):
+        """Annotate `invoicing_state` (an InvoicingState value), the rule over line quantities,
+        never amounts (invoicing_state_of):
         - not_invoiced: nothing invoiced on any line (also: no lines at all);
         - invoiced: something invoiced and every line's invoiced quantity reaches what is
           left of it after cancelling (ordered - cancelled);
         - partially_invoiced: something invoiced, some line not yet in full.
         Draft and posted invoices count; a voided invoice (its credit note) gives its
-        quantities back, so an order whose invoice was voided is "not invoiced" again."""
-        per_order = (
-            SalesOrderLine.objects.filter(order=OuterRef("pk"))
-            .order_by()
-            .values("order")
-            .annotate(
-                invoiced_sum=Sum("invoiced_quantity"),
-                uninvoiced=Count("pk", filter=UNINVOICED_LINE),
-            )
-            .annotate(
-                state=Case(
-                    When(invoiced_sum__lte=0, then=Value(InvoicingState.NOT_INVOICED.value)),
-                    When(uninvoiced=0, then=Value(InvoicingState.INVOICED.value)),
-                    default=Value(InvoicingState.PARTIALLY_INVOICED.value),
-                    output_field=models.CharField(),
-                )
-            )
-            .values("state")
+        quantities back, so an order whose invoice was voided is "not invoiced" again.
+
+        Read off the stored `partially_invoiced` (kept_line_flags); otherwise one EXISTS for
+        an invoiced line tells Invoiced from Not invoiced."""
+        something_invoiced = Exists(
+            SalesOrderLine.objects.filter(order=OuterRef("pk"), invoiced_quantity__gt=0)
         )
         return self.annotate(
-            invoicing_state=Coalesce(
-                Subquery(per_order, output_field=models.CharField()),
-                Value(InvoicingState.NOT_INVOICED.value),
+            invoicing_state=Case(
+                When(
+                    partially_invoiced=True,
+                    then=Value(InvoicingState.PARTIALLY_INVOICED.value),
+                ),
+                When(something_invoiced, then=Value(InvoicingState.INVOICED.value)),
+                default=Value(InvoicingState.NOT_INVOICED.value),
+                output_field=models.CharField(),
             )
         )
 
@@ -329,12 +308,7 @@ class SalesOrderQuerySet(models.QuerySet):
 
     def for_list(self) -> "SalesOrderQuerySet":
         """What the order list shows, in one query: customer, delivery state, overdue."""
-        return (
-            self.select_related("customer")
-            .with_delivery_state()
-            .with_invoicing_state()
-            .with_open_lines()
-        )
+        return self.select_related("customer").with_delivery_state().with_invoicing_state()
 
 
 def overdue_condition(today=None) -> Q:
@@ -353,7 +327,7 @@ def kept_line_flags() -> dict:
 
     They are the derived states the work queues ask of every open order, stored so that a
     queue reads its few orders through a partial index instead of every order's lines:
-    - something_to_ship: some line still has something to ship (has_open_lines; overdue);
+    - something_to_ship: some line still has something to ship (overdue, is_overdue);
     - shipped_in_full: the delivery state is Shipped (with_delivery_state);
     - shipped_uninvoiced: some line is shipped beyond what is invoiced (Accounts' queue);
     - partially_invoiced: the invoicing state is Partially invoiced (with_invoicing_state).
@@ -387,12 +361,6 @@ def line_flags_of(lines) -> dict:
         "partially_invoiced": invoiced
         and any(line.quantity > line.invoiced_quantity + line.cancelled_quantity for line in lines),
     }
-
-
-def has_open_lines() -> Exists:
-    """The order (OuterRef "pk") has a line with something still to ship: the one spelling
-    of "not fully shipped" behind overdue, answered by the partial index `salesorderline_open`."""
-    return Exists(SalesOrderLine.objects.open().filter(order=OuterRef("pk")))
 
 
 class DeliveryState(models.TextChoices):
@@ -934,15 +902,12 @@ class SalesOrder(models.Model):
 
     def is_overdue(self, today=None) -> bool:
         """SalesOrderQuerySet.overdue's rule for this order: open, past its target date and
-        something still to ship. Reads the `has_open_lines` annotation (with_open_lines(),
-        for_list()) when the order has it; otherwise asks the database once."""
+        something still to ship, as the order's stored `something_to_ship` says (kept_line_flags:
+        written in the statement of every change to its lines), so it costs no query."""
         today = today or timezone.localdate()
         if not (self.is_open and self.target_date and self.target_date < today):
             return False
-        open_lines = self.__dict__.get("has_open_lines")
-        if open_lines is None:
-            open_lines = self.lines.open().exists()
-        return bool(open_lines)
+        return self.something_to_ship
 
     def is_ready_to_complete(self, facts: OrderFacts) -> bool:
         """SalesOrderQuerySet.ready_to_complete's rule for this order: Issued and its

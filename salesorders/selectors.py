@@ -138,7 +138,6 @@ def salesorder_page_queryset() -> QuerySet:
         )
         .with_delivery_state()
         .with_invoicing_state()
-        .with_open_lines()
         .with_allocation_status()
         .prefetch_related(
             Prefetch(
@@ -413,7 +412,6 @@ def salesorder_customer_summary(customer, *, limit: int = CUSTOMER_ORDERS_LIMIT)
         SalesOrder.objects.filter(customer=customer)
         .with_delivery_state()
         .with_invoicing_state()
-        .with_open_lines()
         .order_by("-order_date", "-reference_number")[:limit]
     )
     summary = SalesOrder.objects.filter(customer=customer).aggregate(

@@ -183,6 +183,12 @@ class SalesOrderFactory(factory.django.DjangoModelFactory):
     base_total = factory.LazyAttribute(lambda o: getattr(o, "total", Decimal("0")))
 
 
+def keep_line_flags(order) -> None:
+    """The order's stored line flags (models.kept_line_flags) brought up to date, for a test
+    that writes line counters directly: every service writes them with the change."""
+    SalesOrder.objects.filter(pk=getattr(order, "pk", order)).update(**kept_line_flags())
+
+
 class SalesOrderLineFactory(factory.django.DjangoModelFactory):
     """A line built by SalesOrderLine.from_part (name, SKU and unit copied, priced by the
     part's price breaks, taxed at its rate, amounts rounded). from_part's options

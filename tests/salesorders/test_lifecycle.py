@@ -14,7 +14,7 @@ from salesorders import services
 from salesorders.admin import SalesOrderAdmin
 from salesorders.models import SalesOrder, SalesOrderLine
 from salesorders.selectors import salesorder_facts, salesorder_page_queryset
-from tests.factories import PartFactory, ShipmentFactory
+from tests.factories import PartFactory, ShipmentFactory, keep_line_flags
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ def order_in(state: str, order, part, clerk) -> SalesOrder:
         services.salesorder_hold(order=order, reason="Credit check", user=clerk)
     if state in ("shipped", "complete"):
         order.lines.update(shipped_quantity=F("quantity"))
+        keep_line_flags(order)
     if state == "complete":
         services.salesorder_complete(order=order, user=clerk)
     if state == "cancelled":
@@ -167,6 +168,7 @@ def test_remove_is_shown_only_for_lines_nothing_was_shipped_cancelled_or_allocat
         services.salesorder_line_add(order=order, part=part, quantity=4, user=clerk)
     services.salesorder_issue(order=order, user=clerk)
     order.lines.filter(part=touched).update(shipped_quantity=Decimal("1"))
+    keep_line_flags(order)
     order.lines.filter(part=allocated).update(allocated_quantity=Decimal("1"))
     html = sales_client.get(order.get_absolute_url()).content.decode()
     assert "Remove</button>" in line_row(html, "FRESH")
@@ -184,6 +186,7 @@ def test_cancel_remaining_is_offered_on_issued_or_held_orders_for_lines_with_a_r
     assert "Cancel Remaining" not in manager_client.get(url).content.decode()  # Pending
     services.salesorder_issue(order=order, user=clerk)
     order.lines.filter(part=done_part).update(shipped_quantity=Decimal("4"))
+    keep_line_flags(order)
     html = manager_client.get(url).content.decode()
     assert "Cancel Remaining" in line_row(html, "OPEN")
     assert "Cancel Remaining" not in line_row(html, "DONE")
@@ -281,6 +284,7 @@ def test_facts_from_the_loaded_page_cost_no_queries_and_match_the_services_facts
 ):
     order = order_in("issued", order, part, clerk)
     order.lines.update(shipped_quantity=Decimal("1"))
+    keep_line_flags(order)
     ShipmentFactory(order=order)
     loaded = salesorder_page_queryset().get(pk=order.pk)
     with django_assert_num_queries(0):

@@ -28,6 +28,7 @@ from tests.factories import (
     PartFactory,
     StockItemFactory,
     TaxRateFactory,
+    keep_line_flags,
 )
 
 pytestmark = pytest.mark.django_db
@@ -564,6 +565,7 @@ def test_complete_needs_every_line_shipped_or_cancelled_and_no_pending_shipment(
     with pytest.raises(OrderStateError, match="until every line is shipped"):
         services.salesorder_complete(order=order, user=clerk)
     SalesOrderLine.objects.filter(pk=line.pk).update(shipped_quantity=Decimal("6"))
+    keep_line_flags(line.order_id)
     with pytest.raises(OrderStateError, match="until every line is shipped"):
         services.salesorder_complete(order=order, user=clerk)
     services.salesorder_line_cancel_remaining(line=line, user=clerk)
@@ -591,6 +593,7 @@ def test_cancel_is_refused_while_stock_is_allocated_to_the_order(order, part, cl
 def test_cancel_is_refused_once_something_shipped(order, part, clerk):
     line = _issued_order_with_stock(order, part, clerk)
     SalesOrderLine.objects.filter(pk=line.pk).update(shipped_quantity=Decimal("1"))
+    keep_line_flags(line.order_id)
     with pytest.raises(OrderStateError, match="Cancel Remaining"):
         services.salesorder_cancel(order=order, user=clerk)
     order.refresh_from_db()
@@ -605,6 +608,7 @@ def test_cancel_remaining_cancels_the_rest_and_is_refused_while_stock_is_allocat
     item = StockItemFactory(part=part, quantity=Decimal("50"))
     _allocate(line, item, 3)
     SalesOrderLine.objects.filter(pk=line.pk).update(shipped_quantity=Decimal("2"))
+    keep_line_flags(line.order_id)
     with pytest.raises(LineError, match="release its allocations first"):
         services.salesorder_line_cancel_remaining(line=line, user=clerk)
     Allocation.objects.all().delete()
@@ -651,6 +655,7 @@ def test_open_overdue_and_delivery_state_querysets(customer, part, clerk):
     states = dict(SalesOrder.objects.with_delivery_state().values_list("pk", "delivery_state"))
     assert states[late.pk] == "not_shipped"
     SalesOrderLine.objects.filter(pk=line.pk).update(shipped_quantity=Decimal("3"))
+    keep_line_flags(line.order_id)
     state = SalesOrder.objects.with_delivery_state().get(pk=due_today.pk)
     assert state.delivery_state == "partially_shipped"
     assert state.get_delivery_state_display() == "Partially shipped"

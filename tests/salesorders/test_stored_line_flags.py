@@ -5,6 +5,7 @@ Partially invoiced) show the order exactly while its lines say so."""
 
 import datetime
 from decimal import Decimal
+from itertools import combinations_with_replacement
 
 import pytest
 from django.urls import reverse
@@ -14,9 +15,9 @@ from bench import invariants
 from invoicing import services as invoicing_services
 from salesorders import services as order_services
 from salesorders.filters import SHIPPED_NOT_INVOICED
-from salesorders.models import InvoicingState, SalesOrder
+from salesorders.models import InvoicingState, SalesOrder, delivery_state_of, invoicing_state_of
 from shipping import services as shipping_services
-from tests.factories import UserFactory
+from tests.factories import SalesOrderFactory, SalesOrderLineFactory, UserFactory
 from tests.invoicing.helpers import make_order, ship
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,52 @@ def test_an_order_past_its_date_is_overdue_until_nothing_is_left_to_ship(client,
     shipping_services.salesorderline_cancel_remaining(line=line, user=clerk)
     assert not overdue_listed()
     assert not SalesOrder.objects.overdue().filter(pk=order.pk).exists()
+
+
+# (ordered, shipped, cancelled, invoiced) of one line, in each state a line can be in
+LINE_STATES = [
+    ("10", "0", "0", "0"),  # nothing done
+    ("10", "4", "0", "0"),  # part shipped
+    ("10", "10", "0", "0"),  # shipped
+    ("10", "10", "0", "4"),  # shipped, part invoiced
+    ("10", "10", "0", "10"),  # shipped and invoiced
+    ("10", "0", "10", "0"),  # cancelled
+    ("10", "4", "6", "0"),  # part shipped, the rest cancelled
+    ("10", "4", "6", "4"),  # ... and what shipped invoiced
+    ("10", "0", "0", "3"),  # invoiced ahead of shipping (a deposit)
+]
+
+
+def test_the_delivery_and_invoicing_states_read_off_the_flags_are_the_lines_rule():
+    """with_delivery_state / with_invoicing_state read the stored flags (and one EXISTS where
+    they leave it open): for every order of none, one or two lines in any of the states a
+    line can be in, what they say is what the rule over the lines says."""
+    expected = {}
+    for count in (0, 1, 2):
+        for states in combinations_with_replacement(LINE_STATES, count):
+            order = SalesOrderFactory(status=SalesOrder.Status.ISSUED)
+            for ordered, shipped, cancelled, invoiced in states:
+                SalesOrderLineFactory(
+                    order=order,
+                    quantity=D(ordered),
+                    shipped_quantity=D(shipped),
+                    cancelled_quantity=D(cancelled),
+                    invoiced_quantity=D(invoiced),
+                )
+            lines = list(order.lines.all())
+            expected[order.pk] = (delivery_state_of(lines), invoicing_state_of(lines))
+    read = {
+        order.pk: (order.delivery_state, order.invoicing_state)
+        for order in SalesOrder.objects.with_delivery_state().with_invoicing_state()
+    }
+    assert read == expected
+    assert {state for state, _ in expected.values()} == {
+        "not_shipped",
+        "partially_shipped",
+        "shipped",
+    }
+    assert {state for _, state in expected.values()} == {
+        "not_invoiced",
+        "partially_invoiced",
+        "invoiced",
+    }
