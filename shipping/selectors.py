@@ -114,9 +114,25 @@ def shipment_page(shipment: Shipment) -> ShipmentPage:
 # --- the order page's shipments panel ----------------------------------------------------------
 
 
+# What the panel (shipping/partials/order_shipments.html, stock_item_label) reads of each
+# allocation shown: the rest of a line's forty columns cost more to load than the query.
+PANEL_FIELDS = (
+    "shipment_id",
+    "quantity",
+    "line__part_sku",
+    "line__part_name",
+    "line__unit",
+    "stock_item__serial_number",
+    "stock_item__batch_code",
+    "stock_item__expiry_date",
+    "stock_item__location__name",
+)
+
+
 def order_shipments(order: SalesOrder) -> list[Shipment]:
     """The order's shipments, each with `allocation_count` and its first SHIPMENT_ROWS_SHOWN
-    allocations as `first_allocations` (stock item, location and line loaded).
+    allocations as `first_allocations` (stock item, location and line loaded, the PANEL_FIELDS
+    of each).
 
     Uses `order.shipments.all()` (prefetched by the order page, else one query) and one query
     for the allocations, so a shipment of thousands of items costs about what a small one
@@ -146,6 +162,7 @@ def order_shipments(order: SalesOrder) -> list[Shipment]:
     rows = (
         Allocation.objects.filter(pk__in=first_rows)
         .select_related("stock_item__location", "line")
+        .only(*PANEL_FIELDS)
         .annotate(row_number=Window(RowNumber(), order_by=in_line_order, **per_shipment))
         .annotate(
             shipment_total=Case(
