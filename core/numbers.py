@@ -11,10 +11,11 @@ decimals and ISO dates.
 """
 
 import datetime
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 from core.currency import currency_symbol, minor_unit_digits
 
@@ -135,7 +136,15 @@ def format_date(value) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         value = value.date()
-    return dateformat.format(value, settings.DATE_DISPLAY_FORMAT)
+    return _date_text(value, settings.DATE_DISPLAY_FORMAT, translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(value: datetime.date, display_format: str, language: str | None) -> str:
+    """A day as `display_format` writes it in `language` (its month names): the same few
+    hundred days fill every list and calendar, and Django's formatter looks each letter's
+    text up again for every date."""
+    return dateformat.format(value, display_format)
 
 
 def format_datetime(value) -> str:

@@ -21,6 +21,10 @@ function of the record alone, with fixed `<a>` attributes, is written here too: 
 attributes once per column, the URL per cell. django-tables2 merges and escapes the
 attributes, resolves the accessor and inspects the URL function's signature for each cell.
 Any other link (reverse arguments, attributes computed per record) is django-tables2's.
+
+A CheckBoxColumn that is never checked, with fixed `<input>` attributes (the lists' bulk
+selection), is written as a prefix, the escaped value and a suffix worked out once per column:
+django-tables2 builds, merges and escapes its five attributes for every row.
 """
 
 from collections.abc import Callable
@@ -31,7 +35,7 @@ from django.db import models
 from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape, escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
-from django_tables2.columns import ManyToManyColumn
+from django_tables2.columns import CheckBoxColumn, ManyToManyColumn
 from django_tables2.columns.base import LinkTransform
 from django_tables2.utils import Accessor, AttributeDict, signature
 
@@ -76,6 +80,7 @@ class _Column:
         self.record_type: type | None = None  # the model the attribute was looked up on
         self.display: str | None = None  # its get_FOO_display, for a field with choices
         self.link_head, self.url_of = _plain_link(self.link, self.name)
+        self.checkbox = _plain_checkbox(bound_column)
 
     def _learn(self, record) -> None:
         """How this column reads a record of this type (once per type and table)."""
@@ -113,6 +118,9 @@ class _Column:
         """BoundRow._call_render, with the signature read once."""
 
         def call(bound_column, value=None):
+            if self.checkbox is not None and not self.link:
+                head, tail = self.checkbox
+                return mark_safe(f"{head}{conditional_escape(value)}{tail}")
             kwargs = row._optional_cell_arguments(bound_column, value)
             if self.args is None:
                 content = self.render(**kwargs)
@@ -168,6 +176,24 @@ def _plain_link(link, name: str) -> tuple[str, Callable[[Any], Any] | None]:
         return get_url() if get_url is not None else _MISSING
 
     return head, url_of
+
+
+def _plain_checkbox(bound_column) -> tuple[str, str] | None:
+    """For a CheckBoxColumn this module writes itself: the `<input ...` up to its value and
+    what follows the value, as CheckBoxColumn.render writes them. None for any other column
+    (one that may be checked, a subclass's own render, attributes computed per record)."""
+    column = bound_column.column
+    if not isinstance(column, CheckBoxColumn) or column.checked is not None:
+        return None
+    if type(column).render is not CheckBoxColumn.render:
+        return None
+    attrs = column.attrs.get("td__input") or column.attrs.get("input") or {}
+    fixed = ("type", "name", "value", "checked")
+    if any(key in fixed for key in attrs) or any(callable(v) for v in attrs.values()):
+        return None
+    head = AttributeDict({"type": "checkbox", "name": bound_column.name}).as_html()
+    rest = AttributeDict(attrs).as_html()
+    return f'<input {head} value="', f'"{" " if rest else ""}{rest} />'
 
 
 def _text(value: Any, context) -> str:

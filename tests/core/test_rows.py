@@ -152,3 +152,34 @@ def test_links_are_written_as_django_tables2_writes_them():
     assert '<a href="/customers/5/">Acme &lt;Ltd&gt;</a>' in expected
     assert ">PO &lt;9&gt;</td>" in expected and ">—</td>" in expected
     assert '<a href="/orders/4/">Issued</a>' in expected
+
+
+class CheckTable(tables.Table):
+    pick = tables.CheckBoxColumn(
+        accessor="id", attrs={"td__input": {"form": "bulk", "aria-label": "Select <row>"}}
+    )
+    bare = tables.CheckBoxColumn(accessor="id")
+    ticked = tables.CheckBoxColumn(accessor="id", checked=True)
+    per_row = tables.CheckBoxColumn(
+        accessor="id", attrs={"td__input": {"data-row": lambda record: f"r{record['id']}"}}
+    )
+
+
+def test_checkboxes_are_written_as_django_tables2_writes_them():
+    """A never-checked box with fixed attributes (escaped), one with none, one checked and one
+    with attributes computed per record come out as CheckBoxColumn.render writes them."""
+    rows = [{"id": 7}, {"id": "8&"}]
+    html = str(table_rows(CheckTable(rows), Context({})))
+    cells = re.findall(r"<td [^>]*>(.*?)</td>", html)
+    expected = [
+        str(row.get_cell(name))
+        for row in CheckTable(rows).rows
+        for name in ("pick", "bare", "ticked", "per_row")
+    ]
+    assert cells == expected
+    assert (
+        '<input type="checkbox" name="pick" value="8&amp;" form="bulk" '
+        'aria-label="Select &lt;row&gt;" />'
+    ) in expected
+    assert '<input type="checkbox" name="bare" value="7" />' in expected
+    assert 'checked="checked"' in expected[2] and 'data-row="r8&amp;"' in expected[7]
