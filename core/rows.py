@@ -9,12 +9,13 @@ method's signature (django-tables2 inspects it for every cell), the `<td>` attri
 merge, class sorting and escaping per cell in the loop) and the header. A column whose `<td>`
 attributes are callables of the record still has them computed per cell.
 
-A column whose accessor is one attribute of a model record (`reference`, `status`, most of
-them) reads it directly (`get_FOO_display()` for a field with choices, as django-tables2
-does): its accessor resolves a model by trying `record[name]` first, an exception caught for
-every cell, and looks the field up in the model's options again for each. Anything else (a
-path across relations, a method, a dict record, a value that is callable) goes through
-django-tables2's own `BoundRow._get_and_render_with`.
+A column whose accessor is an attribute of a model record (`reference`, `status`, most of
+them) or of a record its foreign keys lead to (`order__reference`) reads it directly
+(`get_FOO_display()` for a field with choices, as django-tables2 does): its accessor
+resolves each part by trying `record[name]` first, an exception caught for every part of
+every cell, and looks the fields up in the models' options again for each. Anything else (a
+reverse relation or a method on the way, a dict record, a value that is callable) goes
+through django-tables2's own `BoundRow._get_and_render_with`.
 
 A link (`linkify`) whose URL is the record's (or its attribute's) `get_absolute_url()` or a
 function of the record alone, with fixed `<a>` attributes, is written here too: the
@@ -69,40 +70,66 @@ class _Column:
         self.open = "" if self.varying_attrs else self._open(label)
         self.label = label
         accessor = str(bound_column.accessor)
-        simple = (
+        plain = (
             accessor
-            and Accessor.SEPARATOR not in accessor
             and "." not in accessor
             and not isinstance(bound_column.column, ManyToManyColumn)
         )
-        self.attribute = accessor if simple else None  # None: django-tables2 reads the cell
+        # The accessor's parts ("order__reference": order, reference); None: django-tables2
+        # reads the cell.
+        self.parts = tuple(accessor.split(Accessor.SEPARATOR)) if plain else None
         self.empty_values = bound_column.column.empty_values
-        self.record_type: type | None = None  # the model the attribute was looked up on
-        self.display: str | None = None  # its get_FOO_display, for a field with choices
+        self.record_type: type | None = None  # the model the parts were looked up on
+        self.readable = False  # every part before the last is a foreign key of that model
+        self.display: str | None = None  # the last part's get_FOO_display, for choices
         self.link_head, self.url_of = _plain_link(self.link, self.name)
         self.checkbox = _plain_checkbox(bound_column)
 
     def _learn(self, record) -> None:
-        """How this column reads a record of this type (once per type and table)."""
+        """How this column reads a record of this type (once per type and table): through
+        the foreign keys its parts name, then the last part (its choice label when it is a
+        field with choices). Any other path (a reverse relation, a method on the way) is
+        django-tables2's."""
         self.record_type = type(record)
+        self.readable = False
+        model = type(record)
+        *hops, last = self.parts
+        for hop in hops:
+            try:
+                field = model._meta.get_field(hop)
+            except FieldDoesNotExist:
+                return
+            if not (field.concrete and (field.many_to_one or field.one_to_one)):
+                return
+            model = field.related_model
         try:
-            field = record._meta.get_field(self.attribute)
+            field = model._meta.get_field(last)
         except FieldDoesNotExist:
             field = None
-        display = f"get_{self.attribute}_display"
-        has_choices = getattr(field, "choices", ()) and hasattr(record, display)
+        display = f"get_{last}_display"
+        has_choices = getattr(field, "choices", ()) and hasattr(model, display)
         self.display = display if has_choices else None
+        self.readable = True
 
     def cell(self, row):
         """The cell's content, as BoundRow._get_and_render_with makes it."""
         record = row.record
-        if self.attribute is not None and isinstance(record, models.Model):
+        if self.parts is not None and isinstance(record, models.Model):
             if type(record) is not self.record_type:
                 self._learn(record)
-            if self.display is not None:
-                value = getattr(record, self.display)()
-            else:
-                value = getattr(record, self.attribute, _MISSING)
+            value = _MISSING
+            if self.readable:
+                target = record
+                for hop in self.parts[:-1]:
+                    target = getattr(target, hop)
+                    if target is None:
+                        break
+                if target is None:  # a foreign key not set: django-tables2 finds no value
+                    value = None
+                elif self.display is not None:
+                    value = getattr(target, self.display)()
+                else:
+                    value = getattr(target, self.parts[-1], _MISSING)
             if value is not _MISSING and not callable(value):
                 if value in self.empty_values:
                     return self.default

@@ -183,3 +183,33 @@ def test_checkboxes_are_written_as_django_tables2_writes_them():
     ) in expected
     assert '<input type="checkbox" name="bare" value="7" />' in expected
     assert 'checked="checked"' in expected[2] and 'data-row="r8&amp;"' in expected[7]
+
+
+class LineTable(tables.Table):
+    order_reference = tables.Column(accessor="order__reference")
+    order_status = tables.Column(accessor="order__status")  # a choice label across the key
+    customer = tables.Column(accessor="order__customer__name")
+    delivered_by = tables.Column(accessor="delivered_by__username")  # a key not set
+    revenue = tables.Column(accessor="revenue_account__code", empty_values=())
+    quantity = tables.Column()
+
+
+def test_paths_across_foreign_keys_read_as_django_tables2_reads_them():
+    """Accessors through loaded foreign keys (two deep, to a field with choices, through a key
+    not set, with a column that renders empty values too) come out as the template loop
+    shows them."""
+    from customers.models import Customer
+    from salesorders.models import SalesOrder, SalesOrderLine
+
+    order = SalesOrder(
+        reference="SO-<9>",
+        status=SalesOrder.Status.ON_HOLD,
+        customer=Customer(code="C-1", name="Acme & Co"),
+    )
+    lines = [SalesOrderLine(order=order, quantity=Decimal(n)) for n in ("1", "2.5")]
+    context = Context({"table": LineTable(lines)})
+    expected = LOOP.render(context)
+    assert str(table_rows(LineTable(lines), context)) == expected
+    assert ">SO-&lt;9&gt;</td>" in expected and ">On Hold</td>" in expected
+    assert ">Acme &amp; Co</td>" in expected and ">—</td>" in expected
+    assert ">None</td>" in expected  # empty_values=(): the key not set renders None
