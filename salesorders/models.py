@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from accounting.models import Account, Dimension, DimensionValue, RateSource, TaxRule, base_currency
@@ -185,11 +186,10 @@ class SalesOrderQuerySet(models.QuerySet):
         Read off the order's stored line flags (kept_line_flags, written in the statement of
         every change to its lines): `shipped_in_full` is Shipped, nothing left to ship
         otherwise is Not shipped, and only for an order with something left to ship does
-        one EXISTS look for a shipped line. An aggregate over every line of every listed
-        order cost more as orders grew (a 1,000-line order on the first page of the list)."""
-        something_shipped = Exists(
-            SalesOrderLine.objects.filter(order=OuterRef("pk"), shipped_quantity__gt=0)
-        )
+        one subquery look for a shipped line (has_a_line). An aggregate over every line of
+        every listed order cost more as orders grew (a 1,000-line order on the first page of
+        the list)."""
+        something_shipped = has_a_line(shipped_quantity__gt=0)
         return self.annotate(
             delivery_state=Case(
                 When(shipped_in_full=True, then=Value(DeliveryState.SHIPPED.value)),
@@ -242,11 +242,9 @@ class SalesOrderQuerySet(models.QuerySet):
         Draft and posted invoices count; a voided invoice (its credit note) gives its
         quantities back, so an order whose invoice was voided is "not invoiced" again.
 
-        Read off the stored `partially_invoiced` (kept_line_flags); otherwise one EXISTS for
-        an invoiced line tells Invoiced from Not invoiced."""
-        something_invoiced = Exists(
-            SalesOrderLine.objects.filter(order=OuterRef("pk"), invoiced_quantity__gt=0)
-        )
+        Read off the stored `partially_invoiced` (kept_line_flags); otherwise one subquery
+        for an invoiced line (has_a_line) tells Invoiced from Not invoiced."""
+        something_invoiced = has_a_line(invoiced_quantity__gt=0)
         return self.annotate(
             invoicing_state=Case(
                 When(
@@ -317,6 +315,15 @@ def overdue_condition(today=None) -> Q:
     running totals (OrderDayTotal's day and to_ship)."""
     today = today or timezone.localdate()
     return Q(target_date__lt=today, something_to_ship=True)
+
+
+def has_a_line(**conditions) -> IsNull:
+    """The order (OuterRef "pk") has a line meeting `conditions`, for a page's annotations:
+    the first such line's key is not null. A scalar subquery with LIMIT 1 runs for the rows
+    shown only; PostgreSQL may run the same test written as EXISTS as one hashed pass over
+    every line of every order (seen at 10,000 orders: 116 ms for a page of 25)."""
+    first = SalesOrderLine.objects.filter(order=OuterRef("pk"), **conditions).values("pk")[:1]
+    return IsNull(Subquery(first), False)
 
 
 def kept_line_flags() -> dict:
