@@ -31,7 +31,7 @@ django-tables2 builds, merges and escapes its five attributes for every row.
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape, escape, strip_tags
@@ -121,7 +121,10 @@ class _Column:
             if self.readable:
                 target = record
                 for hop in self.parts[:-1]:
-                    target = getattr(target, hop)
+                    try:
+                        target = getattr(target, hop)
+                    except ObjectDoesNotExist:  # django-tables2 swallows it the same way
+                        target = None
                     if target is None:
                         break
                 if target is None:  # a foreign key not set: django-tables2 finds no value
