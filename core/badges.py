@@ -8,15 +8,19 @@ table column (`core.columns.BadgeColumn`) and its pages.
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+
+from core.markup import escaped
 
 
 def badge(label: Any, css: str, *, testid: str = "") -> SafeString:
     """A badge reading `label`, styled by the CSS class(es) `css`; `testid` names it for tests."""
     if testid:
-        return format_html('<span class="badge {}" data-testid="{}">{}</span>', css, testid, label)
-    return format_html('<span class="badge {}">{}</span>', css, label)
+        return mark_safe(
+            f'<span class="badge {escaped(css)}" data-testid="{escaped(testid)}">'
+            f"{escaped(label)}</span>"
+        )
+    return mark_safe(f'<span class="badge {escaped(css)}">{escaped(label)}</span>')
 
 
 def kind_badge(kind: str, value: Any, label: Any) -> SafeString:

@@ -34,11 +34,13 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.template.base import render_value_in_context
-from django.utils.html import conditional_escape, escape, strip_tags
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2.columns import CheckBoxColumn, ManyToManyColumn
 from django_tables2.columns.base import LinkTransform
 from django_tables2.utils import Accessor, AttributeDict, signature
+
+from core.markup import escaped
 
 
 def _td_attrs_vary(bound_column) -> bool:
@@ -150,7 +152,7 @@ class _Column:
         def call(bound_column, value=None):
             if self.checkbox is not None and not self.link:
                 head, tail = self.checkbox
-                return mark_safe(f"{head}{conditional_escape(value)}{tail}")
+                return mark_safe(f"{head}{escaped(value)}{tail}")
             kwargs = row._optional_cell_arguments(bound_column, value)
             if self.args is None:
                 content = self.render(**kwargs)
@@ -165,10 +167,7 @@ class _Column:
                 if url is None:
                     return content
                 if url is not _MISSING:
-                    return mark_safe(
-                        f'{self.link_head}{conditional_escape(url)}">'
-                        f"{conditional_escape(content)}</a>"
-                    )
+                    return mark_safe(f'{self.link_head}{escaped(url)}">{escaped(content)}</a>')
             return self.link(content, **kwargs)
 
         return call
@@ -229,7 +228,7 @@ def _plain_checkbox(bound_column) -> tuple[str, str] | None:
 def _text(value: Any, context) -> str:
     """`{{ cell }}`: escaped unless safe; non-text values localised as the template would."""
     if isinstance(value, str):
-        return conditional_escape(value)
+        return escaped(value)
     return render_value_in_context(value, context)
 
 
