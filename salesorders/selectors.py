@@ -33,6 +33,7 @@ from approvals.models import ConditionKind, DocumentFacts, StepSpec
 from approvals.selectors import RoundView, document_round, matching_rules
 from core.emails import document_emails
 from core.numbers import ZERO, money
+from core.prebuilt import prebuilt
 from inventory.models import Part, PartKind
 from inventory.pricing import suggest_price_in
 from salesorders.models import (
@@ -125,17 +126,17 @@ def salesorder_facts(
 # --- the order page ------------------------------------------------------------------------
 
 
+@prebuilt
 def salesorder_page_queryset() -> QuerySet:
-    """The order and everything its page shows but the lines, in a constant number of queries.
+    """The order and everything its page shows but the lines, in a constant number of queries
+    (built once, cloned per request: core.prebuilt).
 
     The lines are read a page at a time (salesorder_page) and the delivery state is one
     aggregate over them, so the number of lines costs neither queries nor rendering. The
     shipments are prefetched for the lifecycle facts and for shipping's `order_shipments` tag,
     which brings their allocations itself."""
     return (
-        SalesOrder.objects.select_related(
-            "customer", "contact", "salesperson", "created_by", "updated_by", "issued_by"
-        )
+        SalesOrder.objects.select_related("customer", "contact", "salesperson", "updated_by")
         .with_delivery_state()
         .with_invoicing_state()
         .with_allocation_status()

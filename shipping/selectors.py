@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
+from core.prebuilt import prebuilt
 from inventory.models import QUANTITY, quantities_by_unit
 from salesorders.models import SalesOrder, SalesOrderLine
 from shipping.models import Allocation, Shipment
@@ -38,11 +39,12 @@ OPEN_LINES_SHOWN = 100
 # --- Backorders --------------------------------------------------------------------------------
 
 
+@prebuilt
 def backorder_lines():
     """Open remainders of Issued and On Hold orders (goods only: services are never
     backorders), with the part's available stock (`part_available`), each line's fulfilment
     state and allocation status, and its order's allocation status (`order_allocation_status`),
-    all in the one query."""
+    all in the one query (built once a day, cloned per request: core.prebuilt)."""
     remaining = ExpressionWrapper(
         F("quantity") - F("shipped_quantity") - F("cancelled_quantity"),
         output_field=DecimalField(**QUANTITY),

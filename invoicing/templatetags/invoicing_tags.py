@@ -16,13 +16,17 @@ CUSTOMER_INVOICES = 10  # the latest ones; the invoice list filtered by customer
 
 @register.inclusion_tag("invoicing/partials/order_invoices.html", takes_context=True)
 def order_invoices(context, order):
-    """Two queries: the order's invoicing state (from its line quantities) and its invoices."""
-    state = (
-        SalesOrder.objects.filter(pk=order.pk)
-        .with_invoicing_state()
-        .values_list("invoicing_state", flat=True)
-        .first()
-    ) or InvoicingState.NOT_INVOICED
+    """One query, its invoices, for an order read with its invoicing state (the order page's
+    `with_invoicing_state()`); two for any other."""
+    state = getattr(order, "invoicing_state", None)
+    if state is None:
+        state = (
+            SalesOrder.objects.filter(pk=order.pk)
+            .with_invoicing_state()
+            .values_list("invoicing_state", flat=True)
+            .first()
+        )
+    state = state or InvoicingState.NOT_INVOICED
     invoices = selectors.order_invoices(order)
     return {
         "order": order,
