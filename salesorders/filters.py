@@ -34,8 +34,10 @@ class SalesOrderFilter(StyledFilterSet):
     q = django_filters.CharFilter(
         method="search", label="Search", help_text="Reference, customer or customer PO"
     )
+    # The order's own column: no DISTINCT (django-filter's default for a multiple choice),
+    # which had PostgreSQL sort every match on every column before taking the page.
     status = django_filters.MultipleChoiceFilter(
-        choices=SalesOrder.Status.choices, widget=forms.CheckboxSelectMultiple
+        choices=SalesOrder.Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     customer = MatchFilter(queryset=Customer.objects.all(), placeholder="Code or name")
     order_date = django_filters.DateFromToRangeFilter(

@@ -690,3 +690,14 @@ def test_order_page_line_rows_show_what_people_typed_as_text(sales_client, order
     assert "Ask &quot;Jo&quot; &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in row
     assert "&lt;i&gt;Agreed&lt;/i&gt;" in row
     assert "<script>" not in row and "<b>" not in row and "<i>" not in row
+
+
+def test_list_with_two_statuses_ticked_shows_each_matching_order_once(sales_client, order):
+    issued = SalesOrderFactory(status=SalesOrder.Status.ISSUED, customer=order.customer)
+    SalesOrderFactory(status=SalesOrder.Status.CANCELLED, customer=order.customer)
+    response = sales_client.get(
+        reverse("salesorders:list"),
+        {"status": ["pending", "issued"], "customer": order.customer.code},
+    )
+    shown = [row.record.pk for row in response.context["table"].paginated_rows]
+    assert sorted(shown) == sorted([order.pk, issued.pk])
