@@ -26,10 +26,15 @@ Any other link (reverse arguments, attributes computed per record) is django-tab
 A CheckBoxColumn that is never checked, with fixed `<input>` attributes (the lists' bulk
 selection), is written as a prefix, the escaped value and a suffix worked out once per column:
 django-tables2 builds, merges and escapes its five attributes for every row.
+
+The header row (`{% table_header table %}`) is written here too: each column's `<th>` with
+its sort link, as django-tables2's bootstrap5 template writes them, the request's query
+string copied once for all the links instead of once per column.
 """
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
@@ -249,4 +254,23 @@ def table_rows(table, context) -> SafeString:
             html.append(_text(cell, context))
             html.append("</td>")
         html.append("</tr>\n")
+    return mark_safe("".join(html))
+
+
+def table_header(table, context) -> SafeString:
+    """The `<th>` of each column: its attributes and, for a sortable column, a link to the
+    current query string with the table's sort field set to the column's next order."""
+    params = dict(context["request"].GET)
+    field = table.prefixed_order_by_field
+    html = []
+    for column in table.columns:
+        header = _text(column.header, context)
+        html.append(f'<th {column.attrs["th"].as_html()} scope="col">')
+        if column.orderable:
+            params[field] = column.order_by_alias.next
+            url = escape("?" + urlencode(params, doseq=True))
+            html.append(f'<a href="{url}">{header}</a>')
+        else:
+            html.append(f" {header} ")
+        html.append("</th>\n")
     return mark_safe("".join(html))

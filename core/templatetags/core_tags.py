@@ -62,3 +62,10 @@ def table_rows(context, table):
     """`{% table_rows table as rows %}`: the body rows of a django-tables2 table, rendered in
     Python with the template loop's markup (see core.rows)."""
     return rows.table_rows(table, context)
+
+
+@register.simple_tag(takes_context=True)
+def table_header(context, table):
+    """`{% table_header table %}`: the header cells of a django-tables2 table, rendered in
+    Python with its template's markup (see core.rows)."""
+    return rows.table_header(table, context)

@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.utils.html import format_html
 
 from core.columns import DateColumn, QuantityColumn
-from core.rows import table_rows
+from core.rows import table_header, table_rows
 
 LOOP = Template(
     "{% for row in table.paginated_rows %}<tr {{ row.attrs.as_html }}>"
@@ -213,3 +213,29 @@ def test_paths_across_foreign_keys_read_as_django_tables2_reads_them():
     assert ">SO-&lt;9&gt;</td>" in expected and ">On Hold</td>" in expected
     assert ">Acme &amp; Co</td>" in expected and ">—</td>" in expected
     assert ">None</td>" in expected  # empty_values=(): the key not set renders None
+
+
+HEADER = Template(
+    "{% load django_tables2 %}{% for column in table.columns %}"
+    '<th {{ column.attrs.th.as_html }} scope="col">'
+    '{% if column.orderable %}<a href="{% querystring_replace '
+    'table.prefixed_order_by_field=column.order_by_alias.next %}">{{ column.header }}</a>'
+    "{% else %} {{ column.header }} {% endif %}</th>\n{% endfor %}"
+)
+
+
+def test_the_header_matches_django_tables2s_template_with_the_query_kept(rf):
+    """Each sort link keeps the rest of the query string (escaped) and flips the column's
+    order; a column that does not sort shows its header alone; headers are escaped."""
+
+    class Sorted(ExampleTable):
+        note = tables.Column(orderable=False)
+
+    request = rf.get("/x/", {"q": 'a&b "c"', "status": ["issued", "pending"], "sort": "-count"})
+    table = Sorted(ROWS, order_by="-count")
+    context = Context({"table": table, "request": request})
+    expected = HEADER.render(context)
+    assert str(table_header(table, context)) == expected
+    assert "?q=a%26b+%22c%22&amp;status=issued&amp;status=pending&amp;sort=count" in expected
+    assert "Name &amp; title" in expected
+    assert 'scope="col"> Note </th>' in expected and "sort=note" not in expected
