@@ -32,6 +32,7 @@ its sort link, as django-tables2's bootstrap5 template writes them, the request'
 string copied once for all the links instead of once per column.
 """
 
+import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -59,6 +60,26 @@ def _td_attrs_vary(bound_column) -> bool:
 _MISSING = object()
 
 
+_SIGNATURES: dict[Any, tuple] = {}
+
+
+def _signature_of(render) -> tuple:
+    """django-tables2's `signature` of a column's render method, read once per method
+    (inspect.signature takes longer than writing the column's cells)."""
+    function = getattr(render, "__func__", None)
+    if function is None:
+        return signature(render)
+    if function not in _SIGNATURES:
+        _SIGNATURES[function] = signature(render)
+    return _SIGNATURES[function]
+
+
+@functools.lru_cache(maxsize=1024)
+def _label(header: str) -> str:
+    """A header's text for the cells' data-label: its markup stripped, escaped."""
+    return escape(strip_tags(header))
+
+
 class _Column:
     """What every cell of one bound column shares."""
 
@@ -68,12 +89,12 @@ class _Column:
         self.render = bound_column.render
         self.link = bound_column.link
         self.default = bound_column.default
-        args, catch_all = signature(self.render)
+        args, catch_all = _signature_of(self.render)
         self.args = None if catch_all else args  # None: pass every optional argument
         self.varying_attrs = _td_attrs_vary(bound_column)
         # The header's text only: a header of markup (the select-all checkbox) would break
         # out of the attribute, taking its own attributes (hidden) onto every cell.
-        label = escape(strip_tags(str(bound_column.header)))
+        label = _label(str(bound_column.header))
         self.open = "" if self.varying_attrs else self._open(label)
         self.label = label
         accessor = str(bound_column.accessor)
