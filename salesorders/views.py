@@ -1,7 +1,6 @@
 """Sales-order pages. Thin: every write goes through salesorders.services."""
 
 import uuid
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from accounting.selectors import dimensions_with_values, revenue_accounts
 from core.attachment_views import AttachmentAddView, AttachmentDeleteView
 from core.attachments import attachment_section
 from core.forms import add_service_error
+from core.links import child_url_maker
 from core.lists import CsvExportMixin, FilteredTableView
 from core.numbers import plain as _plain
 from core.once import SubmitOnceMixin
@@ -119,13 +119,6 @@ class SalesOrderCreateView(SubmitOnceMixin, PermissionRequiredMixin, FormView):
 # --- the order page ------------------------------------------------------------------------
 
 
-def line_url_maker(name: str, order_pk: int) -> Callable[[int], str]:
-    """Build the URL `name` of any line of the order: one reverse() for a whole page of lines."""
-    marker = "987654321"
-    head, tail = reverse(name, args=[order_pk, marker]).rsplit(marker, 1)
-    return lambda line_pk: f"{head}{line_pk}{tail}"
-
-
 class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
     """The order page. Lines are shown LINES_PER_PAGE at a time (`?lines_page=N`), each with
     an Edit link to its own page and buttons of one shared form (a string format per line,
@@ -169,10 +162,10 @@ class SalesOrderDetailView(PermissionRequiredMixin, DetailView):
         edit_pk = query.pop("edit", [""])[-1]
         query["lines_page"] = page.lines_page.number
         edit_href = f"?{query.urlencode()}&edit={{pk}}#line-{{pk}}"
-        edit_url = line_url_maker("salesorders:line-update", order.pk)
-        remove_url = line_url_maker("salesorders:line-delete", order.pk)
+        edit_url = child_url_maker("salesorders:line-update", order.pk)
+        remove_url = child_url_maker("salesorders:line-delete", order.pk)
         # Cancel Remaining releases stock, which is shipping's: its view lives there.
-        cancel_url = line_url_maker("shipping:salesorderline-cancel-remaining", order.pk)
+        cancel_url = child_url_maker("shipping:salesorderline-cancel-remaining", order.pk)
         for line in page.lines:
             line.edit_url = edit_url(line.pk)
             line.inline_edit_href = edit_href.format(pk=line.pk)

@@ -3,6 +3,7 @@
 
 from django import template
 
+from core.links import child_url_maker
 from shipping.selectors import order_shipments as read_order_shipments
 
 register = template.Library()
@@ -11,11 +12,17 @@ register = template.Library()
 @register.inclusion_tag("shipping/partials/order_shipments.html", takes_context=True)
 def order_shipments(context, order):
     """The order page's shipments panel: pending shipments with their actions, then the
-    completed ones, each with its first allocations and a link to all of them. At most two
-    queries (none for the shipments when the page prefetched `order.shipments`)."""
+    completed ones, each with its first allocations (and each one's Remove URL,
+    `remove_url`) and a link to all of them. At most two queries (none for the shipments
+    when the page prefetched `order.shipments`)."""
+    shipments = read_order_shipments(order)
+    for shipment in shipments:
+        remove_url = child_url_maker("shipping:allocation-delete", order.pk, shipment.pk)
+        for allocation in shipment.first_allocations:
+            allocation.remove_url = remove_url(allocation.pk)
     return {
         "order": order,
-        "shipments": read_order_shipments(order),
+        "shipments": shipments,
         "perms": context.get("perms"),
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 
-from core.links import url_by_pk
+from core.links import child_url_maker, url_by_pk
 
 DETAIL_PAGES = [
     "salesorders:detail",
@@ -51,3 +51,9 @@ def test_what_is_not_a_plain_key_goes_through_reverse():
         url_by_pk("salesorders:detail", "SO-0001")
     with pytest.raises(NoReverseMatch):
         url_by_pk("no-such-page", 1)
+
+
+def test_a_childs_link_is_what_reverse_gives():
+    remove = child_url_maker("shipping:allocation-delete", 12, 345)
+    for pk in (0, 7, 10**12):
+        assert remove(pk) == reverse("shipping:allocation-delete", args=[12, 345, pk])

@@ -306,9 +306,10 @@ def test_remove_allocation_and_delete_shipment_buttons(warehouse_client, setup):
     allocation = services.allocation_create(
         line=line, stock_item=first, shipment=shipment, quantity=3, user=actor()
     )
-    response = warehouse_client.post(
-        url("allocation-delete", order.pk, shipment.pk, allocation.pk), follow=True
-    )
+    page = warehouse_client.get(order.get_absolute_url()).content.decode()
+    remove = url("allocation-delete", order.pk, shipment.pk, allocation.pk)
+    assert f'<form method="post" action="{remove}">' in page  # the Remove button's form
+    response = warehouse_client.post(remove, follow=True)
     assert any("Released 3" in m for m in messages_of(response))
     warehouse_client.post(url("shipment-delete", order.pk, shipment.pk))
     assert not Shipment.objects.exists()
