@@ -219,9 +219,10 @@ def salesorder_page(
 ) -> OrderPage:
     """The order page of `order` (from salesorder_page_queryset()) as `user` sees it, showing
     the `lines_page`-th LINES_PER_PAGE lines with their fulfilment state and allocation status
-    (SalesOrderLineQuerySet.with_fulfilment), revenue account and dimension values: six
-    queries (line count, lines, their dimension values, history, the tax notes of all its
-    lines, its latest emails)."""
+    (SalesOrderLineQuerySet.with_fulfilment), revenue account and dimension values: five
+    queries (line count, lines, their dimension values, history, its latest emails) and, for
+    an order longer than one page of lines, two over all of them (its tax notes, its
+    cancelled value), which a shorter order's page reads off the lines it shows."""
     paginator = Paginator(
         order.lines.with_fulfilment()
         .select_related("delivered_by", "revenue_account")
@@ -252,6 +253,14 @@ def salesorder_page(
         credit = credit_position(order.customer, order=order)
     can_edit = order.can_edit() and user.has_perm("salesorders.change_salesorder")
     lines = list(page.object_list)
+    # An order whose lines are all on this page: its cancelled value and tax notes come from
+    # them; a longer one's from the database.
+    every_line = lines if paginator.num_pages == 1 else None
+    if every_line is None:
+        line_notes = order.lines.exclude(tax_note="").order_by().values_list("tax_note", flat=True)
+        line_notes = line_notes.distinct()
+    else:
+        line_notes = [line.tax_note for line in lines if line.tax_note]
     return OrderPage(
         order=order,
         facts=facts,
@@ -267,7 +276,7 @@ def salesorder_page(
         may_cancel_remaining=can_edit
         and user.has_perm(SalesOrder.TRANSITIONS["cancel"].permission),
         is_overdue=order.is_overdue(),
-        fulfilment=salesorder_fulfilment(order),
+        fulfilment=salesorder_fulfilment(order, lines=every_line),
         may_deliver=order.can_ship() and user.has_perm("salesorders.deliver_salesorderline"),
         open_services=sum(1 for line in lines if line.is_service and line.remaining_quantity > 0),
         emails=document_emails(order),
@@ -276,13 +285,7 @@ def salesorder_page(
         complete_action=next((t for t in transitions if t.action == complete.action), None),
         may_send_confirmation=order.can_send_confirmation()
         and user.has_perm(SEND_CONFIRMATION_PERMISSION),
-        tax_notes=tax_notes_of(
-            list(order.extra_lines.all()),
-            order.lines.exclude(tax_note="")
-            .order_by()
-            .values_list("tax_note", flat=True)
-            .distinct(),
-        ),
+        tax_notes=tax_notes_of(list(order.extra_lines.all()), line_notes),
         approval=document_round(order, user=user) if order.approval_round else None,
         approval_check=check,
         credit=credit,
@@ -300,21 +303,29 @@ class Fulfilment:
     remaining: Decimal  # total less cancelled: what was shipped or is still to ship
 
 
-def salesorder_fulfilment(order: SalesOrder) -> Fulfilment | None:
-    """The cancelled value of `order` (one query over the lines with something cancelled), or
-    None when nothing of it is cancelled.
+def salesorder_fulfilment(order: SalesOrder, *, lines=None) -> Fulfilment | None:
+    """The cancelled value of `order` (one query over the lines with something cancelled, or
+    none given every line of it as `lines`), or None when nothing of it is cancelled.
 
     A line's share is its stored total x quantity / ordered, rounded half-up to cents. On a
     cancelled order nothing more will be delivered, so everything not shipped, its extra
     lines included, counts as cancelled (its shipped lines are read too)."""
-    touched = Q(cancelled_quantity__gt=0)
-    if order.is_cancelled():
-        touched |= Q(shipped_quantity__gt=0)
-    rows = list(
-        order.lines.filter(touched)
-        .order_by()
-        .values_list("quantity", "shipped_quantity", "cancelled_quantity", "total")
-    )
+    cancelled_order = order.is_cancelled()
+    if lines is None:
+        touched = Q(cancelled_quantity__gt=0)
+        if cancelled_order:
+            touched |= Q(shipped_quantity__gt=0)
+        rows = list(
+            order.lines.filter(touched)
+            .order_by()
+            .values_list("quantity", "shipped_quantity", "cancelled_quantity", "total")
+        )
+    else:  # the same lines, picked from those loaded
+        rows = [
+            (line.quantity, line.shipped_quantity, line.cancelled_quantity, line.total)
+            for line in lines
+            if line.cancelled_quantity > 0 or (cancelled_order and line.shipped_quantity > 0)
+        ]
     if not rows and not order.is_cancelled():
         return None
     shipped = cancelled = ZERO

@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.numbers import format_money
 from salesorders import services
 from salesorders.models import SalesOrder, SalesOrderLine, SalesOrderSettings
+from salesorders.selectors import salesorder_fulfilment
 from tests.factories import CustomerFactory, PartFactory, SalesOrderFactory, SalesOrderLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -220,19 +222,23 @@ def shown_skus(response) -> list[str]:
 def test_order_page_query_count_does_not_grow_with_lines(
     sales_client, order, django_assert_max_num_queries
 ):
-    """5 lines or 250 (three pages of them), the order page costs the same queries (a
-    Pending order asks the approval gate too: five of them)."""
+    """5 lines, 105 (two pages of them) or 250 (three), the order page costs the same
+    queries, but for the two that a one-page order reads off the lines it shows (its tax
+    notes and cancelled value). A Pending order asks the approval gate too: five of them."""
     add_stored_lines(order, 5)
     # The first view caches the content types the attachments and the approval rules name,
     # once per process: what a test run happens to have cached must not count.
     sales_client.get(order.get_absolute_url())
-    # 22 for a Pending order: its sections (attachments, emails, dimension values, invoices)
+    # 20 for a Pending order: its sections (attachments, emails, dimension values, invoices)
     # and the approval gate (rules, credit) each cost a fixed number, whatever the lines.
-    with django_assert_max_num_queries(22) as small:
+    with django_assert_max_num_queries(20) as short:
         sales_client.get(order.get_absolute_url())
-    add_stored_lines(order, 245)
+    add_stored_lines(order, 100)
+    with django_assert_max_num_queries(len(short.captured_queries) + 2) as long:
+        sales_client.get(order.get_absolute_url())
+    add_stored_lines(order, 145)
     for params in ({}, {"lines_page": 3}):
-        with django_assert_max_num_queries(len(small.captured_queries)):
+        with django_assert_max_num_queries(len(long.captured_queries)):
             response = sales_client.get(order.get_absolute_url(), params)
         assert response.status_code == 200
 
@@ -701,3 +707,36 @@ def test_list_with_two_statuses_ticked_shows_each_matching_order_once(sales_clie
     )
     shown = [row.record.pk for row in response.context["table"].paginated_rows]
     assert sorted(shown) == sorted([order.pk, issued.pk])
+
+
+@pytest.mark.parametrize("status", [SalesOrder.Status.ISSUED, SalesOrder.Status.CANCELLED])
+def test_the_cancelled_value_off_the_loaded_lines_is_the_databases(order, status):
+    """A one-page order's totals box values what was cancelled (and, cancelled, shipped) off
+    the lines it shows: the same figures as the query over all its lines."""
+    lines = add_stored_lines(order, 4)
+    changes = [
+        {"shipped_quantity": Decimal("1")},
+        {"cancelled_quantity": Decimal("1")},
+        {"shipped_quantity": Decimal("0.5"), "cancelled_quantity": Decimal("0.5")},
+    ]
+    for line, change in zip(lines, changes, strict=False):
+        SalesOrderLine.objects.filter(pk=line.pk).update(**change)
+    SalesOrder.objects.filter(pk=order.pk).update(status=status, total=Decimal("500.00"))
+    order = SalesOrder.objects.get(pk=order.pk)
+    loaded = list(order.lines.all())
+    assert salesorder_fulfilment(order, lines=loaded) == salesorder_fulfilment(order)
+    assert salesorder_fulfilment(order).cancelled > 0
+
+
+def test_a_long_orders_totals_box_counts_the_lines_beyond_the_page(sales_client, order):
+    """105 lines: the tax note and the cancelled value of a line on the second page show
+    on the first."""
+    lines = add_stored_lines(order, 105)
+    SalesOrderLine.objects.filter(pk=lines[-1].pk).update(
+        cancelled_quantity=Decimal("1"), tax_note="Exempt under article 146."
+    )
+    html = sales_client.get(order.get_absolute_url()).content.decode()
+    assert f'data-testid="line-{lines[-1].part_sku}"' not in html  # on page 2
+    assert '<p class="small mt-2 mb-0" data-testid="tax-note">Exempt under article 146.</p>' in html
+    cancelled = format_money(lines[-1].total, order.currency)
+    assert f'data-testid="cancelled-value">−{cancelled}<' in html
