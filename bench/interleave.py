@@ -31,7 +31,7 @@ import json, sys
 sys.path.insert(0, ".")
 from bench.__main__ import setup_django
 setup_django()
-from bench import scenarios
+from bench import api_scenarios, scenarios  # both register their scenarios
 from bench.harness import REGISTRY, Unavailable, _one
 bench = scenarios.Bench()
 plans = {}
@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             worker.ask("build", BARE)
         print("| scenario | old ms | new ms | new/old | old x bare | new x bare | queries |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        bare: dict[str, float] = {}
         for key in keys:
             titles = {name: w.ask("build", key) for name, w in sides.items()}
             if any(isinstance(t, dict) for t in titles.values()):
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                     samples[name]["bare"].append(sides[name].ask("time", BARE))
                     samples[name]["page"].append(sides[name].ask("time", key))
             median = {n: statistics.median(s["page"]) for n, s in samples.items()}
+            # The bare page of this scenario's rounds (the last row shows the last one's).
             bare = {n: statistics.median(s["bare"]) for n, s in samples.items()}
             queries = "/".join(str(sides[n].ask("queries", key)) for n in sides)
             print(
@@ -114,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{median['new'] / bare['new']:.1f} | {queries} |",
                 flush=True,
             )
-        print(f"| bare page | {bare['old']:.1f} | {bare['new']:.1f} | | 1.0 | 1.0 | |")
+        if bare:
+            print(f"| bare page | {bare['old']:.1f} | {bare['new']:.1f} | | 1.0 | 1.0 | |")
     finally:
         for worker in sides.values():
             worker.close()

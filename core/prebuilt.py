@@ -24,5 +24,4 @@ def prebuilt(build: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
     def clone() -> QuerySet:
         return built(timezone.localdate()).all()
 
-    clone.cache_clear = built.cache_clear
     return clone

@@ -326,13 +326,13 @@ def salesorder_fulfilment(order: SalesOrder, *, lines=None) -> Fulfilment | None
             for line in lines
             if line.cancelled_quantity > 0 or (cancelled_order and line.shipped_quantity > 0)
         ]
-    if not rows and not order.is_cancelled():
+    if not rows and not cancelled_order:
         return None
     shipped = cancelled = ZERO
     for quantity, shipped_quantity, cancelled_quantity, total in rows:
         shipped += money(total * shipped_quantity / quantity)
         cancelled += money(total * cancelled_quantity / quantity)
-    if order.is_cancelled():
+    if cancelled_order:
         cancelled = order.total - shipped
     return Fulfilment(cancelled=cancelled, shipped=shipped, remaining=order.total - cancelled)
 
